@@ -1,0 +1,454 @@
+import { join } from 'node:path';
+import { Subject } from 'rxjs';
+import { assertEvent, assign, enqueueActions, fromCallback, fromPromise, setup } from 'xstate';
+import { getLogger, type Logger } from '../log/logger';
+import { SessionStats } from '../measure/sessionStats';
+import {
+  clientTableName,
+  type EndInfo,
+  type ExchangeRecord,
+  exchangeLogFormat,
+  exchangeLogName,
+  type TimestampRow,
+  timestampTableFormat,
+} from '../storage';
+import { type Clock, type GridTick, startTickGrid, systemClock } from '../time';
+import {
+  type ClientConnection,
+  clientConnection,
+  describeError,
+  SESSION_PROTOCOL_VERSION,
+  type ServerMessage,
+  type Transport,
+} from '../transport';
+import { fileWriterMachine, type FileWriterNotification } from './fileWriter.machine';
+import { type ClientSessionSummary, summarizeSession } from './sessionSummary';
+
+export interface RetryPolicy {
+  /** Connection attempts before giving up (1 = no retry). */
+  attempts: number;
+  /** Wait before the second attempt; doubles after each failure. */
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface ClientSessionInput {
+  transport: Transport;
+  server: { host: string; port: number };
+  /** Local address to bind (e.g. 127.0.0.2 to appear as a distinct client). */
+  localAddress?: string;
+  /** The client ID to ask for; the server assigns one when absent. */
+  requestedId?: number;
+  /** Tick interval; the assignment's is 10 ms. */
+  intervalMs?: number;
+  /** Session length; the assignment's is 5 minutes. */
+  durationMs?: number;
+  /** Folder for `client_N_TimeData.txt` and its sidecar. */
+  outDir: string;
+  /** Must be the same clock given to `createActor(…, { clock })`. */
+  clock?: Clock;
+  retry?: Partial<RetryPolicy>;
+  handshakeTimeoutMs?: number;
+  /** How long to wait for replies still in flight after the last tick. */
+  drainTimeoutMs?: number;
+  flushIntervalMs?: number;
+  /** See {@link TickGridOptions.spinMs}; keep 0 with a simulated clock. */
+  spinMs?: number;
+  logger?: Logger;
+}
+
+export type ClientSessionEvent =
+  | { type: 'server.message'; message: ServerMessage }
+  | { type: 'connection.lost'; code: string; message: string }
+  | { type: 'tick.due'; tick: GridTick }
+  | { type: 'ticks.ended'; missed: number }
+  | { type: 'session.stop'; reason: string }
+  | FileWriterNotification;
+
+export interface ClientSessionContext {
+  config: Required<Omit<ClientSessionInput, 'localAddress' | 'requestedId' | 'retry' | 'logger'>> & {
+    localAddress: string | undefined;
+    requestedId: number | undefined;
+    retry: RetryPolicy;
+  };
+  logger: Logger;
+  attempt: number;
+  connection: ClientConnection | null;
+  clientId: number | null;
+  stats: SessionStats;
+  tableRows: Subject<TimestampRow>;
+  exchanges: Subject<ExchangeRecord>;
+  files: { table: string; exchanges: string } | null;
+  writersSpawned: number;
+  writersOpen: number;
+  writersDone: number;
+  ticksSent: number;
+  replies: number;
+  missedSlots: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  endedEarly: string | null;
+  failure: { code: string; message: string } | null;
+}
+
+const DEFAULT_RETRY: RetryPolicy = { attempts: 5, initialDelayMs: 250, maxDelayMs: 4000 };
+
+/**
+ * One client's whole session with the server:
+ *
+ * connecting ⇄ waitingToRetry → session(handshaking → preparing → ticking → draining)
+ * → closing → done | failed
+ *
+ * Ticks come from a drift-free grid (slot n at start + n × interval); the 5-minute deadline
+ * is a delayed transition; replies still in flight get a bounded drain; every way out of
+ * the session goes through `closing`, which finishes both files with the real duration and,
+ * if the session ended early, why.
+ */
+export const clientSessionMachine = setup({
+  types: {
+    input: {} as ClientSessionInput,
+    context: {} as ClientSessionContext,
+    events: {} as ClientSessionEvent,
+    output: {} as ClientSessionSummary,
+  },
+  actors: {
+    fileWriter: fileWriterMachine,
+    connect: fromPromise(
+      async ({
+        input,
+        signal,
+      }: {
+        input: { transport: Transport; host: string; port: number; localAddress: string | undefined };
+        signal: AbortSignal;
+      }) => {
+        const channel = await input.transport.connect({
+          host: input.host,
+          port: input.port,
+          signal,
+          ...(input.localAddress ? { localAddress: input.localAddress } : {}),
+        });
+        return clientConnection(channel);
+      },
+    ),
+    readConnection: fromCallback<ClientSessionEvent, { connection: ClientConnection }>(({ input, sendBack }) => {
+      const subscription = input.connection.messages$.subscribe({
+        next: (message) => sendBack({ type: 'server.message', message }),
+        error: (error) => sendBack({ type: 'connection.lost', ...describeError(error) }),
+        complete: () =>
+          sendBack({ type: 'connection.lost', code: 'ERR_CONNECTION_CLOSED', message: 'server closed the connection' }),
+      });
+      return () => subscription.unsubscribe();
+    }),
+    tickGrid: fromCallback<ClientSessionEvent, { clock: Clock; intervalMs: number; count: number; spinMs: number }>(
+      ({ input, sendBack }) =>
+        startTickGrid({
+          ...input,
+          onTick: (tick) => sendBack({ type: 'tick.due', tick }),
+          onEnd: (missed) => sendBack({ type: 'ticks.ended', missed }),
+        }),
+    ),
+  },
+  actions: {
+    sendHello: ({ context }) =>
+      context.connection?.send({
+        type: 'hello',
+        version: SESSION_PROTOCOL_VERSION,
+        intervalMs: context.config.intervalMs,
+        ...(context.config.requestedId !== undefined ? { clientId: context.config.requestedId } : {}),
+      }),
+    acceptWelcome: assign(({ context, event }) => {
+      assertEvent(event, 'server.message');
+      const clientId = (event.message as { clientId: number }).clientId;
+      const dir = context.config.outDir;
+      return {
+        clientId,
+        files: { table: join(dir, clientTableName(clientId)), exchanges: join(dir, exchangeLogName(clientId)) },
+      };
+    }),
+    openFiles: enqueueActions(({ context, enqueue, self }) => {
+      const common = { notify: self, flushIntervalMs: context.config.flushIntervalMs, logger: context.logger };
+      enqueue.assign({ writersSpawned: 2 });
+      enqueue.spawnChild('fileWriter', {
+        id: 'tableWriter',
+        input: { ...common, path: context.files!.table, format: timestampTableFormat, records$: context.tableRows },
+      });
+      enqueue.spawnChild('fileWriter', {
+        id: 'exchangeWriter',
+        input: {
+          ...common,
+          path: context.files!.exchanges,
+          format: exchangeLogFormat,
+          records$: context.exchanges,
+        },
+      });
+    }),
+    markStarted: assign({ startedAt: ({ context }) => context.config.clock.now() }),
+    sendTick: assign(({ context, event }) => {
+      assertEvent(event, 'tick.due');
+      const { connection, stats, config } = context;
+      const t1 = config.clock.wallMicros();
+      connection!.send({ type: 'tick', seq: event.tick.slot, t1 });
+      context.tableRows.next({ senderIp: connection!.localAddress, receiverIp: connection!.remoteAddress, timeMicros: t1 });
+      stats.recordSent(
+        { seq: event.tick.slot, t1, sentAt: event.tick.firedAt, timerErrorMs: event.tick.firedAt - event.tick.dueAt },
+        event.tick.missedBefore,
+      );
+      return { ticksSent: stats.sent, missedSlots: stats.missedSlots };
+    }),
+    recordReply: assign(({ context, event }) => {
+      assertEvent(event, 'server.message');
+      const reply = event.message;
+      if (reply.type !== 'reply') return {};
+      const { connection, stats, config } = context;
+      const t4 = config.clock.wallMicros();
+      context.tableRows.next({ senderIp: connection!.remoteAddress, receiverIp: connection!.localAddress, timeMicros: reply.t3 });
+      const answered = stats.recordReply(reply.seq, config.clock.now());
+      if (answered) {
+        context.exchanges.next({
+          seq: reply.seq,
+          t1: answered.tick.t1,
+          t2: reply.t2,
+          t3: reply.t3,
+          t4,
+          rttMicros: answered.rttMs * 1000,
+          timerErrorMicros: answered.tick.timerErrorMs * 1000,
+        });
+      } else {
+        context.logger.warn('reply for a tick not in flight', { seq: reply.seq });
+      }
+      return { replies: stats.replies };
+    }),
+    markEnded: assign({ endedAt: ({ context }) => context.endedAt ?? context.config.clock.now() }),
+    endEarly: assign({
+      endedEarly: ({ context, event }) => {
+        if (context.endedEarly) return context.endedEarly;
+        if (event.type === 'connection.lost') return event.message;
+        if (event.type === 'session.stop') return event.reason;
+        if (event.type === 'writer.failed') return `file ${event.path} failed: ${event.message}`;
+        if (event.type === 'server.message' && event.message.type === 'bye') return `server said bye: ${event.message.reason}`;
+        if (event.type === 'server.message') return `unexpected ${event.message.type} message from the server`;
+        return 'ended early';
+      },
+    }),
+    fail: assign({
+      failure: ({ event }) => {
+        if (event.type === 'connection.lost') return { code: event.code, message: event.message };
+        if (event.type === 'session.stop') return { code: 'ERR_STOPPED', message: event.reason };
+        if (event.type === 'writer.failed') return { code: event.code, message: event.message };
+        if (event.type === 'server.message' && event.message.type === 'bye') {
+          return { code: 'ERR_SERVER_BYE', message: `server ended the session: ${event.message.reason}` };
+        }
+        if (event.type === 'server.message' && event.message.type === 'refused') {
+          return { code: event.message.code, message: `server refused: ${event.message.reason}` };
+        }
+        if (event.type === 'server.message') {
+          return { code: 'ERR_PROTOCOL', message: `unexpected ${event.message.type} message from the server` };
+        }
+        const error = (event as { error?: unknown }).error;
+        return error !== undefined ? describeError(error) : { code: 'ERR_TIMEOUT', message: 'handshake timed out' };
+      },
+    }),
+    finishConnection: ({ context }) => {
+      const connection = context.connection;
+      if (!connection || connection.isClosed) return;
+      connection.send({ type: 'bye', reason: context.endedEarly ?? 'session complete' });
+      connection.close();
+    },
+    recordUnanswered: ({ context }) => {
+      for (const tick of context.stats.unanswered()) {
+        context.exchanges.next({
+          seq: tick.seq,
+          t1: tick.t1,
+          t2: null,
+          t3: null,
+          t4: null,
+          rttMicros: null,
+          timerErrorMicros: tick.timerErrorMs * 1000,
+        });
+      }
+    },
+    closeFiles: enqueueActions(({ context, enqueue, self }) => {
+      // A writer that already failed has stopped; only the live ones are told to finish.
+      const live = self.getSnapshot().children as Record<string, unknown>;
+      const end: EndInfo = {
+        durationMs: (context.endedAt ?? 0) - (context.startedAt ?? context.endedAt ?? 0),
+        ...(context.endedEarly ? { endedEarly: context.endedEarly } : {}),
+      };
+      if (live.tableWriter) enqueue.sendTo('tableWriter', { type: 'writer.close', end });
+      if (live.exchangeWriter) enqueue.sendTo('exchangeWriter', { type: 'writer.close', end });
+    }),
+    countWriterOpen: assign({ writersOpen: ({ context }) => context.writersOpen + 1 }),
+    countWriterDone: assign({ writersDone: ({ context }) => context.writersDone + 1 }),
+    logConnected: ({ context }) =>
+      context.logger.verbose(
+        `connected to ${context.config.server.host}:${context.config.server.port} from ${context.connection?.localAddress}`,
+      ),
+    logConnectRetry: ({ context, event }) =>
+      context.logger.warn(`connection attempt ${context.attempt} failed, retrying`, describeError((event as { error?: unknown }).error)),
+    logStarted: ({ context }) =>
+      context.logger.info(
+        `client ${context.clientId} ticking every ${context.config.intervalMs} ms for ${context.config.durationMs / 1000} s`,
+      ),
+    logFailed: ({ context }) =>
+      context.logger.error(`session failed: ${context.failure?.message}`, { code: context.failure?.code }),
+  },
+  guards: {
+    canRetry: ({ context }) => context.attempt < context.config.retry.attempts,
+    isWelcome: ({ event }) => event.type === 'server.message' && event.message.type === 'welcome',
+    isRefused: ({ event }) => event.type === 'server.message' && event.message.type === 'refused',
+    isReply: ({ event }) => event.type === 'server.message' && event.message.type === 'reply',
+    welcomeMatchesRequest: ({ context, event }) =>
+      event.type === 'server.message' &&
+      event.message.type === 'welcome' &&
+      (context.config.requestedId === undefined || event.message.clientId === context.config.requestedId),
+    bothWritersOpen: ({ context }) => context.writersOpen === 2,
+    filesFinished: ({ context }) => context.writersDone === context.writersSpawned,
+    filesFinishedAfterFailure: ({ context }) =>
+      context.writersDone === context.writersSpawned && context.failure !== null,
+    nothingInFlight: ({ context }) => context.stats.inFlightCount === 0,
+  },
+  delays: {
+    retryDelay: ({ context }) =>
+      Math.min(context.config.retry.maxDelayMs, context.config.retry.initialDelayMs * 2 ** (context.attempt - 1)),
+    handshakeTimeout: ({ context }) => context.config.handshakeTimeoutMs,
+    sessionDuration: ({ context }) => context.config.durationMs,
+    drainTimeout: ({ context }) => context.config.drainTimeoutMs,
+  },
+}).createMachine({
+  id: 'clientSession',
+  context: ({ input }) => ({
+    config: {
+      transport: input.transport,
+      server: input.server,
+      localAddress: input.localAddress,
+      requestedId: input.requestedId,
+      intervalMs: input.intervalMs ?? 10,
+      durationMs: input.durationMs ?? 5 * 60_000,
+      outDir: input.outDir,
+      clock: input.clock ?? systemClock,
+      retry: { ...DEFAULT_RETRY, ...input.retry },
+      handshakeTimeoutMs: input.handshakeTimeoutMs ?? 5000,
+      drainTimeoutMs: input.drainTimeoutMs ?? 2000,
+      flushIntervalMs: input.flushIntervalMs ?? 200,
+      spinMs: input.spinMs ?? 0,
+    },
+    logger: input.logger ?? getLogger('client'),
+    attempt: 0,
+    connection: null,
+    clientId: null,
+    stats: new SessionStats(),
+    tableRows: new Subject<TimestampRow>(),
+    exchanges: new Subject<ExchangeRecord>(),
+    files: null,
+    writersSpawned: 0,
+    writersOpen: 0,
+    writersDone: 0,
+    ticksSent: 0,
+    replies: 0,
+    missedSlots: 0,
+    startedAt: null,
+    endedAt: null,
+    endedEarly: null,
+    failure: null,
+  }),
+  initial: 'connecting',
+  on: {
+    'session.stop': { target: '.failed', actions: 'fail' },
+  },
+  states: {
+    connecting: {
+      entry: assign({ attempt: ({ context }) => context.attempt + 1 }),
+      invoke: {
+        src: 'connect',
+        input: ({ context }) => ({
+          transport: context.config.transport,
+          host: context.config.server.host,
+          port: context.config.server.port,
+          localAddress: context.config.localAddress,
+        }),
+        onDone: { target: 'session', actions: [assign({ connection: ({ event }) => event.output }), 'logConnected'] },
+        onError: [
+          { guard: 'canRetry', target: 'waitingToRetry', actions: 'logConnectRetry' },
+          { target: 'failed', actions: 'fail' },
+        ],
+      },
+    },
+    waitingToRetry: {
+      after: { retryDelay: 'connecting' },
+    },
+    session: {
+      invoke: { src: 'readConnection', input: ({ context }) => ({ connection: context.connection! }) },
+      initial: 'handshaking',
+      on: {
+        // Whatever ends a session early still goes through `closing`, which finishes the files.
+        'server.message': { target: 'closing', actions: ['markEnded', 'endEarly', 'fail'] },
+        'connection.lost': { target: 'closing', actions: ['markEnded', 'endEarly', 'fail'] },
+        'session.stop': { target: 'closing', actions: ['markEnded', 'endEarly'] },
+        'writer.failed': { target: 'closing', actions: ['markEnded', 'endEarly', 'fail', 'countWriterDone'] },
+      },
+      states: {
+        handshaking: {
+          entry: 'sendHello',
+          after: { handshakeTimeout: { target: '#clientSession.failed', actions: 'fail' } },
+          on: {
+            'server.message': [
+              { guard: 'welcomeMatchesRequest', target: 'preparing', actions: 'acceptWelcome' },
+              { target: '#clientSession.failed', actions: 'fail' },
+            ],
+            'connection.lost': { target: '#clientSession.failed', actions: 'fail' },
+            'session.stop': { target: '#clientSession.failed', actions: 'fail' },
+          },
+        },
+        preparing: {
+          entry: 'openFiles',
+          on: {
+            'writer.opened': { actions: 'countWriterOpen' },
+          },
+          always: { guard: 'bothWritersOpen', target: 'ticking' },
+        },
+        ticking: {
+          entry: ['markStarted', 'logStarted'],
+          invoke: {
+            src: 'tickGrid',
+            input: ({ context }) => ({
+              clock: context.config.clock,
+              intervalMs: context.config.intervalMs,
+              count: Math.round(context.config.durationMs / context.config.intervalMs),
+              spinMs: context.config.spinMs,
+            }),
+          },
+          after: { sessionDuration: { target: 'draining', actions: 'markEnded' } },
+          on: {
+            'tick.due': { actions: 'sendTick' },
+            'server.message': { guard: 'isReply', actions: 'recordReply' },
+            'session.stop': { target: 'draining', actions: ['markEnded', 'endEarly'] },
+          },
+        },
+        draining: {
+          always: { guard: 'nothingInFlight', target: '#clientSession.closing' },
+          after: { drainTimeout: '#clientSession.closing' },
+          on: {
+            'server.message': { guard: 'isReply', actions: 'recordReply' },
+            'session.stop': { target: '#clientSession.closing', actions: 'endEarly' },
+          },
+        },
+      },
+    },
+    closing: {
+      entry: ['finishConnection', 'recordUnanswered', 'closeFiles'],
+      always: [
+        { guard: 'filesFinishedAfterFailure', target: 'failed' },
+        { guard: 'filesFinished', target: 'done' },
+      ],
+      on: {
+        'writer.closed': { actions: 'countWriterDone' },
+        'writer.failed': { actions: ['countWriterDone', 'fail'] },
+        // Already on the way out: a second stop request changes nothing.
+        'session.stop': {},
+      },
+    },
+    done: { type: 'final' },
+    failed: { type: 'final', entry: 'logFailed' },
+  },
+  output: ({ context }) => summarizeSession(context),
+});

@@ -1,0 +1,313 @@
+import type { Observer } from 'rxjs';
+import { type AnyActorRef, assertEvent, assign, enqueueActions, fromCallback, sendTo, setup } from 'xstate';
+import { getLogger, type Logger } from '../log/logger';
+import type { TimestampRow } from '../storage';
+import type { Clock } from '../time';
+import {
+  type ByteChannel,
+  type ClientHello,
+  type ClientMessage,
+  describeError,
+  SESSION_PROTOCOL_VERSION,
+  type ServerConnection,
+  serverConnection,
+} from '../transport';
+
+export interface ConnectionHandlerInput {
+  channel: ByteChannel;
+  clock: Clock;
+  /** Where the server's table rows go (shared by every handler; the server writes them). */
+  rows: Observer<TimestampRow>;
+  /** The server actor: asked for a client ID, told when the connection ends. */
+  server: AnyActorRef;
+  handshakeTimeoutMs: number;
+  /** How often the handler reports its tick count to the server. */
+  progressIntervalMs?: number;
+  maxFrameBytes?: number;
+  logger?: Logger;
+}
+
+/** Sent by a handler to the server that spawned it. */
+export type HandlerToServerEvent =
+  | { type: 'client.register'; handlerId: string; requestedId: number | undefined; address: string }
+  | { type: 'handler.closed'; handlerId: string; clientId: number | null; address: string; ticks: number; reason: string; code: string };
+
+export type ConnectionHandlerEvent =
+  | { type: 'client.message'; message: ClientMessage }
+  | { type: 'connection.lost'; code: string; message: string }
+  | { type: 'client.accepted'; clientId: number }
+  | { type: 'client.refused'; code: string; reason: string }
+  | { type: 'client.bye'; reason: string }
+  | { type: 'protocol.violation'; code: string; message: string }
+  | { type: 'exchange.progress'; ticks: number }
+  | { type: 'server.shutdown'; reason: string };
+
+interface HandlerContext {
+  connection: ServerConnection;
+  clock: Clock;
+  rows: Observer<TimestampRow>;
+  server: AnyActorRef;
+  handshakeTimeoutMs: number;
+  progressIntervalMs: number;
+  logger: Logger;
+  hello: ClientHello | null;
+  clientId: number | null;
+  ticks: number;
+  closeReason: string;
+  closeCode: string;
+}
+
+interface ResponderInput {
+  connection: ServerConnection;
+  clock: Clock;
+  rows: Observer<TimestampRow>;
+  progressIntervalMs: number;
+}
+
+/**
+ * Answers ticks on the data path, without a state transition per tick: at 100 Hz per client
+ * and thousands of clients, a transition each would cost more than the answer itself. Only
+ * what changes the lifecycle (bye, violations, loss) and a periodic progress count reach the
+ * machine.
+ */
+const respondToTicks = fromCallback<ConnectionHandlerEvent, ResponderInput>(({ input, sendBack }) => {
+  const { connection, clock, rows, progressIntervalMs } = input;
+  const client = connection.remoteAddress;
+  const server = connection.localAddress;
+  let ticks = 0;
+  let reported = 0;
+  const report = () => {
+    if (ticks !== reported) sendBack({ type: 'exchange.progress', ticks });
+    reported = ticks;
+  };
+  let timer: unknown = null;
+  const schedule = () => {
+    timer = clock.setTimeout(() => {
+      report();
+      schedule();
+    }, progressIntervalMs);
+  };
+  schedule();
+  const subscription = connection.messages$.subscribe({
+    next(message) {
+      if (message.type === 'tick') {
+        const t2 = clock.wallMicros();
+        rows.next({ senderIp: client, receiverIp: server, timeMicros: message.t1 });
+        const t3 = clock.wallMicros();
+        connection.send({ type: 'reply', seq: message.seq, t1: message.t1, t2, t3 });
+        rows.next({ senderIp: server, receiverIp: client, timeMicros: t3 });
+        ticks += 1;
+        return;
+      }
+      report();
+      if (message.type === 'bye') sendBack({ type: 'client.bye', reason: message.reason });
+      else sendBack({ type: 'protocol.violation', code: 'ERR_PROTOCOL', message: `unexpected ${message.type} after the handshake` });
+    },
+    error(error) {
+      report();
+      sendBack({ type: 'connection.lost', ...describeError(error) });
+    },
+    complete() {
+      report();
+      sendBack({ type: 'connection.lost', code: 'ERR_CONNECTION_CLOSED', message: 'client closed the connection' });
+    },
+  });
+  return () => {
+    clock.clearTimeout(timer);
+    subscription.unsubscribe();
+  };
+});
+
+/** Reads messages before the exchange starts: each one is a transition (there are few). */
+const readHandshake = fromCallback<ConnectionHandlerEvent, { connection: ServerConnection }>(({ input, sendBack }) => {
+  const subscription = input.connection.messages$.subscribe({
+    next: (message) => sendBack({ type: 'client.message', message }),
+    error: (error) => sendBack({ type: 'connection.lost', ...describeError(error) }),
+    complete: () =>
+      sendBack({ type: 'connection.lost', code: 'ERR_CONNECTION_CLOSED', message: 'client closed the connection' }),
+  });
+  return () => subscription.unsubscribe();
+});
+
+/**
+ * The server's side of one client connection:
+ *
+ * awaitingHello → registering → exchanging → closed
+ *
+ * A client that says nothing within the handshake timeout, sends anything but a valid hello
+ * first, asks for an ID in use, speaks another protocol version, or sends garbage is cut off
+ * with a logged reason; nothing it does reaches any other connection.
+ */
+export const connectionHandlerMachine = setup({
+  types: {
+    input: {} as ConnectionHandlerInput,
+    context: {} as HandlerContext,
+    events: {} as ConnectionHandlerEvent,
+  },
+  actors: { readHandshake, respondToTicks },
+  actions: {
+    askForId: sendTo(
+      ({ context }) => context.server,
+      ({ context, self }) =>
+        ({
+          type: 'client.register',
+          handlerId: self.id,
+          requestedId: context.hello?.clientId,
+          address: context.connection.remoteAddress,
+        }) satisfies HandlerToServerEvent,
+    ),
+    welcome: ({ context }) =>
+      context.connection.send({
+        type: 'welcome',
+        version: SESSION_PROTOCOL_VERSION,
+        clientId: context.clientId!,
+        serverTime: context.clock.wallMicros(),
+      }),
+    refuse: ({ context, event }) => {
+      const refusal =
+        event.type === 'client.refused'
+          ? { code: event.code, reason: event.reason }
+          : { code: context.closeCode, reason: context.closeReason };
+      context.connection.send({ type: 'refused', ...refusal });
+    },
+    sayBye: ({ context, event }) => {
+      assertEvent(event, 'server.shutdown');
+      context.connection.send({ type: 'bye', reason: event.reason });
+    },
+    noteReason: assign(({ event }) => {
+      switch (event.type) {
+        case 'client.bye':
+          return { closeCode: 'OK', closeReason: `client said bye: ${event.reason}` };
+        case 'connection.lost':
+          return { closeCode: event.code, closeReason: event.message };
+        case 'protocol.violation':
+          return { closeCode: event.code, closeReason: event.message };
+        case 'client.refused':
+          return { closeCode: event.code, closeReason: event.reason };
+        case 'server.shutdown':
+          return { closeCode: 'OK', closeReason: event.reason };
+        case 'client.message':
+          return { closeCode: 'ERR_PROTOCOL', closeReason: `expected hello, got ${event.message.type}` };
+        default:
+          return { closeCode: 'ERR_HANDSHAKE_TIMEOUT', closeReason: 'no hello within the handshake timeout' };
+      }
+    }),
+    refuseVersion: assign(({ event }) => {
+      assertEvent(event, 'client.message');
+      const version = (event.message as ClientHello).version;
+      return {
+        closeCode: 'ERR_VERSION',
+        closeReason: `protocol version ${version} is not supported (this server speaks ${SESSION_PROTOCOL_VERSION})`,
+      };
+    }),
+    // Sends what is queued (a refusal, a bye) and ends; bytes that could not be decoded
+    // already made the connection drop itself.
+    closeConnection: ({ context }) => context.connection.close(),
+    report: enqueueActions(({ context, enqueue, self }) => {
+      const level = context.closeCode === 'OK' ? 'info' : 'warn';
+      const who = context.clientId !== null ? `client ${context.clientId}` : 'connection';
+      context.logger.log(level, `${who} from ${context.connection.remoteAddress} closed: ${context.closeReason}`, {
+        code: context.closeCode,
+        ticks: context.ticks,
+      });
+      enqueue.sendTo(context.server, {
+        type: 'handler.closed',
+        handlerId: self.id,
+        clientId: context.clientId,
+        address: context.connection.remoteAddress,
+        ticks: context.ticks,
+        reason: context.closeReason,
+        code: context.closeCode,
+      } satisfies HandlerToServerEvent);
+    }),
+  },
+  guards: {
+    isHello: ({ event }) => event.type === 'client.message' && event.message.type === 'hello',
+    versionSupported: ({ event }) =>
+      event.type === 'client.message' &&
+      event.message.type === 'hello' &&
+      event.message.version === SESSION_PROTOCOL_VERSION,
+  },
+  delays: {
+    handshakeTimeout: ({ context }) => context.handshakeTimeoutMs,
+  },
+}).createMachine({
+  id: 'connectionHandler',
+  context: ({ input }) => ({
+    connection: serverConnection(input.channel, { maxFrameBytes: input.maxFrameBytes ?? 64 * 1024 }),
+    clock: input.clock,
+    rows: input.rows,
+    server: input.server,
+    handshakeTimeoutMs: input.handshakeTimeoutMs,
+    progressIntervalMs: input.progressIntervalMs ?? 1000,
+    logger: input.logger ?? getLogger('connection'),
+    hello: null,
+    clientId: null,
+    ticks: 0,
+    closeReason: '',
+    closeCode: 'OK',
+  }),
+  initial: 'awaitingHello',
+  on: {
+    'connection.lost': { target: '.closed', actions: 'noteReason' },
+    'protocol.violation': { target: '.closed', actions: 'noteReason' },
+    'server.shutdown': { target: '.closed', actions: ['noteReason', 'sayBye'] },
+  },
+  states: {
+    awaitingHello: {
+      invoke: { src: 'readHandshake', input: ({ context }) => ({ connection: context.connection }) },
+      after: { handshakeTimeout: { target: 'closed', actions: 'noteReason' } },
+      on: {
+        'client.message': [
+          {
+            guard: 'versionSupported',
+            target: 'registering',
+            actions: assign({ hello: ({ event }) => event.message as ClientHello }),
+          },
+          { guard: 'isHello', target: 'closed', actions: ['refuseVersion', 'refuse'] },
+          { target: 'closed', actions: 'noteReason' },
+        ],
+      },
+    },
+    registering: {
+      entry: 'askForId',
+      on: {
+        'client.accepted': {
+          target: 'exchanging',
+          actions: [assign({ clientId: ({ event }) => event.clientId }), 'welcome'],
+        },
+        'client.refused': { target: 'closed', actions: ['noteReason', 'refuse'] },
+      },
+    },
+    exchanging: {
+      entry: ({ context }) =>
+        context.logger.info(`client ${context.clientId} joined from ${context.connection.remoteAddress}`, {
+          intervalMs: context.hello?.intervalMs,
+        }),
+      invoke: {
+        src: 'respondToTicks',
+        input: ({ context }) => ({
+          connection: context.connection,
+          clock: context.clock,
+          rows: context.rows,
+          progressIntervalMs: context.progressIntervalMs,
+        }),
+      },
+      on: {
+        'exchange.progress': { actions: assign({ ticks: ({ event }) => event.ticks }) },
+        'client.bye': { target: 'closed', actions: 'noteReason' },
+      },
+    },
+    closed: {
+      type: 'final',
+      entry: ['closeConnection', 'report'],
+    },
+  },
+  output: ({ context }) => ({
+    clientId: context.clientId,
+    address: context.connection.remoteAddress,
+    ticks: context.ticks,
+    reason: context.closeReason,
+    code: context.closeCode,
+  }),
+});

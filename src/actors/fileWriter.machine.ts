@@ -1,0 +1,186 @@
+import type { Observable } from 'rxjs';
+import { type AnyActorRef, assign, enqueueActions, fromCallback, fromPromise, setup } from 'xstate';
+import { getLogger, type Logger } from '../log/logger';
+import { type EndInfo, openRecordFile, type RecordFile, type RecordFormat } from '../storage';
+import { describeError } from '../transport';
+
+export interface FileWriterInput {
+  path: string;
+  format: RecordFormat<any>;
+  /** The records to write. The writer subscribes once open; emit only after `writer.opened`. */
+  records$: Observable<unknown>;
+  /** How often buffered rows are handed to the OS. */
+  flushIntervalMs?: number;
+  /** Told `writer.opened`, `writer.closed` and `writer.failed`. */
+  notify?: AnyActorRef;
+  logger?: Logger;
+}
+
+/** Ends the file: flush, footer with the real duration (and why, if early), fsync, close. */
+export type FileWriterEvent = { type: 'writer.close'; end: EndInfo };
+
+/** What a writer tells the actor that owns it. */
+export type FileWriterNotification =
+  | { type: 'writer.opened'; path: string }
+  | { type: 'writer.closed'; path: string; records: number; bytes: number }
+  | { type: 'writer.failed'; path: string; code: string; message: string };
+
+export interface FileWriterOutput {
+  path: string;
+  records: number;
+  bytes: number;
+  error?: { code: string; message: string };
+}
+
+function notification(
+  context: FileWriterContext,
+  type: FileWriterNotification['type'],
+): FileWriterNotification {
+  const path = context.path;
+  if (type === 'writer.opened') return { type, path };
+  if (type === 'writer.closed') {
+    return { type, path, records: context.file?.records ?? 0, bytes: context.file?.writtenBytes ?? 0 };
+  }
+  return { type, path, code: context.error?.code ?? 'ERR_UNKNOWN', message: context.error?.message ?? 'unknown' };
+}
+
+interface FileWriterContext {
+  path: string;
+  format: RecordFormat<any>;
+  records$: Observable<unknown>;
+  flushIntervalMs: number;
+  notify: AnyActorRef | undefined;
+  logger: Logger;
+  file: RecordFile<unknown> | null;
+  end: EndInfo | null;
+  error: { code: string; message: string } | null;
+}
+
+/**
+ * One file, one writer: opening → open (idle ⇄ flushing) → closing → closed, or failed.
+ *
+ * Rows arrive as an RxJS stream and are formatted and buffered without a transition each;
+ * the machine owns only the lifecycle: when the file is opened, when buffered rows are
+ * flushed (every `flushIntervalMs`), and how it is finished (`writer.close`).
+ */
+export const fileWriterMachine = setup({
+  types: {
+    input: {} as FileWriterInput,
+    context: {} as FileWriterContext,
+    events: {} as FileWriterEvent,
+    output: {} as FileWriterOutput,
+  },
+  actors: {
+    openFile: fromPromise(
+      ({ input }: { input: { path: string; format: RecordFormat<unknown> } }) => openRecordFile(input.path, input.format),
+    ),
+    collectRecords: fromCallback(
+      ({ input }: { input: { file: RecordFile<unknown>; records$: Observable<unknown> } }) => {
+        const subscription = input.records$.subscribe((record) => input.file.write(record));
+        return () => subscription.unsubscribe();
+      },
+    ),
+    flushFile: fromPromise(({ input }: { input: { file: RecordFile<unknown> } }) => input.file.flush()),
+    finishFile: fromPromise(({ input }: { input: { file: RecordFile<unknown>; end: EndInfo } }) =>
+      input.file.finish(input.end),
+    ),
+  },
+  actions: {
+    recordError: assign({ error: ({ event }) => describeError((event as { error?: unknown }).error) }),
+    logFailure: ({ context }) =>
+      context.logger.error(`file ${context.path} failed: ${context.error?.message}`, { code: context.error?.code }),
+    notifyOpened: enqueueActions(({ context, enqueue }) => {
+      if (context.notify) enqueue.sendTo(context.notify, notification(context, 'writer.opened'));
+    }),
+    notifyClosed: enqueueActions(({ context, enqueue }) => {
+      if (context.notify) enqueue.sendTo(context.notify, notification(context, 'writer.closed'));
+    }),
+    notifyFailed: enqueueActions(({ context, enqueue }) => {
+      if (context.notify) enqueue.sendTo(context.notify, notification(context, 'writer.failed'));
+    }),
+  },
+  delays: {
+    flushInterval: ({ context }) => context.flushIntervalMs,
+  },
+}).createMachine({
+  id: 'fileWriter',
+  context: ({ input }) => ({
+    path: input.path,
+    format: input.format,
+    records$: input.records$,
+    flushIntervalMs: input.flushIntervalMs ?? 200,
+    notify: input.notify,
+    logger: input.logger ?? getLogger('file-writer'),
+    file: null,
+    end: null,
+    error: null,
+  }),
+  initial: 'opening',
+  states: {
+    opening: {
+      invoke: {
+        src: 'openFile',
+        input: ({ context }) => ({ path: context.path, format: context.format }),
+        onDone: {
+          target: 'open',
+          actions: [
+            assign({ file: ({ event }) => event.output }),
+            'notifyOpened',
+          ],
+        },
+        onError: { target: 'failed', actions: 'recordError' },
+      },
+      on: {
+        // Closed before it could open: nothing was written, finish right after opening.
+        'writer.close': { actions: assign({ end: ({ event }) => event.end }) },
+      },
+    },
+    open: {
+      invoke: {
+        src: 'collectRecords',
+        input: ({ context }) => ({ file: context.file!, records$: context.records$ }),
+      },
+      always: { guard: ({ context }) => context.end !== null, target: 'closing' },
+      on: {
+        'writer.close': { target: 'closing', actions: assign({ end: ({ event }) => event.end }) },
+      },
+      initial: 'idle',
+      states: {
+        idle: { after: { flushInterval: 'flushing' } },
+        flushing: {
+          invoke: {
+            src: 'flushFile',
+            input: ({ context }) => ({ file: context.file! }),
+            onDone: 'idle',
+            onError: { target: '#fileWriter.failed', actions: 'recordError' },
+          },
+        },
+      },
+    },
+    closing: {
+      invoke: {
+        src: 'finishFile',
+        input: ({ context }) => ({ file: context.file!, end: context.end! }),
+        onDone: 'closed',
+        onError: { target: 'failed', actions: 'recordError' },
+      },
+    },
+    closed: {
+      type: 'final',
+      entry: 'notifyClosed',
+    },
+    failed: {
+      type: 'final',
+      entry: ['logFailure', 'notifyFailed'],
+    },
+  },
+  output: ({ context }) => ({
+    path: context.path,
+    records: context.file?.records ?? 0,
+    bytes: context.file?.writtenBytes ?? 0,
+    ...(context.error ? { error: context.error } : {}),
+  }),
+});
+
+/** Convenience for owners: the event that finishes a writer. */
+export const closeWriter = (end: EndInfo): FileWriterEvent => ({ type: 'writer.close', end });

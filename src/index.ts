@@ -1,0 +1,32 @@
+/**
+ * timeswarm as a library: the actors (XState machines) with their input, event and output
+ * types, and the transports, storage formats and clocks they are built from.
+ */
+export type {
+  ClientSessionEvent,
+  ClientSessionInput,
+  RetryPolicy,
+} from './actors/clientSession.machine';
+export { clientSessionMachine } from './actors/clientSession.machine';
+export type {
+  ConnectionHandlerEvent,
+  ConnectionHandlerInput,
+  HandlerToServerEvent,
+} from './actors/connectionHandler.machine';
+export { connectionHandlerMachine } from './actors/connectionHandler.machine';
+export type {
+  FileWriterEvent,
+  FileWriterInput,
+  FileWriterNotification,
+  FileWriterOutput,
+} from './actors/fileWriter.machine';
+export { closeWriter, fileWriterMachine } from './actors/fileWriter.machine';
+export type { ServedClient, ServerEvent, ServerInput, ServerSummary } from './actors/server.machine';
+export { serverMachine } from './actors/server.machine';
+export type { ClientSessionSummary } from './actors/sessionSummary';
+export type { Logger, LogLevel } from './log/logger';
+export { configureLogging, getLogger } from './log/logger';
+export * as storage from './storage';
+export * from './time';
+export * as transport from './transport';
+export { createMemoryNetwork, tcpTransport } from './transport';

@@ -1,0 +1,84 @@
+import { type FileHandle, mkdir, open } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { fileError, StorageError } from './errors';
+
+/**
+ * Appends text to a file in batches: `append` only buffers (cheap enough for the hot path),
+ * `flush` writes everything buffered in one call, `close` flushes, writes a last piece,
+ * fsyncs and closes. Writes never overlap and keep their order.
+ */
+export interface BatchedAppender {
+  readonly path: string;
+  /** Characters buffered and not yet handed to the OS. */
+  readonly pendingChars: number;
+  /** Bytes handed to the OS so far. */
+  readonly writtenBytes: number;
+  append(text: string): void;
+  flush(): Promise<void>;
+  close(lastText?: string): Promise<void>;
+}
+
+/**
+ * Creates (or truncates) `path`, creating its folder, and writes `header` first.
+ *
+ * @throws StorageError with the fs code (`EACCES`, `ENOSPC`, `EROFS`…) and the path.
+ */
+export async function openBatchedAppender(path: string, header = ''): Promise<BatchedAppender> {
+  let handle: FileHandle;
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    handle = await open(path, 'w');
+  } catch (cause) {
+    throw fileError('create', path, cause);
+  }
+  let buffer: string[] = header ? [header] : [];
+  let pendingChars = header.length;
+  let writtenBytes = 0;
+  let chain: Promise<void> = Promise.resolve();
+  let closed = false;
+
+  const writeOut = (): Promise<void> => {
+    chain = chain.then(async () => {
+      if (buffer.length === 0) return;
+      const text = buffer.join('');
+      buffer = [];
+      pendingChars = 0;
+      try {
+        const { bytesWritten } = await handle.write(text, null, 'utf8');
+        writtenBytes += bytesWritten;
+      } catch (cause) {
+        throw fileError('write to', path, cause);
+      }
+    });
+    return chain;
+  };
+
+  return {
+    path,
+    get pendingChars() {
+      return pendingChars;
+    },
+    get writtenBytes() {
+      return writtenBytes;
+    },
+    append(text) {
+      if (closed) throw new StorageError(`Append after close: ${path}`, 'ERR_CLOSED', path);
+      buffer.push(text);
+      pendingChars += text.length;
+    },
+    flush: writeOut,
+    async close(lastText) {
+      if (closed) return;
+      if (lastText) buffer.push(lastText);
+      closed = true;
+      try {
+        await writeOut();
+        await handle.sync();
+      } catch (cause) {
+        throw cause instanceof StorageError ? cause : fileError('sync', path, cause);
+      } finally {
+        await handle.close().catch(() => undefined);
+      }
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import { openBatchedAppender } from './batchedAppender';
+import type { EndInfo, RecordFormat } from './recordFormat';
+
+/** A file of records in some {@link RecordFormat}: numbered, buffered, finished with a footer. */
+export interface RecordFile<R> {
+  readonly path: string;
+  /** Records written so far (the number of the last row). */
+  readonly records: number;
+  readonly writtenBytes: number;
+  /** Formats and buffers one record; cheap enough to call per message. */
+  write(record: R): void;
+  /** Hands everything buffered to the OS. */
+  flush(): Promise<void>;
+  /** Flushes, writes the footer, fsyncs and closes. */
+  finish(end: EndInfo): Promise<void>;
+}
+
+/** Creates `path` (truncating it) with the format's header. */
+export async function openRecordFile<R>(path: string, format: RecordFormat<R>): Promise<RecordFile<R>> {
+  const appender = await openBatchedAppender(path, format.header);
+  let records = 0;
+  return {
+    path,
+    get records() {
+      return records;
+    },
+    get writtenBytes() {
+      return appender.writtenBytes;
+    },
+    write(record) {
+      records += 1;
+      appender.append(format.line(record, records));
+    },
+    flush: () => appender.flush(),
+    finish: (end) => appender.close(format.footer(end)),
+  };
+}

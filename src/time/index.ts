@@ -1,0 +1,4 @@
+export type { Clock } from './clock';
+export { simulatedClock, skewedClock, systemClock } from './clock';
+export type { GridTick, TickGridOptions } from './tickGrid';
+export { startTickGrid } from './tickGrid';

@@ -1,0 +1,205 @@
+import { Observable, type Subscriber } from 'rxjs';
+import { decodePayload, encodeFrame } from './codec';
+import { ConnectionError, SlowConsumerError, TransportError } from './errors';
+import { createFrameDecoder, DEFAULT_MAX_FRAME_BYTES } from './frameDecoder';
+import type { MessageParser } from './sessionProtocol';
+
+/** Where a connection's bytes go to and come from: a TCP socket or an in-memory pipe. */
+export interface ByteChannel {
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** Bytes accepted by `write` and not yet handed to the peer. */
+  readonly bufferedBytes: number;
+  write(data: Buffer): void;
+  /** Ends our side after everything written so far has been sent. */
+  end(): void;
+  destroy(): void;
+  /**
+   * Starts (or, with `null`, pauses) delivery of incoming bytes. While paused the channel
+   * holds them (TCP: in the kernel), so nothing arrives before someone listens.
+   */
+  setReceiver(receiver: ByteReceiver | null): void;
+}
+
+export interface ByteReceiver {
+  data(chunk: Buffer): void;
+  /** The peer ended its side cleanly. */
+  end(): void;
+  error(error: TransportError): void;
+}
+
+export interface ConnectionOptions<In> {
+  /** Validates every decoded value; throwing cuts the connection off. */
+  parse: MessageParser<In>;
+  maxFrameBytes?: number;
+  /** A peer that lets more than this wait in our send buffer is cut off (it is not reading). */
+  maxSendBufferBytes?: number;
+}
+
+/**
+ * A connection as actors see it: validated messages in as an RxJS stream, typed messages out.
+ *
+ * `messages$` is single-subscriber and cold with respect to the socket: bytes are read only
+ * while someone is subscribed. It completes when the peer ends the connection cleanly and
+ * errors with a {@link TransportError} (which has a stable `code`) on anything else.
+ */
+export interface Connection<In, Out> {
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly messages$: Observable<In>;
+  /** Queues a message; frames queued in the same tick of the event loop go out in one write. */
+  send(message: Out): void;
+  /** Sends what is queued, then ends the connection. */
+  close(): void;
+  /** Drops the connection at once. */
+  destroy(): void;
+  readonly isClosed: boolean;
+}
+
+export const DEFAULT_MAX_SEND_BUFFER_BYTES = 8 * 1024 * 1024;
+
+/** Wraps a byte channel with framing, msgpack and schema validation. */
+export function createFramedConnection<In, Out>(
+  channel: ByteChannel,
+  options: ConnectionOptions<In>,
+): Connection<In, Out> {
+  const decoder = createFrameDecoder({ maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
+  const maxSendBuffer = options.maxSendBufferBytes ?? DEFAULT_MAX_SEND_BUFFER_BYTES;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let flushScheduled = false;
+  let closed = false;
+  let failure: TransportError | null = null;
+  let finish: ((error?: TransportError) => void) | null = null;
+
+  const fail = (error: TransportError) => {
+    if (closed) return;
+    failure = error;
+    closed = true;
+    pending = [];
+    channel.destroy();
+    finish?.(error);
+  };
+
+  const flush = () => {
+    flushScheduled = false;
+    if (pending.length === 0 || closed) return;
+    const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    channel.write(data);
+    if (channel.bufferedBytes > maxSendBuffer) fail(new SlowConsumerError(channel.bufferedBytes));
+  };
+
+  // Messages decoded but not yet delivered: a reader may unsubscribe in the middle of a
+  // chunk that held several frames (a state change after a handshake); the rest wait here
+  // for the next reader instead of being dropped.
+  const queue: In[] = [];
+  let reader: Subscriber<In> | null = null;
+
+  const deliver = () => {
+    // `closed` turns true the moment a reader unsubscribes, even inside its own `next`.
+    while (reader && !reader.closed && queue.length > 0) reader.next(queue.shift()!);
+  };
+
+  const receiver: ByteReceiver = {
+    data(chunk) {
+      try {
+        for (const payload of decoder.push(chunk)) queue.push(options.parse(decodePayload(payload)));
+      } catch (error) {
+        deliver();
+        fail(error instanceof TransportError ? error : new TransportError('Bad frame', { cause: error }));
+        return;
+      }
+      deliver();
+      if ((!reader || reader.closed) && queue.length > 0) channel.setReceiver(null); // wait for a reader
+    },
+    end() {
+      // A clean end in the middle of a frame is still a truncated message.
+      if (decoder.bufferedBytes > 0) {
+        fail(new ConnectionError('Connection ended in the middle of a frame', 'ERR_TRUNCATED'));
+        return;
+      }
+      closed = true;
+      finish?.();
+    },
+    error(error) {
+      fail(error);
+    },
+  };
+
+  const messages$ = new Observable<In>((subscriber) => {
+    if (reader && !reader.closed) {
+      subscriber.error(new TransportError('A connection has exactly one reader'));
+      return;
+    }
+    reader = subscriber;
+    deliver();
+    if (subscriber.closed) {
+      reader = null;
+      return;
+    }
+    if (failure) {
+      subscriber.error(failure);
+      return;
+    }
+    if (closed) {
+      subscriber.complete();
+      return;
+    }
+    finish = (error) => {
+      finish = null;
+      reader = null;
+      channel.setReceiver(null);
+      if (error) subscriber.error(error);
+      else subscriber.complete();
+    };
+    channel.setReceiver(receiver);
+    return () => {
+      if (reader !== subscriber) return;
+      reader = null;
+      finish = null;
+      channel.setReceiver(null);
+    };
+  });
+
+  return {
+    localAddress: channel.localAddress,
+    localPort: channel.localPort,
+    remoteAddress: channel.remoteAddress,
+    remotePort: channel.remotePort,
+    messages$,
+    get isClosed() {
+      return closed;
+    },
+    send(message) {
+      if (closed) return;
+      const bytes = encodeFrame(message);
+      pending.push(bytes);
+      pendingBytes += bytes.length;
+      if (!flushScheduled) {
+        flushScheduled = true;
+        queueMicrotask(flush);
+      }
+    },
+    close() {
+      if (closed) return;
+      flush();
+      if (closed) return;
+      closed = true;
+      channel.end();
+      finish?.();
+    },
+    destroy() {
+      if (closed) return;
+      closed = true;
+      pending = [];
+      channel.destroy();
+      finish?.();
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import { FrameTooLargeError } from './errors';
+
+/** Bytes of the big-endian unsigned length that precedes every frame. */
+export const FRAME_HEADER_BYTES = 4;
+
+/** Default largest payload accepted: a file chunk of 256 KiB plus its envelope fits. */
+export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
+
+export interface FrameDecoderOptions {
+  /** Largest payload accepted; a longer prefix is an error before any of it is buffered. */
+  maxFrameBytes?: number;
+}
+
+export interface FrameDecoder {
+  /** Feeds bytes as they arrive; returns every frame payload completed by them, in order. */
+  push(chunk: Uint8Array): Buffer[];
+  /** Bytes held for a frame not yet complete (never more than header + max frame). */
+  readonly bufferedBytes: number;
+}
+
+/**
+ * An incremental decoder for length-prefixed frames: `u32be length | payload`.
+ * Pure (no I/O), so it can be fed hostile bytes in tests. It throws
+ * {@link FrameTooLargeError} as soon as a prefix announces more than the limit,
+ * and never holds more than one incomplete frame.
+ *
+ * @example
+ * const decoder = createFrameDecoder({ maxFrameBytes: 1024 });
+ * socket.on('data', (chunk) => decoder.push(chunk).forEach(handlePayload));
+ */
+export function createFrameDecoder(options: FrameDecoderOptions = {}): FrameDecoder {
+  const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  // Chunks are kept as a list and joined only when a frame is complete, so a large frame
+  // arriving in many small chunks is copied once, not once per chunk.
+  let chunks: Buffer[] = [];
+  let buffered = 0;
+  let expected = -1; // payload length of the frame in progress, -1 while reading its header
+
+  const take = (n: number): Buffer => {
+    const joined = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, buffered);
+    const head = joined.subarray(0, n);
+    const rest = joined.subarray(n);
+    chunks = rest.length > 0 ? [rest] : [];
+    buffered = rest.length;
+    return head;
+  };
+
+  return {
+    get bufferedBytes() {
+      return buffered;
+    },
+    push(chunk) {
+      if (chunk.length === 0) return [];
+      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+      chunks.push(buf);
+      buffered += buf.length;
+      const frames: Buffer[] = [];
+      for (;;) {
+        if (expected < 0) {
+          if (buffered < FRAME_HEADER_BYTES) break;
+          const length = take(FRAME_HEADER_BYTES).readUInt32BE(0);
+          if (length > maxFrameBytes) {
+            chunks = [];
+            buffered = 0;
+            throw new FrameTooLargeError(length, maxFrameBytes);
+          }
+          expected = length;
+        }
+        if (buffered < expected) break;
+        // Copy out so the payload does not pin a large shared chunk in memory.
+        frames.push(Buffer.from(take(expected)));
+        expected = -1;
+      }
+      return frames;
+    },
+  };
+}
+
+/** Prefixes a payload with its length. */
+export function frame(payload: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
+  out.writeUInt32BE(payload.length, 0);
+  out.set(payload, FRAME_HEADER_BYTES);
+  return out;
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { InvalidMessageError } from './errors';
+
+/**
+ * The timestamp-exchange protocol between a client and the server (see docs/protocol.md).
+ * Times are integers: microseconds since the Unix epoch, UTC, on the sender's wall clock.
+ */
+export const SESSION_PROTOCOL_VERSION = 1;
+
+const micros = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const seq = z.number().int().min(0).max(0xffff_ffff);
+const clientId = z.number().int().min(1).max(1_000_000);
+const reason = z.string().max(500);
+
+export const clientHelloSchema = z.object({
+  type: z.literal('hello'),
+  version: z.number().int().min(1).max(0xffff),
+  /** The ID the client asks for; the server picks the lowest free one when absent. */
+  clientId: clientId.optional(),
+  /** The interval at which the client will tick, in milliseconds. */
+  intervalMs: z.number().min(0.001).max(3_600_000),
+});
+export const tickSchema = z.object({ type: z.literal('tick'), seq, t1: micros });
+export const byeSchema = z.object({ type: z.literal('bye'), reason });
+
+export const welcomeSchema = z.object({
+  type: z.literal('welcome'),
+  version: z.number().int().min(1).max(0xffff),
+  clientId,
+  /** The server's wall clock when it accepted the client. */
+  serverTime: micros,
+});
+export const replySchema = z.object({ type: z.literal('reply'), seq, t1: micros, t2: micros, t3: micros });
+export const refusedSchema = z.object({ type: z.literal('refused'), code: z.string().max(64), reason });
+
+export const clientMessageSchema = z.discriminatedUnion('type', [clientHelloSchema, tickSchema, byeSchema]);
+export const serverMessageSchema = z.discriminatedUnion('type', [
+  welcomeSchema,
+  replySchema,
+  refusedSchema,
+  byeSchema,
+]);
+
+export type ClientHello = z.infer<typeof clientHelloSchema>;
+export type Tick = z.infer<typeof tickSchema>;
+export type Bye = z.infer<typeof byeSchema>;
+export type Welcome = z.infer<typeof welcomeSchema>;
+export type Reply = z.infer<typeof replySchema>;
+export type Refused = z.infer<typeof refusedSchema>;
+/** Everything a client may send to the server. */
+export type ClientMessage = z.infer<typeof clientMessageSchema>;
+/** Everything the server may send to a client. */
+export type ServerMessage = z.infer<typeof serverMessageSchema>;
+
+/** A validator that turns an untrusted decoded value into a typed message, or throws. */
+export type MessageParser<T> = (value: unknown) => T;
+
+/** Builds a {@link MessageParser} from a zod schema; failures become {@link InvalidMessageError}. */
+export function parserFor<T>(schema: z.ZodType<T>): MessageParser<T> {
+  return (value) => {
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    const issue = result.error.issues[0];
+    const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+    throw new InvalidMessageError(`Invalid message${where}: ${issue?.message ?? 'unknown shape'}`);
+  };
+}
+
+export const parseClientMessage = parserFor(clientMessageSchema);
+export const parseServerMessage = parserFor(serverMessageSchema);

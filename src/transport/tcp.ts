@@ -1,0 +1,147 @@
+import net from 'node:net';
+import type { ChannelListener, ConnectOptions, ListenOptions, Transport } from './channelTransport';
+import { normalizeAddress } from './channelTransport';
+import type { ByteChannel, ByteReceiver } from './connection';
+import { ConnectionError } from './errors';
+
+/** How long an ended socket waits for the peer to close its side before it is destroyed. */
+const END_GRACE_MS = 5000;
+
+/** Adapts a connected `net.Socket` to a {@link ByteChannel}. */
+export function socketChannel(socket: net.Socket): ByteChannel {
+  socket.setNoDelay(true);
+  socket.pause();
+  let receiver: ByteReceiver | null = null;
+  // Events that happen while nobody listens are kept for the next receiver.
+  let ended = false;
+  let failure: ConnectionError | null = null;
+
+  const onData = (chunk: Buffer) => receiver?.data(chunk);
+  socket.on('end', () => {
+    ended = true;
+    receiver?.end();
+  });
+  socket.on('error', (error: NodeJS.ErrnoException) => {
+    failure = new ConnectionError(`Socket error: ${error.message}`, error.code ?? 'ERR_CONNECTION', {
+      cause: error,
+    });
+    receiver?.error(failure);
+  });
+  socket.on('close', (hadError) => {
+    if (!ended && !hadError && !failure) {
+      failure = new ConnectionError('Connection closed', 'ERR_CONNECTION_CLOSED');
+      receiver?.error(failure);
+    }
+  });
+
+  return {
+    localAddress: normalizeAddress(socket.localAddress),
+    localPort: socket.localPort ?? 0,
+    remoteAddress: normalizeAddress(socket.remoteAddress),
+    remotePort: socket.remotePort ?? 0,
+    get bufferedBytes() {
+      return socket.writableLength;
+    },
+    write(data) {
+      if (!socket.destroyed) socket.write(data);
+    },
+    end() {
+      socket.end();
+      // A peer that never closes its side must not keep the socket forever.
+      setTimeout(() => socket.destroy(), END_GRACE_MS).unref();
+    },
+    destroy() {
+      socket.destroy();
+    },
+    setReceiver(next) {
+      receiver = next;
+      if (!next) {
+        socket.off('data', onData);
+        socket.pause();
+        return;
+      }
+      if (failure) next.error(failure);
+      else if (ended) next.end();
+      else {
+        socket.on('data', onData);
+        socket.resume();
+      }
+    },
+  };
+}
+
+async function listen(options: ListenOptions): Promise<ChannelListener> {
+  const server = net.createServer({ noDelay: true, pauseOnConnect: true });
+  const held: net.Socket[] = [];
+  let handler: ((channel: ByteChannel) => void) | null = null;
+  server.on('connection', (socket) => {
+    if (handler) handler(socketChannel(socket));
+    else held.push(socket);
+  });
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      reject(
+        new ConnectionError(
+          `Cannot listen on ${options.host}:${options.port}: ${error.message}`,
+          error.code ?? 'ERR_LISTEN',
+          { cause: error },
+        ),
+      );
+    };
+    server.once('error', onError);
+    server.listen(options.port, options.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const address = server.address() as net.AddressInfo;
+  return {
+    host: normalizeAddress(address.address),
+    port: address.port,
+    accept(next) {
+      handler = next;
+      for (const socket of held.splice(0)) next(socketChannel(socket));
+    },
+    close() {
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function connect(options: ConnectOptions): Promise<ByteChannel> {
+  return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) {
+      reject(new ConnectionError('Connect aborted', 'ABORT_ERR'));
+      return;
+    }
+    const socket = net.connect({
+      host: options.host,
+      port: options.port,
+      noDelay: true,
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    });
+    const onAbort = () => {
+      socket.destroy();
+      reject(new ConnectionError('Connect aborted', 'ABORT_ERR'));
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      options.signal?.removeEventListener('abort', onAbort);
+      reject(
+        new ConnectionError(
+          `Cannot connect to ${options.host}:${options.port}: ${error.message}`,
+          error.code ?? 'ERR_CONNECT',
+          { cause: error },
+        ),
+      );
+    });
+    socket.once('connect', () => {
+      options.signal?.removeEventListener('abort', onAbort);
+      socket.removeAllListeners('error');
+      resolve(socketChannel(socket));
+    });
+  });
+}
+
+/** The production transport: TCP sockets with Nagle off (we batch writes ourselves). */
+export const tcpTransport: Transport = { listen, connect };
