@@ -1,0 +1,71 @@
+import { type Command, Option } from 'commander';
+import { getLogger } from '../../log/logger';
+import { startClient } from '../../runtime/start';
+import { tcpTransport } from '../../transport';
+import { type HostPort, parseDuration, parseHostPort, parseIp, parsePositiveInt } from '../options';
+import { reportProgress } from '../sessionProgress';
+import { onShutdownSignal } from '../signals';
+import { clientSummaryTable } from '../summaryTable';
+
+interface ClientOptions {
+  server: HostPort;
+  id?: number;
+  interval: number;
+  duration: number;
+  bind?: string;
+  out: string;
+  spin: number;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function registerClientCommand(program: Command): void {
+  program
+    .command('client')
+    .description('Run one client session: tick the server every interval for the duration, log every timestamp')
+    .addOption(
+      new Option('--server <host:port>', 'the timestamp server')
+        .argParser((v) => parseHostPort(v, 5555))
+        .default({ host: '127.0.0.1', port: 5555 }, '127.0.0.1:5555'),
+    )
+    .option('--id <n>', 'client ID to ask for (default: the server assigns one)', parsePositiveInt)
+    .addOption(new Option('--interval <time>', 'time between ticks').argParser(parseDuration).default(10, '10ms'))
+    .addOption(new Option('--duration <time>', 'session length').argParser(parseDuration).default(300_000, '5m'))
+    .option('--bind <ip>', 'local address to connect from (e.g. 127.0.0.2)', parseIp)
+    .option('--out <dir>', 'folder for client_N_TimeData.txt and its .exchanges.csv sidecar', '.')
+    .addOption(
+      new Option('--spin <time>', 'spin this long before each tick for sub-ms timing (0ms: off)')
+        .argParser(parseSpin)
+        .default(1, '1ms'),
+    )
+    .option('--json', 'print the final summary as one JSON document on stdout')
+    .option('--quiet', 'no progress lines')
+    .addHelpText('after', '\nExample: timeswarm client --server 127.0.0.1:5555 --id 1 --duration 20s --out out/c1')
+    .action(async (options: ClientOptions) => {
+      const logger = getLogger('client');
+      const session = startClient({
+        transport: tcpTransport,
+        server: options.server,
+        outDir: options.out,
+        intervalMs: options.interval,
+        durationMs: options.duration,
+        spinMs: options.spin,
+        logger,
+        ...(options.id !== undefined ? { requestedId: options.id } : {}),
+        ...(options.bind !== undefined ? { localAddress: options.bind } : {}),
+      });
+      const stopProgress = options.quiet
+        ? () => undefined
+        : reportProgress(() => [session.actor], (line) => process.stderr.write(`${line}\n`));
+      onShutdownSignal((signal) => session.actor.send({ type: 'session.stop', reason: `stopped by ${signal}` }));
+      const summary = await session.done;
+      stopProgress();
+      if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      else process.stderr.write(`${clientSummaryTable([summary])}\n`);
+      process.exitCode = summary.outcome === 'done' ? 0 : 1;
+    });
+}
+
+function parseSpin(value: string): number {
+  return value === '0' || value === '0ms' ? 0 : parseDuration(value);
+}

@@ -1,0 +1,64 @@
+import { InvalidArgumentError } from 'commander';
+import ms from 'ms';
+import { LOG_LEVELS, type LogLevel } from '../log/logger';
+
+/**
+ * Parsers for command-line values. Each throws commander's InvalidArgumentError, which
+ * commander turns into `error: option '--duration <time>' argument '5x' is invalid. …`
+ * and exit code 1.
+ */
+
+/** `10ms`, `20s`, `5m`, `1.5h` → milliseconds. A bare number is refused: say the unit. */
+export function parseDuration(value: string): number {
+  const parsed = /^\d+(\.\d+)?\s*[a-z]+$/i.test(value.trim()) ? ms(value.trim() as ms.StringValue) : undefined;
+  if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed <= 0) {
+    throw new InvalidArgumentError('Expected a positive duration with a unit, such as 10ms, 20s or 5m.');
+  }
+  return parsed;
+}
+
+export function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65_535) throw new InvalidArgumentError('Expected a port number 0-65535.');
+  return port;
+}
+
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError('Expected a positive whole number.');
+  }
+  return n;
+}
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** `HOST:PORT`, `[::1]:PORT`, or just `HOST` (then `defaultPort`). */
+export function parseHostPort(value: string, defaultPort?: number): HostPort {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
+  const plain = /^([^:[\]]+)(?::(\d+))?$/.exec(value);
+  const match = bracketed ?? plain;
+  const portText = match?.[2];
+  if (!match || (portText === undefined && defaultPort === undefined)) {
+    throw new InvalidArgumentError('Expected HOST:PORT, such as 127.0.0.1:5555.');
+  }
+  return { host: match[1]!, port: portText === undefined ? defaultPort! : parsePort(portText) };
+}
+
+export function parseLogLevel(value: string): LogLevel {
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`Expected one of ${LOG_LEVELS.join(', ')}.`);
+  }
+  return value as LogLevel;
+}
+
+/** An IPv4 or IPv6 address (no host names: it is bound locally). */
+export function parseIp(value: string): string {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(value);
+  if (v4 && v4.slice(1).every((part) => Number(part) <= 255)) return value;
+  if (/^[0-9a-f:]+$/i.test(value) && value.includes(':')) return value;
+  throw new InvalidArgumentError('Expected an IP address, such as 127.0.0.2.');
+}
