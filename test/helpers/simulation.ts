@@ -1,0 +1,72 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SimulatedClock } from 'xstate';
+import { type Clock, simulatedClock } from '../../src/time';
+import {
+  type ClientMessage,
+  type Connection,
+  createFramedConnection,
+  type MemoryNetwork,
+  parseClientMessage,
+  type ServerMessage,
+} from '../../src/transport';
+
+/** A simulated clock pair: `sim` for `createActor(…, { clock })`, `clock` for machine input. */
+export function simulatedTime(): { sim: SimulatedClock; clock: Clock } {
+  const sim = new SimulatedClock();
+  return { sim, clock: simulatedClock(sim) };
+}
+
+/** Lets promises, microtasks and real I/O callbacks (file writes) run. */
+export const settle = (turns = 3) =>
+  (async () => {
+    for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
+  })();
+
+/** Advances simulated time in steps, letting I/O settle between steps. */
+export async function advance(sim: SimulatedClock, ms: number, stepMs = 10): Promise<void> {
+  for (let t = 0; t < ms; t += stepMs) {
+    sim.increment(Math.min(stepMs, ms - t));
+    await settle(1);
+  }
+}
+
+/**
+ * Polls (with real I/O turns, no simulated time) until `predicate` holds. Bounded by a
+ * generous real-time limit so that a slow disk (fsync) on a busy machine is not a failure.
+ */
+export async function until(predicate: () => boolean, limitMs = 20_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (Date.now() < deadline) {
+    if (predicate()) return;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  throw new Error('condition not reached');
+}
+
+export async function tempDir(prefix = 'timeswarm-'): Promise<{ path: string; remove: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), prefix));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/**
+ * A scripted server on an in-memory network, for faults the real server never makes:
+ * silence, held replies, resets. `onMessage` decides what to do with each client message.
+ */
+export async function scriptedServer(
+  network: MemoryNetwork,
+  onMessage: (message: ClientMessage, connection: Connection<ClientMessage, ServerMessage>) => void,
+): Promise<{ port: number; connections: Connection<ClientMessage, ServerMessage>[]; close: () => Promise<void> }> {
+  const listener = await network.listen({ host: '127.0.0.1', port: 0 });
+  const connections: Connection<ClientMessage, ServerMessage>[] = [];
+  listener.accept((channel) => {
+    const connection = createFramedConnection<ClientMessage, ServerMessage>(channel, { parse: parseClientMessage });
+    connections.push(connection);
+    connection.messages$.subscribe({ next: (message) => onMessage(message, connection), error: () => undefined });
+  });
+  return { port: listener.port, connections, close: () => listener.close() };
+}
+
+/** The usual welcome for a scripted server. */
+export const welcome = (clientId = 1): ServerMessage => ({ type: 'welcome', version: 1, clientId, serverTime: 0 });
