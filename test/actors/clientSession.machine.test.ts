@@ -59,7 +59,7 @@ describe('client session on simulated time', () => {
     const session = startSession({ server: { host: '127.0.0.1', port: server.port }, requestedId: 7 });
     await until(ticking(session.actor));
 
-    await advance(time.sim, 5 * 60_000 + 10, 100);
+    await advance(time.sim, 5 * 60_000 + 10, 10);
     await until(() => session.actor.getSnapshot().status === 'done');
     const summary = await session.done;
 

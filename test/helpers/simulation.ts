@@ -24,12 +24,19 @@ export const settle = (turns = 3) =>
     for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
   })();
 
-/** Advances simulated time in steps, letting I/O settle between steps. */
+/**
+ * Advances simulated time in steps no longer than a tick interval (a simulated clock jumps,
+ * so a longer step would look like missed slots). Microtasks (in-memory deliveries) run after
+ * every step; real I/O callbacks (file flushes) every few steps.
+ */
 export async function advance(sim: SimulatedClock, ms: number, stepMs = 10): Promise<void> {
+  let step = 0;
   for (let t = 0; t < ms; t += stepMs) {
     sim.increment(Math.min(stepMs, ms - t));
-    await settle(1);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    if (++step % 20 === 0) await settle(1);
   }
+  await settle(1);
 }
 
 /**

@@ -1,0 +1,186 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { firstValueFrom, toArray } from 'rxjs';
+import { createActor, toPromise } from 'xstate';
+import { serverMachine } from '../../src/actors/server.machine';
+import { parseTimestampTable } from '../../src/storage';
+import {
+  type ByteChannel,
+  type ClientConnection,
+  clientConnection,
+  createMemoryNetwork,
+  encodeFrame,
+  type MemoryNetwork,
+  type ServerMessage,
+} from '../../src/transport';
+import { advance, simulatedTime, tempDir, until } from '../helpers/simulation';
+
+let dir: { path: string; remove: () => Promise<void> };
+let network: MemoryNetwork;
+let time: ReturnType<typeof simulatedTime>;
+
+beforeEach(async () => {
+  dir = await tempDir();
+  network = createMemoryNetwork();
+  time = simulatedTime();
+});
+afterEach(() => dir.remove());
+
+async function startServer(extra: { maxClients?: number; handshakeTimeoutMs?: number } = {}) {
+  const actor = createActor(serverMachine, {
+    clock: time.sim,
+    input: { transport: network, host: '127.0.0.1', port: 0, outDir: dir.path, clock: time.clock, ...extra },
+  });
+  const done = toPromise(actor);
+  actor.start();
+  await until(() => actor.getSnapshot().matches('listening'));
+  const port = Number(actor.getSnapshot().context.address!.split(':')[1]);
+  return { actor, done, port };
+}
+
+async function connect(port: number, localAddress = '127.0.0.9'): Promise<ClientConnection> {
+  return clientConnection(await network.connect({ host: '127.0.0.1', port, localAddress }));
+}
+
+/** Collects what the server sends until it ends the connection. */
+const received = (connection: ClientConnection) => firstValueFrom(connection.messages$.pipe(toArray()));
+
+async function stop(server: Awaited<ReturnType<typeof startServer>>) {
+  server.actor.send({ type: 'server.stop' });
+  await advance(time.sim, 2100, 50);
+  return server.done;
+}
+
+describe('server machine', () => {
+  test('answers every tick at once with t1 echoed and its own t2, t3; logs both rows', async () => {
+    const server = await startServer();
+    const client = await connect(server.port);
+    const messages: ServerMessage[] = [];
+    client.messages$.subscribe((m) => messages.push(m));
+    client.send({ type: 'hello', version: 1, intervalMs: 10 });
+    await until(() => messages.length === 1);
+    expect(messages[0]).toMatchObject({ type: 'welcome', clientId: 1, version: 1 });
+    for (let seq = 0; seq < 5; seq++) client.send({ type: 'tick', seq, t1: 1_000 + seq });
+    await until(() => messages.length === 6);
+    expect(messages.slice(1)).toEqual(
+      [0, 1, 2, 3, 4].map((seq) => ({ type: 'reply', seq, t1: 1_000 + seq, t2: expect.any(Number), t3: expect.any(Number) })),
+    );
+    client.send({ type: 'bye', reason: 'done' });
+    client.close();
+    const summary = await stop(server);
+    expect(summary.clients).toEqual([expect.objectContaining({ clientId: 1, ticks: 5, address: '127.0.0.9', code: 'OK' })]);
+    const table = parseTimestampTable(await readFile(join(dir.path, 'serverTimeData.txt'), 'utf8'));
+    expect(table.rows).toHaveLength(10);
+    expect(table.rows.filter((r) => r.senderIp === '127.0.0.9')).toHaveLength(5);
+    expect(table.rows[0]!.timeMicros).toBe(1_000);
+    expect(table.end).not.toBeNull();
+  });
+
+  test('assigns IDs: the one asked for, the next free one otherwise, and refuses one in use', async () => {
+    const server = await startServer();
+    const a = await connect(server.port);
+    const b = await connect(server.port);
+    const c = await connect(server.port);
+    const [fromA, fromB, fromC] = [received(a), received(b), received(c)];
+    a.send({ type: 'hello', version: 1, intervalMs: 10, clientId: 2 });
+    b.send({ type: 'hello', version: 1, intervalMs: 10 });
+    c.send({ type: 'hello', version: 1, intervalMs: 10, clientId: 2 });
+    expect((await fromC)[0]).toMatchObject({ type: 'refused', code: 'ERR_ID_IN_USE' });
+    await stop(server);
+    expect((await fromA)[0]).toMatchObject({ type: 'welcome', clientId: 2 });
+    expect((await fromB)[0]).toMatchObject({ type: 'welcome', clientId: 1 });
+    expect((await fromA).at(-1)).toMatchObject({ type: 'bye' });
+  });
+
+  test('refuses a client beyond maxClients with ERR_SERVER_FULL', async () => {
+    const server = await startServer({ maxClients: 1 });
+    const a = await connect(server.port);
+    const b = await connect(server.port);
+    const fromB = received(b);
+    a.send({ type: 'hello', version: 1, intervalMs: 10 });
+    a.messages$.subscribe();
+    await until(() => Object.values(server.actor.getSnapshot().context.handlers).includes(1));
+    b.send({ type: 'hello', version: 1, intervalMs: 10 });
+    expect((await fromB)[0]).toMatchObject({ type: 'refused', code: 'ERR_SERVER_FULL' });
+    await stop(server);
+  });
+
+  test('refuses another protocol version with ERR_VERSION', async () => {
+    const server = await startServer();
+    const a = await connect(server.port);
+    const fromA = received(a);
+    a.send({ type: 'hello', version: 2, intervalMs: 10 });
+    expect((await fromA)[0]).toMatchObject({ type: 'refused', code: 'ERR_VERSION' });
+    await stop(server);
+  });
+
+  test('cuts off a connection that says nothing within the handshake timeout', async () => {
+    const server = await startServer({ handshakeTimeoutMs: 1000 });
+    const silent = await connect(server.port);
+    const fromSilent = received(silent);
+    await advance(time.sim, 1010, 10);
+    await expect(fromSilent).resolves.toEqual([]);
+    await until(() => Object.keys(server.actor.getSnapshot().context.handlers).length === 0);
+    await stop(server);
+  });
+
+  test.each([
+    ['garbage bytes', Buffer.from('GET / HTTP/1.1\r\n\r\n')],
+    ['a huge length prefix', Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3])],
+    ['valid msgpack of the wrong shape', encodeFrame({ type: 'tick', seq: -1, t1: 'yesterday' })],
+    ['a tick before the hello', encodeFrame({ type: 'tick', seq: 0, t1: 5 })],
+  ])('cuts off a client that sends %s; an honest client notices nothing', async (_name, bytes) => {
+    const server = await startServer();
+    const honest = await connect(server.port, '127.0.0.2');
+    const honestMessages: ServerMessage[] = [];
+    honest.messages$.subscribe((m) => honestMessages.push(m));
+    honest.send({ type: 'hello', version: 1, intervalMs: 10 });
+    await until(() => honestMessages.length === 1);
+
+    const raw: ByteChannel = await network.connect({ host: '127.0.0.1', port: server.port, localAddress: '127.0.0.66' });
+    let hostileClosed = false;
+    raw.setReceiver({ data: () => undefined, end: () => (hostileClosed = true), error: () => (hostileClosed = true) });
+    raw.write(bytes);
+    await until(() => hostileClosed);
+
+    for (let seq = 0; seq < 3; seq++) honest.send({ type: 'tick', seq, t1: seq });
+    await until(() => honestMessages.length === 4);
+    const summary = await stop(server);
+    expect(summary.clients.map((c) => c.clientId)).toEqual([1]);
+    expect(summary.rows).toBe(6);
+  });
+
+  test('on stop, every client is told bye and the file gets its footer', async () => {
+    const server = await startServer();
+    const clients = await Promise.all([connect(server.port), connect(server.port)]);
+    const all = clients.map(received);
+    for (const client of clients) client.send({ type: 'hello', version: 1, intervalMs: 10 });
+    await until(() => Object.values(server.actor.getSnapshot().context.handlers).filter((id) => id !== null).length === 2);
+    server.actor.send({ type: 'server.stop', reason: 'maintenance' });
+    for (const messages of await Promise.all(all)) {
+      expect(messages.at(-1)).toEqual({ type: 'bye', reason: 'maintenance' });
+    }
+    await advance(time.sim, 100);
+    const summary = await server.done;
+    expect(server.actor.getSnapshot().value).toBe('stopped');
+    expect(summary.clients).toHaveLength(2);
+    const table = parseTimestampTable(await readFile(summary.file, 'utf8'));
+    expect(table.endedAbruptly).toBe(false);
+  });
+
+  test('a port in use fails the server with EADDRINUSE and still finishes its file', async () => {
+    const first = await startServer();
+    const second = createActor(serverMachine, {
+      clock: time.sim,
+      input: { transport: network, host: '127.0.0.1', port: first.port, outDir: join(dir.path, 'b'), clock: time.clock },
+    });
+    const done = toPromise(second);
+    second.start();
+    const summary = await done;
+    expect(summary.outcome).toBe('failed');
+    expect(summary.error?.code).toBe('EADDRINUSE');
+    const table = parseTimestampTable(await readFile(summary.file, 'utf8'));
+    expect(table.end?.endedEarly).toMatch(/in use/);
+    await stop(first);
+  });
+});
