@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import { parserFor } from './sessionProtocol';
+
+/**
+ * The peer-to-peer exchange protocol (see docs/protocol-p2p.md): what k peers say to each
+ * other to share their files, with no server. Every field is bounded here, before the
+ * message reaches any logic; names are checked again as file names by the storage layer.
+ */
+export const PEER_PROTOCOL_VERSION = 1;
+
+/** Largest chunk payload a peer accepts in one `chunk` message. */
+export const MAX_WIRE_CHUNK_BYTES = 1024 * 1024;
+/** Most chunk hashes in one manifest (32 bytes each). */
+export const MAX_WIRE_CHUNKS = 32 * 1024;
+/** Most membership entries in one `peers` message. */
+export const MAX_PEERS_PER_MESSAGE = 256;
+/** Most files one peer may offer. */
+export const MAX_OFFERS = 64;
+
+const u32 = z.number().int().min(0).max(0xffff_ffff);
+const chunkIndex = z
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_WIRE_CHUNKS - 1);
+const bytes = (max: number) =>
+  z.custom<Uint8Array<ArrayBufferLike>>(
+    (value) => value instanceof Uint8Array && value.length <= max,
+    {
+      message: `expected at most ${max} bytes`,
+    },
+  );
+const hash = z.custom<Uint8Array<ArrayBufferLike>>(
+  (value) => value instanceof Uint8Array && value.length === 32,
+  { message: 'expected exactly 32 bytes' },
+);
+const code = z.string().regex(/^[A-Z0-9_]{1,64}$/);
+const reason = z.string().max(500);
+
+/** Peer IDs are short opaque tokens, chosen at random by each peer at start. */
+export const peerIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+/** A file name as it travels; `fileNameProblem` in storage decides whether it is safe to use. */
+export const wireFileNameSchema = z.string().min(1).max(1000);
+/** A host to dial: an IP address or DNS name (no spaces, no URL syntax); '' means "where you see me from". */
+export const hostSchema = z
+  .string()
+  .max(253)
+  .regex(/^[A-Za-z0-9.:%\-[\]]*$/);
+
+/** One peer as known to the swarm; the highest `seq` wins when two versions meet. */
+export const peerEntrySchema = z.object({
+  peerId: peerIdSchema,
+  host: hostSchema,
+  port: z.number().int().min(1).max(65_535),
+  /** Bumped by the peer itself whenever `complete` or `offers` change. */
+  seq: u32,
+  /** The peer holds every file it knows of. */
+  complete: z.boolean(),
+  /** Names of the files the peer contributes. */
+  offers: z.array(wireFileNameSchema).max(MAX_OFFERS),
+});
+
+export const peerHelloSchema = z.object({
+  type: z.literal('hello'),
+  version: z.number().int().min(1).max(0xffff),
+  /** The sender's own membership entry (its ID, where to reach it, what it offers). */
+  self: peerEntrySchema,
+});
+
+export const manifestMessageSchema = z.object({
+  type: z.literal('manifest'),
+  name: wireFileNameSchema,
+  size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  sha256: hash,
+  chunkSize: z.number().int().min(1).max(MAX_WIRE_CHUNK_BYTES),
+  /** SHA-256 of every chunk, concatenated. */
+  chunkHashes: bytes(MAX_WIRE_CHUNKS * 32),
+  /** Which chunks the sender holds: a bitfield, chunk 0 in the top bit of byte 0. */
+  have: bytes(MAX_WIRE_CHUNKS / 8),
+});
+
+export const haveSchema = z.object({
+  type: z.literal('have'),
+  name: wireFileNameSchema,
+  chunks: z.array(chunkIndex).min(1).max(4096),
+});
+
+export const requestSchema = z.object({
+  type: z.literal('request'),
+  name: wireFileNameSchema,
+  index: chunkIndex,
+});
+export const cancelSchema = z.object({
+  type: z.literal('cancel'),
+  name: wireFileNameSchema,
+  index: chunkIndex,
+});
+export const chunkSchema = z.object({
+  type: z.literal('chunk'),
+  name: wireFileNameSchema,
+  index: chunkIndex,
+  data: bytes(MAX_WIRE_CHUNK_BYTES),
+});
+export const rejectSchema = z.object({
+  type: z.literal('reject'),
+  name: wireFileNameSchema,
+  index: chunkIndex,
+  code,
+});
+export const peersSchema = z.object({
+  type: z.literal('peers'),
+  peers: z.array(peerEntrySchema).max(MAX_PEERS_PER_MESSAGE),
+});
+export const doneSchema = z.object({ type: z.literal('done'), seq: u32 });
+export const peerByeSchema = z.object({ type: z.literal('bye'), code, reason });
+
+export const peerMessageSchema = z.discriminatedUnion('type', [
+  peerHelloSchema,
+  manifestMessageSchema,
+  haveSchema,
+  requestSchema,
+  cancelSchema,
+  chunkSchema,
+  rejectSchema,
+  peersSchema,
+  doneSchema,
+  peerByeSchema,
+]);
+
+export type PeerEntry = z.infer<typeof peerEntrySchema>;
+export type PeerHello = z.infer<typeof peerHelloSchema>;
+export type ManifestMessage = z.infer<typeof manifestMessageSchema>;
+export type HaveMessage = z.infer<typeof haveSchema>;
+export type RequestMessage = z.infer<typeof requestSchema>;
+export type CancelMessage = z.infer<typeof cancelSchema>;
+export type ChunkMessage = z.infer<typeof chunkSchema>;
+export type RejectMessage = z.infer<typeof rejectSchema>;
+export type PeersMessage = z.infer<typeof peersSchema>;
+export type DoneMessage = z.infer<typeof doneSchema>;
+export type PeerBye = z.infer<typeof peerByeSchema>;
+/** Everything one peer may send another (the protocol is symmetric). */
+export type PeerMessage = z.infer<typeof peerMessageSchema>;
+
+export const parsePeerMessage = parserFor<PeerMessage>(peerMessageSchema);
