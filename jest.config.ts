@@ -8,7 +8,10 @@ const config: Config = {
     // Transpile only (tsconfig.jest.json): type-checking every test file through ts-jest
     // costs ~20 s a file; `npm test` runs `tsc --noEmit` over src, tests and examples first.
     // TS151002: ts-jest's note about module "nodenext"; harmless for a CommonJS test run.
-    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json', diagnostics: { ignoreCodes: ['TS151002'] } }],
+    '^.+\\.ts$': [
+      'ts-jest',
+      { tsconfig: 'tsconfig.jest.json', diagnostics: { ignoreCodes: ['TS151002'] } },
+    ],
   },
   // Integration tests open real sockets and files; keep them bounded and serial per file.
   testTimeout: 60_000,

@@ -39,14 +39,20 @@ export interface AssignmentResult {
 export async function runAssignment(options: AssignmentOptions): Promise<AssignmentResult> {
   const logger = options.logger ?? getLogger('example');
   const server = await startServer(
-    { transport: tcpTransport, host: '127.0.0.1', port: options.port, outDir: join(options.outDir, 'server') },
+    {
+      transport: tcpTransport,
+      host: '127.0.0.1',
+      port: options.port,
+      outDir: join(options.outDir, 'server'),
+    },
     options.start,
   );
   logger.info(`server listening on 127.0.0.1:${server.address.port}`);
   const addresses = await loopbackAddresses(options.clients);
   const sessions: ReturnType<typeof startClient>[] = [];
   const stopAll = () => {
-    for (const session of sessions) session.actor.send({ type: 'session.stop', reason: 'stopped by the user' });
+    for (const session of sessions)
+      session.actor.send({ type: 'session.stop', reason: 'stopped by the user' });
   };
   options.signal?.addEventListener('abort', stopAll, { once: true });
 

@@ -18,7 +18,13 @@ test('two clients, one simulated minute, no sockets', async () => {
 
   const server = createActor(serverMachine, {
     clock: sim,
-    input: { transport: network, host: 'server', port: 5555, outDir: join(outDir, 'server'), clock },
+    input: {
+      transport: network,
+      host: 'server',
+      port: 5555,
+      outDir: join(outDir, 'server'),
+      clock,
+    },
   });
   server.start();
   while (!server.getSnapshot().matches('listening')) await ioTurn(); // the file opens for real

@@ -29,20 +29,26 @@ test('npm run example:three-clients writes the documented layout, parseable, com
       ],
       { timeout: 60_000 },
     );
-    const result = JSON.parse(stdout) as { clients: { clientId: number; ticksSent: number; replies: number }[] };
+    const result = JSON.parse(stdout) as {
+      clients: { clientId: number; ticksSent: number; replies: number }[];
+    };
     expect(result.clients.map((c) => c.clientId)).toEqual([1, 2, 3]);
 
     expect(await readdir(join(out, 'server'))).toContain('serverTimeData.txt');
     let total = 0;
     for (const client of result.clients) {
       const name = `client_${client.clientId}_TimeData.txt`;
-      const table = parseTimestampTable(await readFile(join(out, `client_${client.clientId}`, name), 'utf8'));
+      const table = parseTimestampTable(
+        await readFile(join(out, `client_${client.clientId}`, name), 'utf8'),
+      );
       expect(table.rows).toHaveLength(client.ticksSent + client.replies);
       expect(client.replies).toBe(client.ticksSent);
       expect(table.endedAbruptly).toBe(false);
       total += table.rows.length;
     }
-    const server = parseTimestampTable(await readFile(join(out, 'server', 'serverTimeData.txt'), 'utf8'));
+    const server = parseTimestampTable(
+      await readFile(join(out, 'server', 'serverTimeData.txt'), 'utf8'),
+    );
     expect(server.rows).toHaveLength(total);
   } finally {
     await dir.remove();
@@ -50,8 +56,15 @@ test('npm run example:three-clients writes the documented layout, parseable, com
 });
 
 test('a bad flag is refused with a clear message and a non-zero exit', async () => {
-  const failure = run(process.execPath, [require.resolve('tsx/cli'), join(__dirname, 'three-clients.ts'), '--duration', 'soon'], {
-    timeout: 30_000,
+  const failure = run(
+    process.execPath,
+    [require.resolve('tsx/cli'), join(__dirname, 'three-clients.ts'), '--duration', 'soon'],
+    {
+      timeout: 30_000,
+    },
+  );
+  await expect(failure).rejects.toMatchObject({
+    code: 1,
+    stderr: expect.stringContaining('--duration'),
   });
-  await expect(failure).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('--duration') });
 });

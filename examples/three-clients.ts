@@ -26,12 +26,24 @@ interface Options {
 
 const program = new Command('example:three-clients')
   .description('Run the assignment: one server and three staggered clients on loopback')
-  .addOption(new Option('--duration <time>', 'each client session').argParser(parseDuration).default(300_000, '5m'))
-  .addOption(new Option('--interval <time>', 'tick interval').argParser(parseDuration).default(10, '10ms'))
+  .addOption(
+    new Option('--duration <time>', 'each client session')
+      .argParser(parseDuration)
+      .default(300_000, '5m'),
+  )
+  .addOption(
+    new Option('--interval <time>', 'tick interval').argParser(parseDuration).default(10, '10ms'),
+  )
   .option('--out <dir>', 'run folder (server/, client_N/)', 'out/three-clients')
   .option('--port <port>', 'server port on 127.0.0.1 (0: any free port)', parsePort, 5555)
-  .option('--stagger <time>', 'delay between client starts (default: 2s, or duration/4 if shorter)', parseDuration)
-  .addOption(new Option('--log-level <level>', 'log level').argParser(parseLogLevel).default('info'))
+  .option(
+    '--stagger <time>',
+    'delay between client starts (default: 2s, or duration/4 if shorter)',
+    parseDuration,
+  )
+  .addOption(
+    new Option('--log-level <level>', 'log level').argParser(parseLogLevel).default('info'),
+  )
   .option('--quiet', 'no progress lines')
   .option('--json', 'print the summaries as one JSON document on stdout')
   .showHelpAfterError('(run with --help for usage)');
@@ -44,7 +56,10 @@ async function main(): Promise<void> {
   const started: Parameters<typeof reportProgress>[0] extends () => infer A ? A : never = [];
   const stopProgress = options.quiet
     ? () => undefined
-    : reportProgress(() => started, (line) => process.stderr.write(`${line}\n`));
+    : reportProgress(
+        () => started,
+        (line) => process.stderr.write(`${line}\n`),
+      );
 
   process.stderr.write(`Run folder: ${options.out}\n`);
   const result = await runAssignment({
@@ -63,15 +78,19 @@ async function main(): Promise<void> {
   // Part III (peer-to-peer exchange of the client files) runs here once it exists.
 
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ server: result.server, clients: result.clients }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ server: result.server, clients: result.clients }, null, 2)}\n`,
+    );
   } else {
     process.stderr.write(`\n${clientSummaryTable(result.clients)}\n`);
     process.stderr.write(`Server: ${result.server.rows} rows in ${result.server.file}\n`);
     for (const summary of result.clients) {
-      if (summary.files) process.stderr.write(`Client ${summary.clientId}: ${summary.files.table}\n`);
+      if (summary.files)
+        process.stderr.write(`Client ${summary.clientId}: ${summary.files.table}\n`);
     }
   }
-  const ok = result.server.outcome === 'stopped' && result.clients.every((c) => c.outcome === 'done');
+  const ok =
+    result.server.outcome === 'stopped' && result.clients.every((c) => c.outcome === 'done');
   process.exitCode = ok ? 0 : 1;
 }
 

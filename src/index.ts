@@ -21,7 +21,12 @@ export type {
   FileWriterOutput,
 } from './actors/fileWriter.machine';
 export { closeWriter, fileWriterMachine } from './actors/fileWriter.machine';
-export type { ServedClient, ServerEvent, ServerInput, ServerSummary } from './actors/server.machine';
+export type {
+  ServedClient,
+  ServerEvent,
+  ServerInput,
+  ServerSummary,
+} from './actors/server.machine';
 export { serverMachine } from './actors/server.machine';
 export type { ClientSessionSummary } from './actors/sessionSummary';
 export type { Logger, LogLevel } from './log/logger';

@@ -21,7 +21,7 @@ import {
   type ServerMessage,
   type Transport,
 } from '../transport';
-import { fileWriterMachine, type FileWriterNotification } from './fileWriter.machine';
+import { type FileWriterNotification, fileWriterMachine } from './fileWriter.machine';
 import { type ClientSessionSummary, summarizeSession } from './sessionSummary';
 
 export interface RetryPolicy {
@@ -66,7 +66,9 @@ export type ClientSessionEvent =
   | FileWriterNotification;
 
 export interface ClientSessionContext {
-  config: Required<Omit<ClientSessionInput, 'localAddress' | 'requestedId' | 'retry' | 'logger'>> & {
+  config: Required<
+    Omit<ClientSessionInput, 'localAddress' | 'requestedId' | 'retry' | 'logger'>
+  > & {
     localAddress: string | undefined;
     requestedId: number | undefined;
     retry: RetryPolicy;
@@ -118,7 +120,12 @@ export const clientSessionMachine = setup({
         input,
         signal,
       }: {
-        input: { transport: Transport; host: string; port: number; localAddress: string | undefined };
+        input: {
+          transport: Transport;
+          host: string;
+          port: number;
+          localAddress: string | undefined;
+        };
         signal: AbortSignal;
       }) => {
         const channel = await input.transport.connect({
@@ -130,22 +137,30 @@ export const clientSessionMachine = setup({
         return clientConnection(channel);
       },
     ),
-    readConnection: fromCallback<ClientSessionEvent, { connection: ClientConnection }>(({ input, sendBack }) => {
-      const subscription = input.connection.messages$.subscribe({
-        next: (message) => sendBack({ type: 'server.message', message }),
-        error: (error) => sendBack({ type: 'connection.lost', ...describeError(error) }),
-        complete: () =>
-          sendBack({ type: 'connection.lost', code: 'ERR_CONNECTION_CLOSED', message: 'server closed the connection' }),
-      });
-      return () => subscription.unsubscribe();
-    }),
-    tickGrid: fromCallback<ClientSessionEvent, { clock: Clock; intervalMs: number; count: number; spinMs: number }>(
-      ({ input, sendBack }) =>
-        startTickGrid({
-          ...input,
-          onTick: (tick) => sendBack({ type: 'tick.due', tick }),
-          onEnd: (missed) => sendBack({ type: 'ticks.ended', missed }),
-        }),
+    readConnection: fromCallback<ClientSessionEvent, { connection: ClientConnection }>(
+      ({ input, sendBack }) => {
+        const subscription = input.connection.messages$.subscribe({
+          next: (message) => sendBack({ type: 'server.message', message }),
+          error: (error) => sendBack({ type: 'connection.lost', ...describeError(error) }),
+          complete: () =>
+            sendBack({
+              type: 'connection.lost',
+              code: 'ERR_CONNECTION_CLOSED',
+              message: 'server closed the connection',
+            }),
+        });
+        return () => subscription.unsubscribe();
+      },
+    ),
+    tickGrid: fromCallback<
+      ClientSessionEvent,
+      { clock: Clock; intervalMs: number; count: number; spinMs: number }
+    >(({ input, sendBack }) =>
+      startTickGrid({
+        ...input,
+        onTick: (tick) => sendBack({ type: 'tick.due', tick }),
+        onEnd: (missed) => sendBack({ type: 'ticks.ended', missed }),
+      }),
     ),
   },
   actions: {
@@ -154,7 +169,9 @@ export const clientSessionMachine = setup({
         type: 'hello',
         version: SESSION_PROTOCOL_VERSION,
         intervalMs: context.config.intervalMs,
-        ...(context.config.requestedId !== undefined ? { clientId: context.config.requestedId } : {}),
+        ...(context.config.requestedId !== undefined
+          ? { clientId: context.config.requestedId }
+          : {}),
       }),
     acceptWelcome: assign(({ context, event }) => {
       assertEvent(event, 'server.message');
@@ -162,15 +179,27 @@ export const clientSessionMachine = setup({
       const dir = context.config.outDir;
       return {
         clientId,
-        files: { table: join(dir, clientTableName(clientId)), exchanges: join(dir, exchangeLogName(clientId)) },
+        files: {
+          table: join(dir, clientTableName(clientId)),
+          exchanges: join(dir, exchangeLogName(clientId)),
+        },
       };
     }),
     openFiles: enqueueActions(({ context, enqueue, self }) => {
-      const common = { notify: self, flushIntervalMs: context.config.flushIntervalMs, logger: context.logger };
+      const common = {
+        notify: self,
+        flushIntervalMs: context.config.flushIntervalMs,
+        logger: context.logger,
+      };
       enqueue.assign({ writersSpawned: 2 });
       enqueue.spawnChild('fileWriter', {
         id: 'tableWriter',
-        input: { ...common, path: context.files!.table, format: timestampTableFormat, records$: context.tableRows },
+        input: {
+          ...common,
+          path: context.files!.table,
+          format: timestampTableFormat,
+          records$: context.tableRows,
+        },
       });
       enqueue.spawnChild('fileWriter', {
         id: 'exchangeWriter',
@@ -188,9 +217,18 @@ export const clientSessionMachine = setup({
       const { connection, stats, config } = context;
       const t1 = config.clock.wallMicros();
       connection!.send({ type: 'tick', seq: event.tick.slot, t1 });
-      context.tableRows.next({ senderIp: connection!.localAddress, receiverIp: connection!.remoteAddress, timeMicros: t1 });
+      context.tableRows.next({
+        senderIp: connection!.localAddress,
+        receiverIp: connection!.remoteAddress,
+        timeMicros: t1,
+      });
       stats.recordSent(
-        { seq: event.tick.slot, t1, sentAt: event.tick.firedAt, timerErrorMs: event.tick.firedAt - event.tick.dueAt },
+        {
+          seq: event.tick.slot,
+          t1,
+          sentAt: event.tick.firedAt,
+          timerErrorMs: event.tick.firedAt - event.tick.dueAt,
+        },
         event.tick.missedBefore,
       );
       return { ticksSent: stats.sent, missedSlots: stats.missedSlots };
@@ -201,7 +239,11 @@ export const clientSessionMachine = setup({
       if (reply.type !== 'reply') return {};
       const { connection, stats, config } = context;
       const t4 = config.clock.wallMicros();
-      context.tableRows.next({ senderIp: connection!.remoteAddress, receiverIp: connection!.localAddress, timeMicros: reply.t3 });
+      context.tableRows.next({
+        senderIp: connection!.remoteAddress,
+        receiverIp: connection!.localAddress,
+        timeMicros: reply.t3,
+      });
       const answered = stats.recordReply(reply.seq, config.clock.now());
       if (answered) {
         context.exchanges.next({
@@ -225,8 +267,10 @@ export const clientSessionMachine = setup({
         if (event.type === 'connection.lost') return event.message;
         if (event.type === 'session.stop') return event.reason;
         if (event.type === 'writer.failed') return `file ${event.path} failed: ${event.message}`;
-        if (event.type === 'server.message' && event.message.type === 'bye') return `server said bye: ${event.message.reason}`;
-        if (event.type === 'server.message') return `unexpected ${event.message.type} message from the server`;
+        if (event.type === 'server.message' && event.message.type === 'bye')
+          return `server said bye: ${event.message.reason}`;
+        if (event.type === 'server.message')
+          return `unexpected ${event.message.type} message from the server`;
         return 'ended early';
       },
     }),
@@ -236,16 +280,24 @@ export const clientSessionMachine = setup({
         if (event.type === 'session.stop') return { code: 'ERR_STOPPED', message: event.reason };
         if (event.type === 'writer.failed') return { code: event.code, message: event.message };
         if (event.type === 'server.message' && event.message.type === 'bye') {
-          return { code: 'ERR_SERVER_BYE', message: `server ended the session: ${event.message.reason}` };
+          return {
+            code: 'ERR_SERVER_BYE',
+            message: `server ended the session: ${event.message.reason}`,
+          };
         }
         if (event.type === 'server.message' && event.message.type === 'refused') {
           return { code: event.message.code, message: `server refused: ${event.message.reason}` };
         }
         if (event.type === 'server.message') {
-          return { code: 'ERR_PROTOCOL', message: `unexpected ${event.message.type} message from the server` };
+          return {
+            code: 'ERR_PROTOCOL',
+            message: `unexpected ${event.message.type} message from the server`,
+          };
         }
         const error = (event as { error?: unknown }).error;
-        return error !== undefined ? describeError(error) : { code: 'ERR_TIMEOUT', message: 'handshake timed out' };
+        return error !== undefined
+          ? describeError(error)
+          : { code: 'ERR_TIMEOUT', message: 'handshake timed out' };
       },
     }),
     finishConnection: ({ context }) => {
@@ -284,13 +336,18 @@ export const clientSessionMachine = setup({
         `connected to ${context.config.server.host}:${context.config.server.port} from ${context.connection?.localAddress}`,
       ),
     logConnectRetry: ({ context, event }) =>
-      context.logger.warn(`connection attempt ${context.attempt} failed, retrying`, describeError((event as { error?: unknown }).error)),
+      context.logger.warn(
+        `connection attempt ${context.attempt} failed, retrying`,
+        describeError((event as { error?: unknown }).error),
+      ),
     logStarted: ({ context }) =>
       context.logger.info(
         `client ${context.clientId} ticking every ${context.config.intervalMs} ms for ${context.config.durationMs / 1000} s`,
       ),
     logFailed: ({ context }) =>
-      context.logger.error(`session failed: ${context.failure?.message}`, { code: context.failure?.code }),
+      context.logger.error(`session failed: ${context.failure?.message}`, {
+        code: context.failure?.code,
+      }),
   },
   guards: {
     canRetry: ({ context }) => context.attempt < context.config.retry.attempts,
@@ -300,7 +357,8 @@ export const clientSessionMachine = setup({
     welcomeMatchesRequest: ({ context, event }) =>
       event.type === 'server.message' &&
       event.message.type === 'welcome' &&
-      (context.config.requestedId === undefined || event.message.clientId === context.config.requestedId),
+      (context.config.requestedId === undefined ||
+        event.message.clientId === context.config.requestedId),
     bothWritersOpen: ({ context }) => context.writersOpen === 2,
     filesFinished: ({ context }) => context.writersDone === context.writersSpawned,
     filesFinishedAfterFailure: ({ context }) =>
@@ -309,7 +367,10 @@ export const clientSessionMachine = setup({
   },
   delays: {
     retryDelay: ({ context }) =>
-      Math.min(context.config.retry.maxDelayMs, context.config.retry.initialDelayMs * 2 ** (context.attempt - 1)),
+      Math.min(
+        context.config.retry.maxDelayMs,
+        context.config.retry.initialDelayMs * 2 ** (context.attempt - 1),
+      ),
     handshakeTimeout: ({ context }) => context.config.handshakeTimeoutMs,
     sessionDuration: ({ context }) => context.config.durationMs,
     drainTimeout: ({ context }) => context.config.drainTimeoutMs,
@@ -366,7 +427,10 @@ export const clientSessionMachine = setup({
           port: context.config.server.port,
           localAddress: context.config.localAddress,
         }),
-        onDone: { target: 'session', actions: [assign({ connection: ({ event }) => event.output }), 'logConnected'] },
+        onDone: {
+          target: 'session',
+          actions: [assign({ connection: ({ event }) => event.output }), 'logConnected'],
+        },
         onError: [
           { guard: 'canRetry', target: 'waitingToRetry', actions: 'logConnectRetry' },
           { target: 'failed', actions: 'fail' },
@@ -377,14 +441,20 @@ export const clientSessionMachine = setup({
       after: { retryDelay: 'connecting' },
     },
     session: {
-      invoke: { src: 'readConnection', input: ({ context }) => ({ connection: context.connection! }) },
+      invoke: {
+        src: 'readConnection',
+        input: ({ context }) => ({ connection: context.connection! }),
+      },
       initial: 'handshaking',
       on: {
         // Whatever ends a session early still goes through `closing`, which finishes the files.
         'server.message': { target: 'closing', actions: ['markEnded', 'endEarly', 'fail'] },
         'connection.lost': { target: 'closing', actions: ['markEnded', 'endEarly', 'fail'] },
         'session.stop': { target: 'closing', actions: ['markEnded', 'endEarly'] },
-        'writer.failed': { target: 'closing', actions: ['markEnded', 'endEarly', 'fail', 'countWriterDone'] },
+        'writer.failed': {
+          target: 'closing',
+          actions: ['markEnded', 'endEarly', 'fail', 'countWriterDone'],
+        },
       },
       states: {
         handshaking: {

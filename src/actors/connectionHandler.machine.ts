@@ -1,5 +1,13 @@
 import type { Observer } from 'rxjs';
-import { type AnyActorRef, assertEvent, assign, enqueueActions, fromCallback, sendTo, setup } from 'xstate';
+import {
+  type AnyActorRef,
+  assertEvent,
+  assign,
+  enqueueActions,
+  fromCallback,
+  sendTo,
+  setup,
+} from 'xstate';
 import { getLogger, type Logger } from '../log/logger';
 import type { TimestampRow } from '../storage';
 import type { Clock } from '../time';
@@ -30,7 +38,15 @@ export interface ConnectionHandlerInput {
 /** Sent by a handler to the server that spawned it. */
 export type HandlerToServerEvent =
   | { type: 'client.register'; handlerId: string; requestedId: number | undefined; address: string }
-  | { type: 'handler.closed'; handlerId: string; clientId: number | null; address: string; ticks: number; reason: string; code: string };
+  | {
+      type: 'handler.closed';
+      handlerId: string;
+      clientId: number | null;
+      address: string;
+      ticks: number;
+      reason: string;
+      code: string;
+    };
 
 export type ConnectionHandlerEvent =
   | { type: 'client.message'; message: ClientMessage }
@@ -70,64 +86,81 @@ interface ResponderInput {
  * what changes the lifecycle (bye, violations, loss) and a periodic progress count reach the
  * machine.
  */
-const respondToTicks = fromCallback<ConnectionHandlerEvent, ResponderInput>(({ input, sendBack }) => {
-  const { connection, clock, rows, progressIntervalMs } = input;
-  const client = connection.remoteAddress;
-  const server = connection.localAddress;
-  let ticks = 0;
-  let reported = 0;
-  const report = () => {
-    if (ticks !== reported) sendBack({ type: 'exchange.progress', ticks });
-    reported = ticks;
-  };
-  let timer: unknown = null;
-  const schedule = () => {
-    timer = clock.setTimeout(() => {
-      report();
-      schedule();
-    }, progressIntervalMs);
-  };
-  schedule();
-  const subscription = connection.messages$.subscribe({
-    next(message) {
-      if (message.type === 'tick') {
-        const t2 = clock.wallMicros();
-        rows.next({ senderIp: client, receiverIp: server, timeMicros: message.t1 });
-        const t3 = clock.wallMicros();
-        connection.send({ type: 'reply', seq: message.seq, t1: message.t1, t2, t3 });
-        rows.next({ senderIp: server, receiverIp: client, timeMicros: t3 });
-        ticks += 1;
-        return;
-      }
-      report();
-      if (message.type === 'bye') sendBack({ type: 'client.bye', reason: message.reason });
-      else sendBack({ type: 'protocol.violation', code: 'ERR_PROTOCOL', message: `unexpected ${message.type} after the handshake` });
-    },
-    error(error) {
-      report();
-      sendBack({ type: 'connection.lost', ...describeError(error) });
-    },
-    complete() {
-      report();
-      sendBack({ type: 'connection.lost', code: 'ERR_CONNECTION_CLOSED', message: 'client closed the connection' });
-    },
-  });
-  return () => {
-    clock.clearTimeout(timer);
-    subscription.unsubscribe();
-  };
-});
+const respondToTicks = fromCallback<ConnectionHandlerEvent, ResponderInput>(
+  ({ input, sendBack }) => {
+    const { connection, clock, rows, progressIntervalMs } = input;
+    const client = connection.remoteAddress;
+    const server = connection.localAddress;
+    let ticks = 0;
+    let reported = 0;
+    const report = () => {
+      if (ticks !== reported) sendBack({ type: 'exchange.progress', ticks });
+      reported = ticks;
+    };
+    let timer: unknown = null;
+    const schedule = () => {
+      timer = clock.setTimeout(() => {
+        report();
+        schedule();
+      }, progressIntervalMs);
+    };
+    schedule();
+    const subscription = connection.messages$.subscribe({
+      next(message) {
+        if (message.type === 'tick') {
+          const t2 = clock.wallMicros();
+          rows.next({ senderIp: client, receiverIp: server, timeMicros: message.t1 });
+          const t3 = clock.wallMicros();
+          connection.send({ type: 'reply', seq: message.seq, t1: message.t1, t2, t3 });
+          rows.next({ senderIp: server, receiverIp: client, timeMicros: t3 });
+          ticks += 1;
+          return;
+        }
+        report();
+        if (message.type === 'bye') sendBack({ type: 'client.bye', reason: message.reason });
+        else
+          sendBack({
+            type: 'protocol.violation',
+            code: 'ERR_PROTOCOL',
+            message: `unexpected ${message.type} after the handshake`,
+          });
+      },
+      error(error) {
+        report();
+        sendBack({ type: 'connection.lost', ...describeError(error) });
+      },
+      complete() {
+        report();
+        sendBack({
+          type: 'connection.lost',
+          code: 'ERR_CONNECTION_CLOSED',
+          message: 'client closed the connection',
+        });
+      },
+    });
+    return () => {
+      clock.clearTimeout(timer);
+      subscription.unsubscribe();
+    };
+  },
+);
 
 /** Reads messages before the exchange starts: each one is a transition (there are few). */
-const readHandshake = fromCallback<ConnectionHandlerEvent, { connection: ServerConnection }>(({ input, sendBack }) => {
-  const subscription = input.connection.messages$.subscribe({
-    next: (message) => sendBack({ type: 'client.message', message }),
-    error: (error) => sendBack({ type: 'connection.lost', ...describeError(error) }),
-    complete: () =>
-      sendBack({ type: 'connection.lost', code: 'ERR_CONNECTION_CLOSED', message: 'client closed the connection' }),
-  });
-  return () => subscription.unsubscribe();
-});
+const readHandshake = fromCallback<ConnectionHandlerEvent, { connection: ServerConnection }>(
+  ({ input, sendBack }) => {
+    const subscription = input.connection.messages$.subscribe({
+      next: (message) => sendBack({ type: 'client.message', message }),
+      error: (error) => sendBack({ type: 'connection.lost', ...describeError(error) }),
+      complete: () =>
+        sendBack({
+          type: 'connection.lost',
+          code: 'ERR_CONNECTION_CLOSED',
+          message: 'client closed the connection',
+        }),
+    });
+    return () => subscription.unsubscribe();
+  },
+);
 
 /**
  * The server's side of one client connection:
@@ -187,9 +220,15 @@ export const connectionHandlerMachine = setup({
         case 'server.shutdown':
           return { closeCode: 'OK', closeReason: event.reason };
         case 'client.message':
-          return { closeCode: 'ERR_PROTOCOL', closeReason: `expected hello, got ${event.message.type}` };
+          return {
+            closeCode: 'ERR_PROTOCOL',
+            closeReason: `expected hello, got ${event.message.type}`,
+          };
         default:
-          return { closeCode: 'ERR_HANDSHAKE_TIMEOUT', closeReason: 'no hello within the handshake timeout' };
+          return {
+            closeCode: 'ERR_HANDSHAKE_TIMEOUT',
+            closeReason: 'no hello within the handshake timeout',
+          };
       }
     }),
     refuseVersion: assign(({ event }) => {
@@ -206,10 +245,14 @@ export const connectionHandlerMachine = setup({
     report: enqueueActions(({ context, enqueue, self }) => {
       const level = context.closeCode === 'OK' ? 'info' : 'warn';
       const who = context.clientId !== null ? `client ${context.clientId}` : 'connection';
-      context.logger.log(level, `${who} from ${context.connection.remoteAddress} closed: ${context.closeReason}`, {
-        code: context.closeCode,
-        ticks: context.ticks,
-      });
+      context.logger.log(
+        level,
+        `${who} from ${context.connection.remoteAddress} closed: ${context.closeReason}`,
+        {
+          code: context.closeCode,
+          ticks: context.ticks,
+        },
+      );
       enqueue.sendTo(context.server, {
         type: 'handler.closed',
         handlerId: self.id,
@@ -234,7 +277,9 @@ export const connectionHandlerMachine = setup({
 }).createMachine({
   id: 'connectionHandler',
   context: ({ input }) => ({
-    connection: serverConnection(input.channel, { maxFrameBytes: input.maxFrameBytes ?? 64 * 1024 }),
+    connection: serverConnection(input.channel, {
+      maxFrameBytes: input.maxFrameBytes ?? 64 * 1024,
+    }),
     clock: input.clock,
     rows: input.rows,
     server: input.server,
@@ -255,7 +300,10 @@ export const connectionHandlerMachine = setup({
   },
   states: {
     awaitingHello: {
-      invoke: { src: 'readHandshake', input: ({ context }) => ({ connection: context.connection }) },
+      invoke: {
+        src: 'readHandshake',
+        input: ({ context }) => ({ connection: context.connection }),
+      },
       after: { handshakeTimeout: { target: 'closed', actions: 'noteReason' } },
       on: {
         'client.message': [
@@ -281,9 +329,12 @@ export const connectionHandlerMachine = setup({
     },
     exchanging: {
       entry: ({ context }) =>
-        context.logger.info(`client ${context.clientId} joined from ${context.connection.remoteAddress}`, {
-          intervalMs: context.hello?.intervalMs,
-        }),
+        context.logger.info(
+          `client ${context.clientId} joined from ${context.connection.remoteAddress}`,
+          {
+            intervalMs: context.hello?.intervalMs,
+          },
+        ),
       invoke: {
         src: 'respondToTicks',
         input: ({ context }) => ({

@@ -6,7 +6,7 @@ import { describeError } from '../transport';
 
 export interface FileWriterInput {
   path: string;
-  format: RecordFormat<any>;
+  format: RecordFormat<unknown>;
   /** The records to write. The writer subscribes once open; emit only after `writer.opened`. */
   records$: Observable<unknown>;
   /** How often buffered rows are handed to the OS. */
@@ -39,14 +39,24 @@ function notification(
   const path = context.path;
   if (type === 'writer.opened') return { type, path };
   if (type === 'writer.closed') {
-    return { type, path, records: context.file?.records ?? 0, bytes: context.file?.writtenBytes ?? 0 };
+    return {
+      type,
+      path,
+      records: context.file?.records ?? 0,
+      bytes: context.file?.writtenBytes ?? 0,
+    };
   }
-  return { type, path, code: context.error?.code ?? 'ERR_UNKNOWN', message: context.error?.message ?? 'unknown' };
+  return {
+    type,
+    path,
+    code: context.error?.code ?? 'ERR_UNKNOWN',
+    message: context.error?.message ?? 'unknown',
+  };
 }
 
 interface FileWriterContext {
   path: string;
-  format: RecordFormat<any>;
+  format: RecordFormat<unknown>;
   records$: Observable<unknown>;
   flushIntervalMs: number;
   notify: AnyActorRef | undefined;
@@ -71,8 +81,8 @@ export const fileWriterMachine = setup({
     output: {} as FileWriterOutput,
   },
   actors: {
-    openFile: fromPromise(
-      ({ input }: { input: { path: string; format: RecordFormat<unknown> } }) => openRecordFile(input.path, input.format),
+    openFile: fromPromise(({ input }: { input: { path: string; format: RecordFormat<unknown> } }) =>
+      openRecordFile(input.path, input.format),
     ),
     collectRecords: fromCallback(
       ({ input }: { input: { file: RecordFile<unknown>; records$: Observable<unknown> } }) => {
@@ -80,15 +90,21 @@ export const fileWriterMachine = setup({
         return () => subscription.unsubscribe();
       },
     ),
-    flushFile: fromPromise(({ input }: { input: { file: RecordFile<unknown> } }) => input.file.flush()),
+    flushFile: fromPromise(({ input }: { input: { file: RecordFile<unknown> } }) =>
+      input.file.flush(),
+    ),
     finishFile: fromPromise(({ input }: { input: { file: RecordFile<unknown>; end: EndInfo } }) =>
       input.file.finish(input.end),
     ),
   },
   actions: {
-    recordError: assign({ error: ({ event }) => describeError((event as { error?: unknown }).error) }),
+    recordError: assign({
+      error: ({ event }) => describeError((event as { error?: unknown }).error),
+    }),
     logFailure: ({ context }) =>
-      context.logger.error(`file ${context.path} failed: ${context.error?.message}`, { code: context.error?.code }),
+      context.logger.error(`file ${context.path} failed: ${context.error?.message}`, {
+        code: context.error?.code,
+      }),
     notifyOpened: enqueueActions(({ context, enqueue }) => {
       if (context.notify) enqueue.sendTo(context.notify, notification(context, 'writer.opened'));
     }),
@@ -123,10 +139,7 @@ export const fileWriterMachine = setup({
         input: ({ context }) => ({ path: context.path, format: context.format }),
         onDone: {
           target: 'open',
-          actions: [
-            assign({ file: ({ event }) => event.output }),
-            'notifyOpened',
-          ],
+          actions: [assign({ file: ({ event }) => event.output }), 'notifyOpened'],
         },
         onError: { target: 'failed', actions: 'recordError' },
       },

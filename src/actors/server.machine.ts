@@ -4,9 +4,14 @@ import { assertEvent, assign, enqueueActions, fromCallback, fromPromise, setup }
 import { getLogger, type Logger } from '../log/logger';
 import { SERVER_TABLE_NAME, type TimestampRow, timestampTableFormat } from '../storage';
 import { type Clock, systemClock } from '../time';
-import { type ByteChannel, type ChannelListener, describeError, type Transport } from '../transport';
+import {
+  type ByteChannel,
+  type ChannelListener,
+  describeError,
+  type Transport,
+} from '../transport';
 import { connectionHandlerMachine, type HandlerToServerEvent } from './connectionHandler.machine';
-import { fileWriterMachine, type FileWriterNotification } from './fileWriter.machine';
+import { type FileWriterNotification, fileWriterMachine } from './fileWriter.machine';
 
 export interface ServerInput {
   transport: Transport;
@@ -95,17 +100,20 @@ export const serverMachine = setup({
   actors: {
     fileWriter: fileWriterMachine,
     connectionHandler: connectionHandlerMachine,
-    bind: fromPromise(({ input }: { input: { transport: Transport; host: string; port: number } }) =>
-      input.transport.listen({ host: input.host, port: input.port }),
+    bind: fromPromise(
+      ({ input }: { input: { transport: Transport; host: string; port: number } }) =>
+        input.transport.listen({ host: input.host, port: input.port }),
     ),
-    acceptConnections: fromCallback<ServerEvent, { listener: ChannelListener }>(({ input, sendBack }) => {
-      input.listener.accept((channel) => sendBack({ type: 'connection.accepted', channel }));
-      // Stop listening; connections that arrive meanwhile are refused by the OS, not held.
-      return () => {
-        input.listener.accept((channel) => channel.destroy());
-        void input.listener.close();
-      };
-    }),
+    acceptConnections: fromCallback<ServerEvent, { listener: ChannelListener }>(
+      ({ input, sendBack }) => {
+        input.listener.accept((channel) => sendBack({ type: 'connection.accepted', channel }));
+        // Stop listening; connections that arrive meanwhile are refused by the OS, not held.
+        return () => {
+          input.listener.accept((channel) => channel.destroy());
+          void input.listener.close();
+        };
+      },
+    ),
   },
   actions: {
     openFile: enqueueActions(({ context, enqueue, self }) => {
@@ -142,7 +150,9 @@ export const serverMachine = setup({
     }),
     register: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'client.register');
-      const inUse = new Set(Object.values(context.handlers).filter((id): id is number => id !== null));
+      const inUse = new Set(
+        Object.values(context.handlers).filter((id): id is number => id !== null),
+      );
       const refuse = (code: string, reason: string) => {
         context.logger.warn(`refused ${event.address}: ${reason}`, { code });
         enqueue.sendTo(event.handlerId, { type: 'client.refused', code, reason });
@@ -151,7 +161,10 @@ export const serverMachine = setup({
         return refuse('ERR_SERVER_FULL', `server is full (${context.maxClients} clients)`);
       }
       if (event.requestedId !== undefined && inUse.has(event.requestedId)) {
-        return refuse('ERR_ID_IN_USE', `client ID ${event.requestedId} is in use by another client`);
+        return refuse(
+          'ERR_ID_IN_USE',
+          `client ID ${event.requestedId} is in use by another client`,
+        );
       }
       let clientId = event.requestedId;
       let nextAutoId = context.nextAutoId;
@@ -160,7 +173,10 @@ export const serverMachine = setup({
         clientId = nextAutoId;
         nextAutoId += 1;
       }
-      enqueue.assign({ handlers: { ...context.handlers, [event.handlerId]: clientId }, nextAutoId });
+      enqueue.assign({
+        handlers: { ...context.handlers, [event.handlerId]: clientId },
+        nextAutoId,
+      });
       enqueue.sendTo(event.handlerId, { type: 'client.accepted', clientId });
     }),
     forgetHandler: assign(({ context, event }) => {
@@ -171,13 +187,20 @@ export const serverMachine = setup({
           ? context.served
           : [
               ...context.served,
-              { clientId: event.clientId, address: event.address, ticks: event.ticks, reason: event.reason, code: event.code },
+              {
+                clientId: event.clientId,
+                address: event.address,
+                ticks: event.ticks,
+                reason: event.reason,
+                code: event.code,
+              },
             ];
       return { handlers, served };
     }),
     shutDownHandlers: enqueueActions(({ context, enqueue }) => {
       const reason = context.stopReason ?? 'server shutting down';
-      for (const id of Object.keys(context.handlers)) enqueue.sendTo(id, { type: 'server.shutdown', reason });
+      for (const id of Object.keys(context.handlers))
+        enqueue.sendTo(id, { type: 'server.shutdown', reason });
     }),
     closeFile: enqueueActions(({ context, enqueue }) => {
       enqueue.sendTo('tableWriter', {
@@ -238,13 +261,20 @@ export const serverMachine = setup({
       entry: 'openFile',
       on: {
         'writer.opened': 'binding',
-        'server.stop': { target: 'finishing', actions: assign({ stopReason: ({ event }) => event.reason ?? null }) },
+        'server.stop': {
+          target: 'finishing',
+          actions: assign({ stopReason: ({ event }) => event.reason ?? null }),
+        },
       },
     },
     binding: {
       invoke: {
         src: 'bind',
-        input: ({ context }) => ({ transport: context.transport, host: context.host, port: context.port }),
+        input: ({ context }) => ({
+          transport: context.transport,
+          host: context.host,
+          port: context.port,
+        }),
         onDone: {
           target: 'listening',
           actions: [
@@ -259,7 +289,10 @@ export const serverMachine = setup({
       },
     },
     listening: {
-      invoke: { src: 'acceptConnections', input: ({ context }) => ({ listener: context.listener! }) },
+      invoke: {
+        src: 'acceptConnections',
+        input: ({ context }) => ({ listener: context.listener! }),
+      },
       on: {
         'connection.accepted': { actions: 'spawnHandler' },
         'client.register': { actions: 'register' },
@@ -289,14 +322,21 @@ export const serverMachine = setup({
       entry: ['closeFile', ({ context }) => context.logger.verbose('finishing the server file')],
       on: {
         'writer.closed': [
-          { guard: 'failed', target: 'failed', actions: assign({ rowsWritten: ({ event }) => event.records }) },
+          {
+            guard: 'failed',
+            target: 'failed',
+            actions: assign({ rowsWritten: ({ event }) => event.records }),
+          },
           { target: 'stopped', actions: assign({ rowsWritten: ({ event }) => event.records }) },
         ],
         'server.stop': {},
       },
     },
     stopped: { type: 'final' },
-    failed: { type: 'final', entry: ({ context }) => context.logger.error(`server failed: ${context.failure?.message}`) },
+    failed: {
+      type: 'final',
+      entry: ({ context }) => context.logger.error(`server failed: ${context.failure?.message}`),
+    },
   },
   output: ({ context }) => ({
     outcome: context.failure ? 'failed' : 'stopped',

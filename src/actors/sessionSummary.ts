@@ -29,9 +29,12 @@ export function summarizeSession(context: ClientSessionContext): ClientSessionSu
   const planned = Math.round(config.durationMs / config.intervalMs);
   // Slots the grid never reached because the deadline came first count as missed too,
   // unless the session was cut short on purpose or by a fault.
-  const unreached = context.endedEarly || context.failure ? 0 : planned - stats.sent - stats.missedSlots;
+  const unreached =
+    context.endedEarly || context.failure ? 0 : planned - stats.sent - stats.missedSlots;
   const durationMs =
-    context.startedAt !== null && context.endedAt !== null ? context.endedAt - context.startedAt : 0;
+    context.startedAt !== null && context.endedAt !== null
+      ? context.endedAt - context.startedAt
+      : 0;
   return {
     outcome: context.failure ? 'failed' : 'done',
     clientId: context.clientId,

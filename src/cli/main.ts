@@ -16,7 +16,9 @@ const program = new Command('timeswarm')
       .default('info'),
   )
   .showHelpAfterError('(run with --help for usage)')
-  .hook('preAction', (command) => configureLogging(command.opts<{ logLevel: LogLevel }>().logLevel));
+  .hook('preAction', (command) =>
+    configureLogging(command.opts<{ logLevel: LogLevel }>().logLevel),
+  );
 
 registerServerCommand(program);
 registerClientCommand(program);

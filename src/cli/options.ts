@@ -10,16 +10,21 @@ import { LOG_LEVELS, type LogLevel } from '../log/logger';
 
 /** `10ms`, `20s`, `5m`, `1.5h` → milliseconds. A bare number is refused: say the unit. */
 export function parseDuration(value: string): number {
-  const parsed = /^\d+(\.\d+)?\s*[a-z]+$/i.test(value.trim()) ? ms(value.trim() as ms.StringValue) : undefined;
+  const parsed = /^\d+(\.\d+)?\s*[a-z]+$/i.test(value.trim())
+    ? ms(value.trim() as ms.StringValue)
+    : undefined;
   if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed <= 0) {
-    throw new InvalidArgumentError('Expected a positive duration with a unit, such as 10ms, 20s or 5m.');
+    throw new InvalidArgumentError(
+      'Expected a positive duration with a unit, such as 10ms, 20s or 5m.',
+    );
   }
   return parsed;
 }
 
 export function parsePort(value: string): number {
   const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65_535) throw new InvalidArgumentError('Expected a port number 0-65535.');
+  if (!/^\d+$/.test(value) || port > 65_535)
+    throw new InvalidArgumentError('Expected a port number 0-65535.');
   return port;
 }
 
@@ -58,7 +63,7 @@ export function parseLogLevel(value: string): LogLevel {
 /** An IPv4 or IPv6 address (no host names: it is bound locally). */
 export function parseIp(value: string): string {
   const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(value);
-  if (v4 && v4.slice(1).every((part) => Number(part) <= 255)) return value;
+  if (v4?.slice(1).every((part) => Number(part) <= 255)) return value;
   if (/^[0-9a-f:]+$/i.test(value) && value.includes(':')) return value;
   throw new InvalidArgumentError('Expected an IP address, such as 127.0.0.2.');
 }

@@ -4,7 +4,9 @@ import type { Spread } from '../measure/sessionStats';
 
 const msText = (value: number | undefined) => (value === undefined ? '-' : value.toFixed(3));
 const spreadText = (spread: Spread | null) =>
-  spread ? `${msText(spread.min)} / ${msText(spread.median)} / ${msText(spread.p99)} / ${msText(spread.max)}` : '-';
+  spread
+    ? `${msText(spread.min)} / ${msText(spread.median)} / ${msText(spread.p99)} / ${msText(spread.max)}`
+    : '-';
 
 /** One row per client session: what was sent, answered, lost and missed, and how fast. */
 export function clientSummaryTable(summaries: readonly ClientSessionSummary[]): string {
@@ -24,7 +26,11 @@ export function clientSummaryTable(summaries: readonly ClientSessionSummary[]): 
     style: { head: [], border: [] },
   });
   for (const s of summaries) {
-    const outcome = s.error ? `${s.outcome}: ${s.error.code}` : s.endedEarly ? `${s.outcome} (early)` : s.outcome;
+    const outcome = s.error
+      ? `${s.outcome}: ${s.error.code}`
+      : s.endedEarly
+        ? `${s.outcome} (early)`
+        : s.outcome;
     table.push([
       String(s.clientId ?? '?'),
       s.localAddress ?? '-',

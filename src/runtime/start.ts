@@ -1,8 +1,15 @@
-import { type Actor, type AnyStateMachine, createActor, type InspectionEvent, type Observer, toPromise } from 'xstate';
-import { clientSessionMachine, type ClientSessionInput } from '../actors/clientSession.machine';
-import { serverMachine, type ServerInput } from '../actors/server.machine';
-import type { ClientSessionSummary } from '../actors/sessionSummary';
+import {
+  type Actor,
+  type AnyStateMachine,
+  createActor,
+  type InspectionEvent,
+  type Observer,
+  toPromise,
+} from 'xstate';
+import { type ClientSessionInput, clientSessionMachine } from '../actors/clientSession.machine';
 import type { ServerSummary } from '../actors/server.machine';
+import { type ServerInput, serverMachine } from '../actors/server.machine';
+import type { ClientSessionSummary } from '../actors/sessionSummary';
 import { systemClock } from '../time';
 
 /** Options shared by every started actor. */
@@ -24,7 +31,9 @@ export interface Started<TMachine extends AnyStateMachine, TOutput> {
 export async function startServer(
   input: ServerInput,
   options: StartOptions = {},
-): Promise<Started<typeof serverMachine, ServerSummary> & { address: { host: string; port: number } }> {
+): Promise<
+  Started<typeof serverMachine, ServerSummary> & { address: { host: string; port: number } }
+> {
   const clock = input.clock ?? systemClock;
   const actor = createActor(serverMachine, { input: { ...input, clock }, clock, ...options });
   const done = toPromise(actor);
@@ -41,12 +50,18 @@ export async function startServer(
   const { address, failure } = actor.getSnapshot().context;
   if (!address || failure) {
     const summary = await done;
-    const error = new Error(summary.error?.message ?? 'server did not start') as Error & { code?: string };
+    const error = new Error(summary.error?.message ?? 'server did not start') as Error & {
+      code?: string;
+    };
     error.code = summary.error?.code ?? 'ERR_SERVER';
     throw error;
   }
   const colon = address.lastIndexOf(':');
-  return { actor, done, address: { host: address.slice(0, colon), port: Number(address.slice(colon + 1)) } };
+  return {
+    actor,
+    done,
+    address: { host: address.slice(0, colon), port: Number(address.slice(colon + 1)) },
+  };
 }
 
 /** Starts one client session actor. */
@@ -55,7 +70,11 @@ export function startClient(
   options: StartOptions = {},
 ): Started<typeof clientSessionMachine, ClientSessionSummary> {
   const clock = input.clock ?? systemClock;
-  const actor = createActor(clientSessionMachine, { input: { ...input, clock }, clock, ...options });
+  const actor = createActor(clientSessionMachine, {
+    input: { ...input, clock },
+    clock,
+    ...options,
+  });
   const done = toPromise(actor);
   actor.start();
   return { actor, done };

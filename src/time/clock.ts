@@ -41,7 +41,10 @@ export function skewedClock(base: Clock, skewMs: number): Clock {
  * Wraps XState's `SimulatedClock` so tests drive both the machines' delays and our tick
  * grid with `simulated.increment(ms)`. Wall time starts at `epochMicros`.
  */
-export function simulatedClock(simulated: SimulatedClock, epochMicros = Date.UTC(2026, 10, 24) * 1000): Clock {
+export function simulatedClock(
+  simulated: SimulatedClock,
+  epochMicros = Date.UTC(2026, 10, 24) * 1000,
+): Clock {
   return {
     now: () => simulated.now(),
     wallMicros: () => epochMicros + Math.round(simulated.now() * 1000),

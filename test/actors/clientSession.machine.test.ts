@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createActor, toPromise } from 'xstate';
-import { clientSessionMachine, type ClientSessionInput } from '../../src/actors/clientSession.machine';
+import {
+  type ClientSessionInput,
+  clientSessionMachine,
+} from '../../src/actors/clientSession.machine';
 import { serverMachine } from '../../src/actors/server.machine';
 import { parseExchangeLog, parseTimestampTable } from '../../src/storage';
 import {
@@ -13,7 +16,15 @@ import {
   type ServerMessage,
   type Tick,
 } from '../../src/transport';
-import { advance, scriptedServer, settle, simulatedTime, tempDir, until, welcome } from '../helpers/simulation';
+import {
+  advance,
+  scriptedServer,
+  settle,
+  simulatedTime,
+  tempDir,
+  until,
+  welcome,
+} from '../helpers/simulation';
 
 let dir: { path: string; remove: () => Promise<void> };
 let network: MemoryNetwork;
@@ -28,7 +39,9 @@ afterEach(async () => {
   await dir.remove();
 });
 
-function startSession(input: Partial<ClientSessionInput> & { server: { host: string; port: number } }) {
+function startSession(
+  input: Partial<ClientSessionInput> & { server: { host: string; port: number } },
+) {
   const actor = createActor(clientSessionMachine, {
     clock: time.sim,
     input: { transport: network, outDir: join(dir.path, 'client'), clock: time.clock, ...input },
@@ -41,7 +54,13 @@ function startSession(input: Partial<ClientSessionInput> & { server: { host: str
 async function startServer() {
   const actor = createActor(serverMachine, {
     clock: time.sim,
-    input: { transport: network, host: '127.0.0.1', port: 0, outDir: join(dir.path, 'server'), clock: time.clock },
+    input: {
+      transport: network,
+      host: '127.0.0.1',
+      port: 0,
+      outDir: join(dir.path, 'server'),
+      clock: time.clock,
+    },
   });
   const done = toPromise(actor);
   actor.start();
@@ -56,7 +75,10 @@ const ticking = (actor: ReturnType<typeof startSession>['actor']) => () =>
 describe('client session on simulated time', () => {
   test('a 5-minute session at 10 ms sends exactly 30,000 ticks and ends in done', async () => {
     const server = await startServer();
-    const session = startSession({ server: { host: '127.0.0.1', port: server.port }, requestedId: 7 });
+    const session = startSession({
+      server: { host: '127.0.0.1', port: server.port },
+      requestedId: 7,
+    });
     await until(ticking(session.actor));
 
     await advance(time.sim, 5 * 60_000 + 10, 10);
@@ -82,7 +104,9 @@ describe('client session on simulated time', () => {
     expect(table.end).toMatchObject({ durationText: '5 minutes', durationMs: 300_000 });
     expect(table.end?.endedEarly).toBeUndefined();
     // Ticks go client → server, replies server → client, alternating on an idle in-memory link.
-    expect(table.rows.filter((r) => r.senderIp === '127.0.0.1' && r.receiverIp === '127.0.0.1')).toHaveLength(60_000);
+    expect(
+      table.rows.filter((r) => r.senderIp === '127.0.0.1' && r.receiverIp === '127.0.0.1'),
+    ).toHaveLength(60_000);
     const sidecar = parseExchangeLog(await readFile(summary.files!.exchanges, 'utf8'));
     expect(sidecar.records).toHaveLength(30_000);
     expect(sidecar.records.map((r) => r.seq)).toEqual(Array.from({ length: 30_000 }, (_, i) => i));
@@ -91,13 +115,18 @@ describe('client session on simulated time', () => {
     server.actor.send({ type: 'server.stop' });
     await advance(time.sim, 100);
     const served = await server.done;
-    expect(served.clients).toEqual([expect.objectContaining({ clientId: 7, ticks: 30_000, code: 'OK' })]);
+    expect(served.clients).toEqual([
+      expect.objectContaining({ clientId: 7, ticks: 30_000, code: 'OK' }),
+    ]);
     expect(served.rows).toBe(60_000);
   }, 60_000);
 
   test('the deadline is a delayed transition: nothing is sent after it', async () => {
     const server = await startServer();
-    const session = startSession({ server: { host: '127.0.0.1', port: server.port }, durationMs: 1000 });
+    const session = startSession({
+      server: { host: '127.0.0.1', port: server.port },
+      durationMs: 1000,
+    });
     await until(ticking(session.actor));
     await advance(time.sim, 990, 10);
     expect(session.actor.getSnapshot().matches({ session: 'ticking' })).toBe(true);
@@ -123,10 +152,13 @@ describe('client session on simulated time', () => {
     // The server comes up, on the port the client wants, while it waits out its second backoff.
     const listener = await network.listen({ host: '127.0.0.1', port });
     listener.accept((channel) => {
-      const connection = createFramedConnection<ClientMessage, ServerMessage>(channel, { parse: parseClientMessage });
+      const connection = createFramedConnection<ClientMessage, ServerMessage>(channel, {
+        parse: parseClientMessage,
+      });
       connection.messages$.subscribe((message) => {
         if (message.type === 'hello') connection.send(welcome(1));
-        if (message.type === 'tick') connection.send({ type: 'reply', seq: message.seq, t1: message.t1, t2: 1, t3: 2 });
+        if (message.type === 'tick')
+          connection.send({ type: 'reply', seq: message.seq, t1: message.t1, t2: 1, t3: 2 });
       });
     });
     await advance(time.sim, 200);
@@ -153,7 +185,10 @@ describe('client session on simulated time', () => {
 
   test('a server that never answers the hello fails the handshake after its timeout', async () => {
     const silent = await scriptedServer(network, () => undefined);
-    const session = startSession({ server: { host: '127.0.0.1', port: silent.port }, handshakeTimeoutMs: 3000 });
+    const session = startSession({
+      server: { host: '127.0.0.1', port: silent.port },
+      handshakeTimeoutMs: 3000,
+    });
     await until(() => session.actor.getSnapshot().matches({ session: 'handshaking' }));
     await advance(time.sim, 2990, 10);
     expect(session.actor.getSnapshot().matches({ session: 'handshaking' })).toBe(true);
@@ -165,9 +200,13 @@ describe('client session on simulated time', () => {
 
   test('a refusal from the server fails the session with the server’s code', async () => {
     const refusing = await scriptedServer(network, (message, connection) => {
-      if (message.type === 'hello') connection.send({ type: 'refused', code: 'ERR_ID_IN_USE', reason: 'taken' });
+      if (message.type === 'hello')
+        connection.send({ type: 'refused', code: 'ERR_ID_IN_USE', reason: 'taken' });
     });
-    const session = startSession({ server: { host: '127.0.0.1', port: refusing.port }, requestedId: 2 });
+    const session = startSession({
+      server: { host: '127.0.0.1', port: refusing.port },
+      requestedId: 2,
+    });
     await until(() => session.actor.getSnapshot().status === 'done');
     expect((await session.done).error?.code).toBe('ERR_ID_IN_USE');
   });
@@ -181,7 +220,10 @@ describe('client session on simulated time', () => {
       if (ticks === 50) connection.destroy();
       else connection.send({ type: 'reply', seq: message.seq, t1: message.t1, t2: 1, t3: 2 });
     });
-    const session = startSession({ server: { host: '127.0.0.1', port: flaky.port }, durationMs: 10_000 });
+    const session = startSession({
+      server: { host: '127.0.0.1', port: flaky.port },
+      durationMs: 10_000,
+    });
     await until(ticking(session.actor));
     await advance(time.sim, 600);
     await until(() => session.actor.getSnapshot().status === 'done');
@@ -200,7 +242,10 @@ describe('client session on simulated time', () => {
 
   test('the real server stopping mid-session ends the client with ERR_SERVER_BYE', async () => {
     const server = await startServer();
-    const session = startSession({ server: { host: '127.0.0.1', port: server.port }, durationMs: 10_000 });
+    const session = startSession({
+      server: { host: '127.0.0.1', port: server.port },
+      durationMs: 10_000,
+    });
     await until(ticking(session.actor));
     await advance(time.sim, 500);
     server.actor.send({ type: 'server.stop', reason: 'maintenance' });
@@ -220,13 +265,18 @@ describe('client session on simulated time', () => {
     const slow = await scriptedServer(network, (message, connection) => {
       if (message.type === 'hello') connection.send(welcome(4));
       if (message.type !== 'tick') return;
-      const reply = (tick: Tick) => connection.send({ type: 'reply', seq: tick.seq, t1: tick.t1, t2: 1, t3: 2 });
+      const reply = (tick: Tick) =>
+        connection.send({ type: 'reply', seq: tick.seq, t1: tick.t1, t2: 1, t3: 2 });
       release = reply;
       // Replies to the last three ticks are held back past the deadline.
       if (message.seq >= 97) held.push(message);
       else reply(message);
     });
-    const session = startSession({ server: { host: '127.0.0.1', port: slow.port }, durationMs: 1000, drainTimeoutMs: 500 });
+    const session = startSession({
+      server: { host: '127.0.0.1', port: slow.port },
+      durationMs: 1000,
+      drainTimeoutMs: 500,
+    });
     await until(ticking(session.actor));
     await advance(time.sim, 1010);
     expect(session.actor.getSnapshot().matches({ session: 'draining' })).toBe(true);
@@ -245,7 +295,11 @@ describe('client session on simulated time', () => {
         connection.send({ type: 'reply', seq: message.seq, t1: message.t1, t2: 1, t3: 2 });
       }
     });
-    const session = startSession({ server: { host: '127.0.0.1', port: lossy.port }, durationMs: 1000, drainTimeoutMs: 300 });
+    const session = startSession({
+      server: { host: '127.0.0.1', port: lossy.port },
+      durationMs: 1000,
+      drainTimeoutMs: 300,
+    });
     await until(ticking(session.actor));
     await advance(time.sim, 1010);
     expect(session.actor.getSnapshot().matches({ session: 'draining' })).toBe(true);
@@ -260,14 +314,22 @@ describe('client session on simulated time', () => {
 
   test('session.stop while ticking drains, finishes the files and ends done, early', async () => {
     const server = await startServer();
-    const session = startSession({ server: { host: '127.0.0.1', port: server.port }, durationMs: 60_000 });
+    const session = startSession({
+      server: { host: '127.0.0.1', port: server.port },
+      durationMs: 60_000,
+    });
     await until(ticking(session.actor));
     await advance(time.sim, 2000);
     session.actor.send({ type: 'session.stop', reason: 'stopped by SIGINT' });
     await until(() => session.actor.getSnapshot().status === 'done');
     const summary = await session.done;
     // Slots 0..200 were due by t = 2000 ms.
-    expect(summary).toMatchObject({ outcome: 'done', endedEarly: 'stopped by SIGINT', ticksSent: 201, lost: 0 });
+    expect(summary).toMatchObject({
+      outcome: 'done',
+      endedEarly: 'stopped by SIGINT',
+      ticksSent: 201,
+      lost: 0,
+    });
     const table = parseTimestampTable(await readFile(summary.files!.table, 'utf8'));
     expect(table.end).toMatchObject({ durationMs: 2000, endedEarly: 'stopped by SIGINT' });
     server.actor.send({ type: 'server.stop' });

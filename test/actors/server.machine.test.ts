@@ -29,7 +29,14 @@ afterEach(() => dir.remove());
 async function startServer(extra: { maxClients?: number; handshakeTimeoutMs?: number } = {}) {
   const actor = createActor(serverMachine, {
     clock: time.sim,
-    input: { transport: network, host: '127.0.0.1', port: 0, outDir: dir.path, clock: time.clock, ...extra },
+    input: {
+      transport: network,
+      host: '127.0.0.1',
+      port: 0,
+      outDir: dir.path,
+      clock: time.clock,
+      ...extra,
+    },
   });
   const done = toPromise(actor);
   actor.start();
@@ -43,7 +50,8 @@ async function connect(port: number, localAddress = '127.0.0.9'): Promise<Client
 }
 
 /** Collects what the server sends until it ends the connection. */
-const received = (connection: ClientConnection) => firstValueFrom(connection.messages$.pipe(toArray()));
+const received = (connection: ClientConnection) =>
+  firstValueFrom(connection.messages$.pipe(toArray()));
 
 async function stop(server: Awaited<ReturnType<typeof startServer>>) {
   server.actor.send({ type: 'server.stop' });
@@ -63,12 +71,20 @@ describe('server machine', () => {
     for (let seq = 0; seq < 5; seq++) client.send({ type: 'tick', seq, t1: 1_000 + seq });
     await until(() => messages.length === 6);
     expect(messages.slice(1)).toEqual(
-      [0, 1, 2, 3, 4].map((seq) => ({ type: 'reply', seq, t1: 1_000 + seq, t2: expect.any(Number), t3: expect.any(Number) })),
+      [0, 1, 2, 3, 4].map((seq) => ({
+        type: 'reply',
+        seq,
+        t1: 1_000 + seq,
+        t2: expect.any(Number),
+        t3: expect.any(Number),
+      })),
     );
     client.send({ type: 'bye', reason: 'done' });
     client.close();
     const summary = await stop(server);
-    expect(summary.clients).toEqual([expect.objectContaining({ clientId: 1, ticks: 5, address: '127.0.0.9', code: 'OK' })]);
+    expect(summary.clients).toEqual([
+      expect.objectContaining({ clientId: 1, ticks: 5, address: '127.0.0.9', code: 'OK' }),
+    ]);
     const table = parseTimestampTable(await readFile(join(dir.path, 'serverTimeData.txt'), 'utf8'));
     expect(table.rows).toHaveLength(10);
     expect(table.rows.filter((r) => r.senderIp === '127.0.0.9')).toHaveLength(5);
@@ -137,9 +153,17 @@ describe('server machine', () => {
     honest.send({ type: 'hello', version: 1, intervalMs: 10 });
     await until(() => honestMessages.length === 1);
 
-    const raw: ByteChannel = await network.connect({ host: '127.0.0.1', port: server.port, localAddress: '127.0.0.66' });
+    const raw: ByteChannel = await network.connect({
+      host: '127.0.0.1',
+      port: server.port,
+      localAddress: '127.0.0.66',
+    });
     let hostileClosed = false;
-    raw.setReceiver({ data: () => undefined, end: () => (hostileClosed = true), error: () => (hostileClosed = true) });
+    raw.setReceiver({
+      data: () => undefined,
+      end: () => (hostileClosed = true),
+      error: () => (hostileClosed = true),
+    });
     raw.write(bytes);
     await until(() => hostileClosed);
 
@@ -155,7 +179,11 @@ describe('server machine', () => {
     const clients = await Promise.all([connect(server.port), connect(server.port)]);
     const all = clients.map(received);
     for (const client of clients) client.send({ type: 'hello', version: 1, intervalMs: 10 });
-    await until(() => Object.values(server.actor.getSnapshot().context.handlers).filter((id) => id !== null).length === 2);
+    await until(
+      () =>
+        Object.values(server.actor.getSnapshot().context.handlers).filter((id) => id !== null)
+          .length === 2,
+    );
     server.actor.send({ type: 'server.stop', reason: 'maintenance' });
     for (const messages of await Promise.all(all)) {
       expect(messages.at(-1)).toEqual({ type: 'bye', reason: 'maintenance' });
@@ -172,7 +200,13 @@ describe('server machine', () => {
     const first = await startServer();
     const second = createActor(serverMachine, {
       clock: time.sim,
-      input: { transport: network, host: '127.0.0.1', port: first.port, outDir: join(dir.path, 'b'), clock: time.clock },
+      input: {
+        transport: network,
+        host: '127.0.0.1',
+        port: first.port,
+        outDir: join(dir.path, 'b'),
+        clock: time.clock,
+      },
     });
     const done = toPromise(second);
     second.start();

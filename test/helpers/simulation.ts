@@ -52,7 +52,9 @@ export async function until(predicate: () => boolean, limitMs = 20_000): Promise
   throw new Error('condition not reached');
 }
 
-export async function tempDir(prefix = 'timeswarm-'): Promise<{ path: string; remove: () => Promise<void> }> {
+export async function tempDir(
+  prefix = 'timeswarm-',
+): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
@@ -64,16 +66,30 @@ export async function tempDir(prefix = 'timeswarm-'): Promise<{ path: string; re
 export async function scriptedServer(
   network: MemoryNetwork,
   onMessage: (message: ClientMessage, connection: Connection<ClientMessage, ServerMessage>) => void,
-): Promise<{ port: number; connections: Connection<ClientMessage, ServerMessage>[]; close: () => Promise<void> }> {
+): Promise<{
+  port: number;
+  connections: Connection<ClientMessage, ServerMessage>[];
+  close: () => Promise<void>;
+}> {
   const listener = await network.listen({ host: '127.0.0.1', port: 0 });
   const connections: Connection<ClientMessage, ServerMessage>[] = [];
   listener.accept((channel) => {
-    const connection = createFramedConnection<ClientMessage, ServerMessage>(channel, { parse: parseClientMessage });
+    const connection = createFramedConnection<ClientMessage, ServerMessage>(channel, {
+      parse: parseClientMessage,
+    });
     connections.push(connection);
-    connection.messages$.subscribe({ next: (message) => onMessage(message, connection), error: () => undefined });
+    connection.messages$.subscribe({
+      next: (message) => onMessage(message, connection),
+      error: () => undefined,
+    });
   });
   return { port: listener.port, connections, close: () => listener.close() };
 }
 
 /** The usual welcome for a scripted server. */
-export const welcome = (clientId = 1): ServerMessage => ({ type: 'welcome', version: 1, clientId, serverTime: 0 });
+export const welcome = (clientId = 1): ServerMessage => ({
+  type: 'welcome',
+  version: 1,
+  clientId,
+  serverTime: 0,
+});

@@ -58,7 +58,12 @@ test('one server and three staggered clients over real TCP: every row accounted 
 
     let clientRows = 0;
     for (const [i, summary] of clients.entries()) {
-      expect(summary).toMatchObject({ outcome: 'done', clientId: i + 1, plannedTicks: PLANNED, error: null });
+      expect(summary).toMatchObject({
+        outcome: 'done',
+        clientId: i + 1,
+        plannedTicks: PLANNED,
+        error: null,
+      });
       // Every tick that left got its reply; slots the busy machine missed are counted, not sent.
       expect(summary.ticksSent + summary.missedSlots).toBe(PLANNED);
       expect(summary.replies).toBe(summary.ticksSent);
@@ -88,8 +93,11 @@ test('one server and three staggered clients over real TCP: every row accounted 
     expect(serverTable.rows).toHaveLength(clientRows);
     expect(served.rows).toBe(clientRows);
     expect(serverTable.end).not.toBeNull();
-    const senders = new Set(serverTable.rows.map((r) => r.senderIp).filter((ip) => ip !== '127.0.0.1'));
-    if (addresses.every((a) => a !== '127.0.0.1')) expect([...senders].sort()).toEqual([...addresses].sort());
+    const senders = new Set(
+      serverTable.rows.map((r) => r.senderIp).filter((ip) => ip !== '127.0.0.1'),
+    );
+    if (addresses.every((a) => a !== '127.0.0.1'))
+      expect([...senders].sort()).toEqual([...addresses].sort());
     expect(served.clients.map((c) => c.clientId).sort()).toEqual([1, 2, 3]);
   } finally {
     stopServer();

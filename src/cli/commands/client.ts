@@ -22,15 +22,25 @@ interface ClientOptions {
 export function registerClientCommand(program: Command): void {
   program
     .command('client')
-    .description('Run one client session: tick the server every interval for the duration, log every timestamp')
+    .description(
+      'Run one client session: tick the server every interval for the duration, log every timestamp',
+    )
     .addOption(
       new Option('--server <host:port>', 'the timestamp server')
         .argParser((v) => parseHostPort(v, 5555))
         .default({ host: '127.0.0.1', port: 5555 }, '127.0.0.1:5555'),
     )
     .option('--id <n>', 'client ID to ask for (default: the server assigns one)', parsePositiveInt)
-    .addOption(new Option('--interval <time>', 'time between ticks').argParser(parseDuration).default(10, '10ms'))
-    .addOption(new Option('--duration <time>', 'session length').argParser(parseDuration).default(300_000, '5m'))
+    .addOption(
+      new Option('--interval <time>', 'time between ticks')
+        .argParser(parseDuration)
+        .default(10, '10ms'),
+    )
+    .addOption(
+      new Option('--duration <time>', 'session length')
+        .argParser(parseDuration)
+        .default(300_000, '5m'),
+    )
     .option('--bind <ip>', 'local address to connect from (e.g. 127.0.0.2)', parseIp)
     .option('--out <dir>', 'folder for client_N_TimeData.txt and its .exchanges.csv sidecar', '.')
     .addOption(
@@ -40,7 +50,10 @@ export function registerClientCommand(program: Command): void {
     )
     .option('--json', 'print the final summary as one JSON document on stdout')
     .option('--quiet', 'no progress lines')
-    .addHelpText('after', '\nExample: timeswarm client --server 127.0.0.1:5555 --id 1 --duration 20s --out out/c1')
+    .addHelpText(
+      'after',
+      '\nExample: timeswarm client --server 127.0.0.1:5555 --id 1 --duration 20s --out out/c1',
+    )
     .action(async (options: ClientOptions) => {
       const logger = getLogger('client');
       const session = startClient({
@@ -56,8 +69,13 @@ export function registerClientCommand(program: Command): void {
       });
       const stopProgress = options.quiet
         ? () => undefined
-        : reportProgress(() => [session.actor], (line) => process.stderr.write(`${line}\n`));
-      onShutdownSignal((signal) => session.actor.send({ type: 'session.stop', reason: `stopped by ${signal}` }));
+        : reportProgress(
+            () => [session.actor],
+            (line) => process.stderr.write(`${line}\n`),
+          );
+      onShutdownSignal((signal) =>
+        session.actor.send({ type: 'session.stop', reason: `stopped by ${signal}` }),
+      );
       const summary = await session.done;
       stopProgress();
       if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

@@ -17,7 +17,9 @@ interface ServerOptions {
 export function registerServerCommand(program: Command): void {
   program
     .command('server')
-    .description('Run the timestamp server: answer every client tick with the server time, log all of it')
+    .description(
+      'Run the timestamp server: answer every client tick with the server time, log all of it',
+    )
     .option('--host <ip>', 'address to listen on', '0.0.0.0')
     .option('--port <port>', 'TCP port (0 picks a free one)', parsePort, 5555)
     .option('--out <dir>', 'folder for serverTimeData.txt', '.')
@@ -28,7 +30,10 @@ export function registerServerCommand(program: Command): void {
     )
     .option('--max-clients <n>', 'most clients at once; more are refused', parsePositiveInt, 10_000)
     .option('--json', 'print the final summary as one JSON document on stdout')
-    .addHelpText('after', '\nRuns until SIGINT (Ctrl-C) or SIGTERM, then finishes the file and exits 0.')
+    .addHelpText(
+      'after',
+      '\nRuns until SIGINT (Ctrl-C) or SIGTERM, then finishes the file and exits 0.',
+    )
     .action(async (options: ServerOptions) => {
       const logger = getLogger('server');
       const server = await startServer({
@@ -40,8 +45,12 @@ export function registerServerCommand(program: Command): void {
         maxClients: options.maxClients,
         logger,
       });
-      process.stderr.write(`timeswarm server listening on ${server.address.host}:${server.address.port}\n`);
-      onShutdownSignal((signal) => server.actor.send({ type: 'server.stop', reason: `server stopped (${signal})` }));
+      process.stderr.write(
+        `timeswarm server listening on ${server.address.host}:${server.address.port}\n`,
+      );
+      onShutdownSignal((signal) =>
+        server.actor.send({ type: 'server.stop', reason: `server stopped (${signal})` }),
+      );
       const summary = await server.done;
       if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else {
