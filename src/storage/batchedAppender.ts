@@ -26,7 +26,11 @@ export interface BatchedAppender {
 export async function openBatchedAppender(path: string, header = ''): Promise<BatchedAppender> {
   let handle: FileHandle;
   try {
-    await mkdir(dirname(path), { recursive: true });
+    await mkdir(dirname(path), { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+      // The folder's name is taken by a file: let `open` report that as ENOTDIR, which says
+      // what is wrong, rather than mkdir's EEXIST, which reads as "the file already exists".
+      if (error.code !== 'EEXIST') throw error;
+    });
     handle = await open(path, 'w');
   } catch (cause) {
     throw fileError('create', path, cause);
@@ -40,12 +44,18 @@ export async function openBatchedAppender(path: string, header = ''): Promise<Ba
   const writeOut = (): Promise<void> => {
     chain = chain.then(async () => {
       if (buffer.length === 0) return;
-      const text = buffer.join('');
+      const bytes = Buffer.from(buffer.join(''), 'utf8');
       buffer = [];
       pendingChars = 0;
       try {
-        const { bytesWritten } = await handle.write(text, null, 'utf8');
-        writtenBytes += bytesWritten;
+        // One write(2) may take only part of the bytes (a nearly full disk, a signal): loop.
+        for (let offset = 0; offset < bytes.length; ) {
+          const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset, null);
+          if (bytesWritten <= 0)
+            throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
+          offset += bytesWritten;
+          writtenBytes += bytesWritten;
+        }
       } catch (cause) {
         throw fileError('write to', path, cause);
       }

@@ -25,7 +25,8 @@ export interface ExchangeRecord {
 const COLUMNS = 'seq,t1_us,t2_us,t3_us,t4_us,rtt_us,timer_error_us';
 export const EXCHANGE_LOG_SUFFIX = '.exchanges.csv';
 /** Sidecar name beside a client table: `client_3_TimeData.exchanges.csv`. */
-export const exchangeLogName = (clientId: number) => `client_${clientId}_TimeData${EXCHANGE_LOG_SUFFIX}`;
+export const exchangeLogName = (clientId: number) =>
+  `client_${clientId}_TimeData${EXCHANGE_LOG_SUFFIX}`;
 
 const cell = (value: number | null) => (value === null ? '' : String(Math.round(value)));
 
@@ -46,18 +47,23 @@ export interface ParsedExchangeLog {
   end: EndInfo | null;
 }
 
-/** Reads a sidecar back. A last line cut by a crash is dropped; anything else malformed throws. */
+/**
+ * Reads a sidecar back. Every line the writer writes ends with a newline, so a last line
+ * without one was cut by a crash and is dropped whatever it looks like (a cut inside the last
+ * number still has 7 cells). Anything else malformed, or any line after `# end`, throws.
+ */
 export function parseExchangeLog(text: string, path?: string): ParsedExchangeLog {
   const lines = text.split('\n');
-  const cutLast = lines[lines.length - 1] !== '';
-  if (!cutLast) lines.pop();
+  // The part after the last newline: '' for a complete file, else a line cut by a crash.
+  lines.pop();
   if (lines[0] !== COLUMNS) throw new FormatError(`expected header ${COLUMNS}`, 1, path);
   const records: ExchangeRecord[] = [];
   let end: EndInfo | null = null;
   const num = (text: string, line: number, optional: boolean): number | null => {
     if (text === '' && optional) return null;
     const value = Number(text);
-    if (text === '' || !Number.isFinite(value)) throw new FormatError(`bad number ${JSON.stringify(text)}`, line, path);
+    if (text === '' || !Number.isFinite(value))
+      throw new FormatError(`bad number ${JSON.stringify(text)}`, line, path);
     return value;
   };
   for (let i = 1; i < lines.length; i++) {
@@ -66,14 +72,15 @@ export function parseExchangeLog(text: string, path?: string): ParsedExchangeLog
       const duration = /duration_ms=(\d+)/.exec(line);
       const early = /ended_early=("(?:[^"\\]|\\.)*")/.exec(line);
       if (!duration) throw new FormatError('malformed end line', i + 1, path);
-      end = { durationMs: Number(duration[1]), ...(early ? { endedEarly: JSON.parse(early[1]!) as string } : {}) };
+      end = {
+        durationMs: Number(duration[1]),
+        ...(early ? { endedEarly: JSON.parse(early[1]!) as string } : {}),
+      };
+      if (i !== lines.length - 1) throw new FormatError('lines after the end line', i + 2, path);
       break;
     }
     const cells = line.split(',');
-    if (cells.length !== 7) {
-      if (i === lines.length - 1 && cutLast) break;
-      throw new FormatError('expected 7 columns', i + 1, path);
-    }
+    if (cells.length !== 7) throw new FormatError('expected 7 columns', i + 1, path);
     const n = i + 1;
     records.push({
       seq: num(cells[0]!, n, false)!,

@@ -16,7 +16,10 @@ export interface RecordFile<R> {
 }
 
 /** Creates `path` (truncating it) with the format's header. */
-export async function openRecordFile<R>(path: string, format: RecordFormat<R>): Promise<RecordFile<R>> {
+export async function openRecordFile<R>(
+  path: string,
+  format: RecordFormat<R>,
+): Promise<RecordFile<R>> {
   const appender = await openBatchedAppender(path, format.header);
   let records = 0;
   return {
@@ -28,8 +31,9 @@ export async function openRecordFile<R>(path: string, format: RecordFormat<R>): 
       return appender.writtenBytes;
     },
     write(record) {
+      // Count the record only once it is buffered: a write after finish throws ERR_CLOSED.
+      appender.append(format.line(record, records + 1));
       records += 1;
-      appender.append(format.line(record, records));
     },
     flush: () => appender.flush(),
     finish: (end) => appender.close(format.footer(end)),

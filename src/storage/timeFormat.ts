@@ -34,7 +34,14 @@ export function parseDateTime(date: string, time: string): number | null {
   const d = DATE.exec(date);
   const t = TIME.exec(time);
   if (!d || !t) return null;
-  const ms = Date.UTC(Number(d[1]), Number(d[2]) - 1, Number(d[3]), Number(t[1]), Number(t[2]), Number(t[3]));
+  const ms = Date.UTC(
+    Number(d[1]),
+    Number(d[2]) - 1,
+    Number(d[3]),
+    Number(t[1]),
+    Number(t[2]),
+    Number(t[3]),
+  );
   if (Number.isNaN(ms)) return null;
   const back = new Date(ms).toISOString();
   if (back.slice(0, 10) !== date || back.slice(11, 19) !== time.slice(0, 8)) return null; // 2026-02-30 and such
@@ -60,7 +67,8 @@ export function formatDurationText(ms: number): string {
 
 /** Inverse of {@link formatDurationText}; `null` when the text is not of that shape. */
 export function parseDurationText(text: string): number | null {
-  const match = /^(?:(\d+) minutes?)?(?: ?(\d+(?:\.\d+)?) seconds?)?$/.exec(text);
+  // Minutes, seconds, or both separated by exactly one space.
+  const match = /^(?:(\d+) minutes?(?= \d|$) ?)?(?:(\d+(?:\.\d+)?) seconds?)?$/.exec(text);
   if (!match || (match[1] === undefined && match[2] === undefined)) return null;
   return Math.round(Number(match[1] ?? 0) * 60_000 + Number(match[2] ?? 0) * 1000);
 }

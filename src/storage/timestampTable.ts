@@ -21,7 +21,12 @@ export const clientTableName = (clientId: number) => `client_${clientId}_TimeDat
 export const SERVER_TABLE_NAME = 'serverTimeData.txt';
 
 // A reason becomes part of a one-line footer: keep it on one line and free of the closing paren.
-const oneLine = (text: string) => text.replace(/[\r\n)]+/g, ' ').trim();
+// A reason with nothing left after that still says the session ended early.
+const oneLine = (text: string) => text.replace(/[\r\n)]+/g, ' ').trim() || 'no reason given';
+// Row numbers as the writer prints them (no sign, no leading zero, no blanks); an address is
+// one word without the column separator.
+const ROW_NUMBER = /^[1-9]\d*$/;
+const ADDRESS = /^[^\s|]+$/;
 
 /** The `Timestamp Data` table of DESIGN.md: five columns, numbered rows, UTC microseconds. */
 export const timestampTableFormat: RecordFormat<TimestampRow> = {
@@ -62,7 +67,8 @@ export function parseTimestampTable(text: string, path?: string): ParsedTable {
   const cutLast = lines.length > 0 && lines[lines.length - 1] !== '';
   if (!cutLast) lines.pop();
   const expect = (i: number, wanted: string) => {
-    if (lines[i] !== wanted) throw new FormatError(`expected ${JSON.stringify(wanted)}`, i + 1, path);
+    if (lines[i] !== wanted)
+      throw new FormatError(`expected ${JSON.stringify(wanted)}`, i + 1, path);
   };
   expect(0, TABLE_TITLE);
   expect(1, '');
@@ -86,21 +92,28 @@ export function parseTimestampTable(text: string, path?: string): ParsedTable {
       break;
     }
     const cells = line.split(' | ');
-    const valid =
-      cells.length === 5 && cells[0]!.startsWith('| ') && cells[4]!.endsWith(' |');
+    const valid = cells.length === 5 && cells[0]!.startsWith('| ') && cells[4]!.endsWith(' |');
     if (!valid) {
       if (isLast && cutLast) break; // the writer died in the middle of this line
       throw new FormatError('not a table row', i + 1, path);
     }
-    const index = Number(cells[0]!.slice(2));
-    const date = cells[3]!;
+    const number = cells[0]!.slice(2);
+    const index = ROW_NUMBER.test(number) ? Number(number) : Number.NaN;
+    const [, senderIp, receiverIp, date] = cells as [string, string, string, string, string];
     const time = cells[4]!.slice(0, -2);
     const timeMicros = parseDateTime(date, time);
     if (index !== rows.length + 1) {
-      throw new FormatError(`row number ${cells[0]!.slice(2)}, expected ${rows.length + 1}`, i + 1, path);
+      throw new FormatError(
+        `row number ${JSON.stringify(number)}, expected ${rows.length + 1}`,
+        i + 1,
+        path,
+      );
+    }
+    if (!ADDRESS.test(senderIp) || !ADDRESS.test(receiverIp)) {
+      throw new FormatError('invalid address', i + 1, path);
     }
     if (timeMicros === null) throw new FormatError('invalid date or time', i + 1, path);
-    rows.push({ index, senderIp: cells[1]!, receiverIp: cells[2]!, date, time, timeMicros });
+    rows.push({ index, senderIp, receiverIp, date, time, timeMicros });
   }
   return { rows, end, endedAbruptly: end === null };
 }
