@@ -48,31 +48,51 @@ export interface Histogram {
   above: number;
 }
 
+export interface HistogramOptions {
+  bins?: number;
+  /** The top edge is this quantile of the sample (default 0.999), unless `range` is given. */
+  clipQuantile?: number;
+  /** Fixed edges, so that several samples can share one set of bins. */
+  range?: { low: number; high: number };
+  /**
+   * Bins of equal width in log10 (needs positive values): latency has a long tail, and log
+   * bins show the body and the tail in one picture without clipping.
+   */
+  log?: boolean;
+}
+
 /**
- * Equal-width histogram from `min` up to the `clipQuantile` quantile of the sample, with
- * simple-statistics' `equalIntervalBreaks` for the edges. Values past the clip are counted
- * in `above` rather than stretching every bin.
+ * Equal-width histogram (linear or log10) from the minimum up to the `clipQuantile` quantile
+ * of the sample (the maximum for log bins), or over a fixed `range`, with simple-statistics'
+ * `equalIntervalBreaks` for the edges.
+ * Values past the top edge are counted in `above` rather than stretching every bin; values
+ * below a fixed range's bottom go into the first bin.
  */
 export function histogram(
   values: readonly number[],
-  bins = 40,
-  clipQuantile = 0.999,
+  options: HistogramOptions = {},
 ): Histogram | null {
   if (values.length === 0) return null;
+  const bins = options.bins ?? 40;
+  const log = options.log ?? false;
   const sorted = numericSort(values as number[]);
-  const low = minSorted(sorted);
-  let high = quantileSorted(sorted, clipQuantile);
+  const scale = log ? (v: number) => Math.log10(Math.max(v, 1e-9)) : (v: number) => v;
+  const top = log ? maxSorted(sorted) : quantileSorted(sorted, options.clipQuantile ?? 0.999);
+  const low = scale(options.range?.low ?? minSorted(sorted));
+  let high = scale(options.range?.high ?? top);
   if (high <= low) high = low + 1e-3;
-  const edges = equalIntervalBreaks([low, high], bins);
+  const scaledEdges = equalIntervalBreaks([low, high], bins);
+  const edges = log ? scaledEdges.map((e) => 10 ** e) : scaledEdges;
   const width = (high - low) / bins;
   const counts = new Array<number>(bins).fill(0);
   let above = 0;
   for (const value of sorted) {
-    if (value > high) {
+    const v = scale(value);
+    if (v > high + 1e-12) {
       above += 1;
       continue;
     }
-    const bin = Math.min(bins - 1, Math.floor((value - low) / width));
+    const bin = Math.max(0, Math.min(bins - 1, Math.floor((v - low) / width)));
     counts[bin] = (counts[bin] ?? 0) + 1;
   }
   return { edges, counts, above };

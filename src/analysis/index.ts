@@ -1,6 +1,12 @@
 export { analyzeClient, type ClientInputs } from './analyzeClient';
 export { analyzeRun, CONVENTIONS } from './analyzeRun';
-export { type Description, describe, type Histogram, histogram } from './describe';
+export {
+  type Description,
+  describe,
+  type Histogram,
+  type HistogramOptions,
+  histogram,
+} from './describe';
 export { AnalysisError } from './errors';
 export { analysisTable } from './formatTable';
 export {

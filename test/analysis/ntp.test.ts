@@ -67,10 +67,16 @@ describe('jitter and summary statistics', () => {
 
   it('bins a histogram and counts the clipped tail apart', () => {
     const values = [...Array.from({ length: 999 }, (_, i) => i % 10), 1000];
-    const h = histogram(values, 10)!;
+    const h = histogram(values, { bins: 10 })!;
     expect(h.counts).toHaveLength(10);
     expect(h.edges).toHaveLength(11);
     expect(h.counts.reduce((a, b) => a + b, 0) + h.above).toBe(1000);
     expect(h.above).toBeGreaterThanOrEqual(1);
+    const fixed = histogram([0, 5, 10, 20], { bins: 2, range: { low: 0, high: 10 } })!;
+    expect(fixed).toEqual({ edges: [0, 5, 10], counts: [1, 2], above: 1 });
+    const log = histogram([0.1, 1, 10, 100], { bins: 3, log: true })!;
+    expect(log.edges.map((e) => Number(e.toPrecision(6)))).toEqual([0.1, 1, 10, 100]);
+    expect(log.counts).toEqual([1, 1, 2]);
+    expect(log.above).toBe(0);
   });
 });
