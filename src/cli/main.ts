@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { configureLogging, type LogLevel } from '../log/logger';
+import { registerAnalyzeCommand } from './commands/analyze';
 import { registerClientCommand } from './commands/client';
 import { registerServerCommand } from './commands/server';
 import { parseLogLevel } from './options';
@@ -22,6 +23,7 @@ const program = new Command('timeswarm')
 
 registerServerCommand(program);
 registerClientCommand(program);
+registerAnalyzeCommand(program);
 
 program.parseAsync(process.argv).catch((error: Error & { code?: string }) => {
   process.stderr.write(`timeswarm: ${error.message}${error.code ? ` (${error.code})` : ''}\n`);
