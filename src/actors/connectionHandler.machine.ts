@@ -29,6 +29,8 @@ export interface ConnectionHandlerInput {
   /** The server actor: asked for a client ID, told when the connection ends. */
   server: AnyActorRef;
   handshakeTimeoutMs: number;
+  /** Limits on what an exchanging client may do; see {@link ExchangeLimits}. */
+  limits?: Partial<ExchangeLimits>;
   /** How often the handler reports its tick count to the server. */
   progressIntervalMs?: number;
   maxFrameBytes?: number;
@@ -58,12 +60,29 @@ export type ConnectionHandlerEvent =
   | { type: 'exchange.progress'; ticks: number }
   | { type: 'server.shutdown'; reason: string };
 
+/** What the server tolerates from a client once it exchanges (irtt's server has the same kind). */
+export interface ExchangeLimits {
+  /** Fastest tick interval accepted, in hello and in practice. */
+  minIntervalMs: number;
+  /** Ticks a client may send ahead of `minIntervalMs` pacing (jitter, catch-up) before it is cut off. */
+  tickBurst: number;
+  /** A client silent this long (or 3 of its intervals, if longer) is cut off. */
+  idleTimeoutMs: number;
+}
+
+export const DEFAULT_EXCHANGE_LIMITS: ExchangeLimits = {
+  minIntervalMs: 10,
+  tickBurst: 20,
+  idleTimeoutMs: 5000,
+};
+
 interface HandlerContext {
   connection: ServerConnection;
   clock: Clock;
   rows: Observer<TimestampRow>;
   server: AnyActorRef;
   handshakeTimeoutMs: number;
+  limits: ExchangeLimits;
   progressIntervalMs: number;
   logger: Logger;
   hello: ClientHello | null;
@@ -78,6 +97,9 @@ interface ResponderInput {
   clock: Clock;
   rows: Observer<TimestampRow>;
   progressIntervalMs: number;
+  limits: ExchangeLimits;
+  /** The interval the client announced in its hello. */
+  intervalMs: number;
 }
 
 /**
@@ -88,50 +110,81 @@ interface ResponderInput {
  */
 const respondToTicks = fromCallback<ConnectionHandlerEvent, ResponderInput>(
   ({ input, sendBack }) => {
-    const { connection, clock, rows, progressIntervalMs } = input;
+    const { connection, clock, rows, progressIntervalMs, limits } = input;
     const client = connection.remoteAddress;
     const server = connection.localAddress;
+    const idleLimitMs = Math.max(limits.idleTimeoutMs, 3 * input.intervalMs);
     let ticks = 0;
     let reported = 0;
+    let lastHeard = clock.now();
+    // A leaky bucket of ticks: each tick adds one, one drains per minimum interval. More than
+    // `tickBurst` ticks ahead of that pace is a flood, not jitter.
+    let level = 0;
+    let levelAt = clock.now();
+    let stopped = false;
     const report = () => {
       if (ticks !== reported) sendBack({ type: 'exchange.progress', ticks });
       reported = ticks;
     };
+    const end = (event: ConnectionHandlerEvent) => {
+      stopped = true;
+      report();
+      sendBack(event);
+    };
     let timer: unknown = null;
     const schedule = () => {
-      timer = clock.setTimeout(() => {
-        report();
-        schedule();
-      }, progressIntervalMs);
+      timer = clock.setTimeout(
+        () => {
+          report();
+          // A client that trickles bytes without ever completing a message is silent too.
+          const silentMs = clock.now() - lastHeard;
+          if (silentMs > idleLimitMs) {
+            end({
+              type: 'protocol.violation',
+              code: 'ERR_IDLE_TIMEOUT',
+              message: `no message for ${Math.round(silentMs)} ms`,
+            });
+          } else schedule();
+        },
+        Math.min(progressIntervalMs, idleLimitMs / 2),
+      );
     };
     schedule();
     const subscription = connection.messages$.subscribe({
       next(message) {
-        if (message.type === 'tick') {
-          const t2 = clock.wallMicros();
-          rows.next({ senderIp: client, receiverIp: server, timeMicros: message.t1 });
-          const t3 = clock.wallMicros();
-          connection.send({ type: 'reply', seq: message.seq, t1: message.t1, t2, t3 });
-          rows.next({ senderIp: server, receiverIp: client, timeMicros: t3 });
-          ticks += 1;
-          return;
-        }
-        report();
-        if (message.type === 'bye') sendBack({ type: 'client.bye', reason: message.reason });
-        else
-          sendBack({
+        if (stopped) return;
+        const now = clock.now();
+        lastHeard = now;
+        if (message.type !== 'tick') {
+          if (message.type === 'bye') return end({ type: 'client.bye', reason: message.reason });
+          return end({
             type: 'protocol.violation',
             code: 'ERR_PROTOCOL',
             message: `unexpected ${message.type} after the handshake`,
           });
+        }
+        level = Math.max(0, level - (now - levelAt) / limits.minIntervalMs) + 1;
+        levelAt = now;
+        if (level > limits.tickBurst) {
+          return end({
+            type: 'protocol.violation',
+            code: 'ERR_RATE_LIMIT',
+            message: `ticks faster than one per ${limits.minIntervalMs} ms`,
+          });
+        }
+        const t2 = clock.wallMicros();
+        rows.next({ senderIp: client, receiverIp: server, timeMicros: message.t1 });
+        const t3 = clock.wallMicros();
+        connection.send({ type: 'reply', seq: message.seq, t1: message.t1, t2, t3 });
+        rows.next({ senderIp: server, receiverIp: client, timeMicros: t3 });
+        ticks += 1;
       },
       error(error) {
-        report();
-        sendBack({ type: 'connection.lost', ...describeError(error) });
+        if (!stopped) end({ type: 'connection.lost', ...describeError(error) });
       },
       complete() {
-        report();
-        sendBack({
+        if (stopped) return;
+        end({
           type: 'connection.lost',
           code: 'ERR_CONNECTION_CLOSED',
           message: 'client closed the connection',
@@ -241,6 +294,14 @@ export const connectionHandlerMachine = setup({
     }),
     // Sends what is queued (a refusal, a bye) and ends; bytes that could not be decoded
     // already made the connection drop itself.
+    refuseInterval: assign(({ context, event }) => {
+      assertEvent(event, 'client.message');
+      const asked = (event.message as ClientHello).intervalMs;
+      return {
+        closeCode: 'ERR_INTERVAL',
+        closeReason: `interval ${asked} ms is below this server's minimum of ${context.limits.minIntervalMs} ms`,
+      };
+    }),
     closeConnection: ({ context }) => context.connection.close(),
     report: enqueueActions(({ context, enqueue, self }) => {
       const level = context.closeCode === 'OK' ? 'info' : 'warn';
@@ -270,6 +331,10 @@ export const connectionHandlerMachine = setup({
       event.type === 'client.message' &&
       event.message.type === 'hello' &&
       event.message.version === SESSION_PROTOCOL_VERSION,
+    intervalTooShort: ({ context, event }) =>
+      event.type === 'client.message' &&
+      event.message.type === 'hello' &&
+      event.message.intervalMs < context.limits.minIntervalMs,
   },
   delays: {
     handshakeTimeout: ({ context }) => context.handshakeTimeoutMs,
@@ -284,6 +349,7 @@ export const connectionHandlerMachine = setup({
     rows: input.rows,
     server: input.server,
     handshakeTimeoutMs: input.handshakeTimeoutMs,
+    limits: { ...DEFAULT_EXCHANGE_LIMITS, ...input.limits },
     progressIntervalMs: input.progressIntervalMs ?? 1000,
     logger: input.logger ?? getLogger('connection'),
     hello: null,
@@ -307,6 +373,7 @@ export const connectionHandlerMachine = setup({
       after: { handshakeTimeout: { target: 'closed', actions: 'noteReason' } },
       on: {
         'client.message': [
+          { guard: 'intervalTooShort', target: 'closed', actions: ['refuseInterval', 'refuse'] },
           {
             guard: 'versionSupported',
             target: 'registering',
@@ -342,6 +409,8 @@ export const connectionHandlerMachine = setup({
           clock: context.clock,
           rows: context.rows,
           progressIntervalMs: context.progressIntervalMs,
+          limits: context.limits,
+          intervalMs: context.hello?.intervalMs ?? context.limits.minIntervalMs,
         }),
       },
       on: {

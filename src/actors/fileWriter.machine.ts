@@ -17,7 +17,12 @@ export interface FileWriterInput {
 }
 
 /** Ends the file: flush, footer with the real duration (and why, if early), fsync, close. */
-export type FileWriterEvent = { type: 'writer.close'; end: EndInfo };
+export type FileWriterEvent =
+  | { type: 'writer.close'; end: EndInfo }
+  /** From the row collector: subscribed, so rows emitted from now on are written. */
+  | { type: 'writer.subscribed' }
+  /** From the row collector: a record could not be written. */
+  | { type: 'writer.error'; error: unknown };
 
 /** What a writer tells the actor that owns it. */
 export type FileWriterNotification =
@@ -84,12 +89,24 @@ export const fileWriterMachine = setup({
     openFile: fromPromise(({ input }: { input: { path: string; format: RecordFormat<unknown> } }) =>
       openRecordFile(input.path, input.format),
     ),
-    collectRecords: fromCallback(
-      ({ input }: { input: { file: RecordFile<unknown>; records$: Observable<unknown> } }) => {
-        const subscription = input.records$.subscribe((record) => input.file.write(record));
-        return () => subscription.unsubscribe();
-      },
-    ),
+    collectRecords: fromCallback<
+      FileWriterEvent,
+      { file: RecordFile<unknown>; records$: Observable<unknown> }
+    >(({ input, sendBack }) => {
+      let failed = false;
+      const subscription = input.records$.subscribe((record) => {
+        if (failed) return;
+        try {
+          input.file.write(record);
+        } catch (error) {
+          // Thrown inside an RxJS callback, this would be an uncaught error: report it instead.
+          failed = true;
+          sendBack({ type: 'writer.error', error });
+        }
+      });
+      sendBack({ type: 'writer.subscribed' });
+      return () => subscription.unsubscribe();
+    }),
     flushFile: fromPromise(({ input }: { input: { file: RecordFile<unknown> } }) =>
       input.file.flush(),
     ),
@@ -101,6 +118,8 @@ export const fileWriterMachine = setup({
     recordError: assign({
       error: ({ event }) => describeError((event as { error?: unknown }).error),
     }),
+    // A final state cannot wait: the handle is closed in the background, errors ignored.
+    releaseFile: ({ context }) => void context.file?.abandon(),
     logFailure: ({ context }) =>
       context.logger.error(`file ${context.path} failed: ${context.error?.message}`, {
         code: context.error?.code,
@@ -137,14 +156,19 @@ export const fileWriterMachine = setup({
       invoke: {
         src: 'openFile',
         input: ({ context }) => ({ path: context.path, format: context.format }),
-        onDone: {
-          target: 'open',
-          actions: [assign({ file: ({ event }) => event.output }), 'notifyOpened'],
-        },
+        onDone: [
+          {
+            // Closed while it was opening: the owner still hears opened, then closed.
+            guard: ({ context }) => context.end !== null,
+            target: 'closing',
+            actions: [assign({ file: ({ event }) => event.output }), 'notifyOpened'],
+          },
+          { target: 'open', actions: assign({ file: ({ event }) => event.output }) },
+        ],
         onError: { target: 'failed', actions: 'recordError' },
       },
       on: {
-        // Closed before it could open: nothing was written, finish right after opening.
+        // Closed before it could open: remembered, and the file is finished once open.
         'writer.close': { actions: assign({ end: ({ event }) => event.end }) },
       },
     },
@@ -153,8 +177,10 @@ export const fileWriterMachine = setup({
         src: 'collectRecords',
         input: ({ context }) => ({ file: context.file!, records$: context.records$ }),
       },
-      always: { guard: ({ context }) => context.end !== null, target: 'closing' },
       on: {
+        // The owner hears `writer.opened` only once the collector listens: no row is lost.
+        'writer.subscribed': { actions: 'notifyOpened' },
+        'writer.error': { target: 'failed', actions: 'recordError' },
         'writer.close': { target: 'closing', actions: assign({ end: ({ event }) => event.end }) },
       },
       initial: 'idle',
@@ -184,7 +210,7 @@ export const fileWriterMachine = setup({
     },
     failed: {
       type: 'final',
-      entry: ['logFailure', 'notifyFailed'],
+      entry: ['logFailure', 'releaseFile', 'notifyFailed'],
     },
   },
   output: ({ context }) => ({

@@ -10,7 +10,11 @@ import {
   describeError,
   type Transport,
 } from '../transport';
-import { connectionHandlerMachine, type HandlerToServerEvent } from './connectionHandler.machine';
+import {
+  connectionHandlerMachine,
+  type ExchangeLimits,
+  type HandlerToServerEvent,
+} from './connectionHandler.machine';
 import { type FileWriterNotification, fileWriterMachine } from './fileWriter.machine';
 
 export interface ServerInput {
@@ -23,6 +27,8 @@ export interface ServerInput {
   /** Must be the same clock given to `createActor(…, { clock })`. */
   clock?: Clock;
   handshakeTimeoutMs?: number;
+  /** Pace, burst and idle limits for exchanging clients (defaults: 10 ms, 20 ticks, 5 s). */
+  limits?: Partial<ExchangeLimits>;
   /** Most clients exchanging at once; one more is refused with `ERR_SERVER_FULL`. */
   maxClients?: number;
   flushIntervalMs?: number;
@@ -62,6 +68,7 @@ interface ServerContext {
   port: number;
   clock: Clock;
   handshakeTimeoutMs: number;
+  limits: Partial<ExchangeLimits>;
   maxClients: number;
   flushIntervalMs: number;
   stopTimeoutMs: number;
@@ -140,6 +147,7 @@ export const serverMachine = setup({
           rows: context.rows,
           server: self,
           handshakeTimeoutMs: context.handshakeTimeoutMs,
+          limits: context.limits,
           logger: context.logger,
         },
       });
@@ -234,6 +242,7 @@ export const serverMachine = setup({
     port: input.port ?? 5555,
     clock: input.clock ?? systemClock,
     handshakeTimeoutMs: input.handshakeTimeoutMs ?? 5000,
+    limits: input.limits ?? {},
     maxClients: input.maxClients ?? 10_000,
     flushIntervalMs: input.flushIntervalMs ?? 200,
     stopTimeoutMs: input.stopTimeoutMs ?? 2000,

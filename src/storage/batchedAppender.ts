@@ -16,6 +16,8 @@ export interface BatchedAppender {
   append(text: string): void;
   flush(): Promise<void>;
   close(lastText?: string): Promise<void>;
+  /** Closes the file without writing what is buffered (after a failure); never throws. */
+  abandon(): Promise<void>;
 }
 
 /**
@@ -77,6 +79,13 @@ export async function openBatchedAppender(path: string, header = ''): Promise<Ba
       pendingChars += text.length;
     },
     flush: writeOut,
+    async abandon() {
+      if (closed) return;
+      closed = true;
+      buffer = [];
+      await chain.catch(() => undefined);
+      await handle.close().catch(() => undefined);
+    },
     async close(lastText) {
       if (closed) return;
       if (lastText) buffer.push(lastText);

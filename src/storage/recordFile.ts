@@ -13,6 +13,8 @@ export interface RecordFile<R> {
   flush(): Promise<void>;
   /** Flushes, writes the footer, fsyncs and closes. */
   finish(end: EndInfo): Promise<void>;
+  /** Releases the file after a failure, without a footer: the file reads as "ended abruptly". */
+  abandon(): Promise<void>;
 }
 
 /** Creates `path` (truncating it) with the format's header. */
@@ -37,5 +39,6 @@ export async function openRecordFile<R>(
     },
     flush: () => appender.flush(),
     finish: (end) => appender.close(format.footer(end)),
+    abandon: () => appender.abandon(),
   };
 }

@@ -247,12 +247,10 @@ describe('fileWriterMachine', () => {
   });
 
   /**
-   * Known bug in src/actors/fileWriter.machine.ts: `writer.opened` is relayed before the
-   * `collectRecords` child that subscribes to `records$` has started (XState runs transition
-   * actions before it starts the target state's invokes), so rows an owner emits while it
-   * handles `writer.opened` are silently lost. `test.failing` passes while the bug is there.
+   * `writer.opened` goes out only once the collector has subscribed to `records$`, so rows an
+   * owner emits while it handles `writer.opened` are written.
    */
-  test.failing('keeps rows its owner emits while handling writer.opened (KNOWN BUG: lost)', async () => {
+  test('keeps rows its owner emits while handling writer.opened', async () => {
     const path = join(dir, 'eager.txt');
     const rows$ = new Subject<TimestampRow>();
     const parent = createActor(ownerMachine, { input: { rows: rows$, path, emitOnOpened: true } });
@@ -318,11 +316,7 @@ describe('fileWriterMachine', () => {
     expect(received.map((e) => e.type)).toEqual(['writer.opened', 'writer.failed']);
   });
 
-  /**
-   * Known bug in src/actors/fileWriter.machine.ts: a flush error goes straight to `failed`,
-   * and nothing closes the file handle. `test.failing` passes while the bug is there; when it
-   * is fixed this test fails and should become a plain `it`.
-   */
+  /** A flush error ends in `failed`, and the file handle is released (no fd leak). */
   const fdsOn = async (target: string) => {
     const fds = await readdir('/proc/self/fd').catch(() => [] as string[]);
     const links = await Promise.all(
@@ -330,9 +324,8 @@ describe('fileWriterMachine', () => {
     );
     return links.filter((link) => link === target).length;
   };
-  const procAndFull =
-    existsSync('/dev/full') && existsSync('/proc/self/fd') ? test.failing : test.skip;
-  procAndFull('closes its file handle when a flush fails (KNOWN BUG: it leaks)', async () => {
+  const procAndFull = existsSync('/dev/full') && existsSync('/proc/self/fd') ? test : test.skip;
+  procAndFull('closes its file handle when a flush fails', async () => {
     const before = await fdsOn('/dev/full');
     const rows$ = new Subject<TimestampRow>();
     const actor = startWriter('/dev/full', rows$);

@@ -130,6 +130,82 @@ describe('server machine', () => {
     await stop(server);
   });
 
+  test('refuses a hello with an interval below the minimum with ERR_INTERVAL', async () => {
+    const server = await startServer();
+    const a = await connect(server.port);
+    const fromA = received(a);
+    a.send({ type: 'hello', version: 1, intervalMs: 1 });
+    expect((await fromA)[0]).toMatchObject({ type: 'refused', code: 'ERR_INTERVAL' });
+    await stop(server);
+  });
+
+  test('cuts off a client that ticks every 1 ms (ERR_RATE_LIMIT); its flood does not reach the file', async () => {
+    const server = await startServer();
+    const flood = await connect(server.port);
+    const messages: ServerMessage[] = [];
+    flood.messages$.subscribe({ next: (m) => messages.push(m), error: () => undefined });
+    flood.send({ type: 'hello', version: 1, intervalMs: 10 });
+    await until(() => messages.length === 1);
+    for (let seq = 0; seq < 200 && !flood.isClosed; seq++) {
+      flood.send({ type: 'tick', seq, t1: seq });
+      await advance(time.sim, 1, 1);
+    }
+    await until(() => server.actor.getSnapshot().context.served.length === 1);
+    const [gone] = server.actor.getSnapshot().context.served;
+    expect(gone).toMatchObject({ clientId: 1, code: 'ERR_RATE_LIMIT' });
+    // The burst allowance (20 ticks ahead of a 10 ms pace) and no more.
+    expect(gone!.ticks).toBeLessThan(25);
+    const summary = await stop(server);
+    expect(summary.rows).toBe(2 * gone!.ticks);
+  });
+
+  test('a client ticking at its 10 ms pace with jitter is not rate-limited', async () => {
+    const server = await startServer();
+    const client = await connect(server.port);
+    const messages: ServerMessage[] = [];
+    client.messages$.subscribe((m) => messages.push(m));
+    client.send({ type: 'hello', version: 1, intervalMs: 10 });
+    await until(() => messages.length === 1);
+    for (let seq = 0; seq < 300; seq++) {
+      client.send({ type: 'tick', seq, t1: seq });
+      await advance(time.sim, seq % 2 === 0 ? 6 : 14, 2); // late, early, late…: 10 ms on average
+    }
+    await until(() => messages.length === 301);
+    const summary = await stop(server);
+    expect(summary.clients[0]).toMatchObject({ ticks: 300, code: 'OK' });
+  });
+
+  test('cuts off an exchanging client that goes silent, or trickles a frame a byte at a time', async () => {
+    const server = await startServer();
+    const client = await connect(server.port);
+    const messages: ServerMessage[] = [];
+    client.messages$.subscribe({ next: (m) => messages.push(m), error: () => undefined });
+    client.send({ type: 'hello', version: 1, intervalMs: 10 });
+    await until(() => messages.length === 1);
+    client.send({ type: 'tick', seq: 0, t1: 0 });
+    await until(() => messages.length === 2);
+
+    const raw = await network.connect({
+      host: '127.0.0.1',
+      port: server.port,
+      localAddress: '127.0.0.77',
+    });
+    raw.setReceiver({ data: () => undefined, end: () => undefined, error: () => undefined });
+    const hello = encodeFrame({ type: 'hello', version: 1, intervalMs: 10 });
+    raw.write(hello);
+    const tick = encodeFrame({ type: 'tick', seq: 0, t1: 0 });
+    for (let i = 0; i < tick.length - 1; i++) {
+      raw.write(tick.subarray(i, i + 1));
+      await advance(time.sim, 1000, 100);
+    }
+    await until(() => server.actor.getSnapshot().context.served.length === 2);
+    expect(server.actor.getSnapshot().context.served.map((c) => c.code)).toEqual([
+      'ERR_IDLE_TIMEOUT',
+      'ERR_IDLE_TIMEOUT',
+    ]);
+    await stop(server);
+  });
+
   test('cuts off a connection that says nothing within the handshake timeout', async () => {
     const server = await startServer({ handshakeTimeoutMs: 1000 });
     const silent = await connect(server.port);
