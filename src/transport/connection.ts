@@ -67,7 +67,9 @@ export function createFramedConnection<In, Out>(
   channel: ByteChannel,
   options: ConnectionOptions<In>,
 ): Connection<In, Out> {
-  const decoder = createFrameDecoder({ maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
+  const decoder = createFrameDecoder({
+    maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+  });
   const maxSendBuffer = options.maxSendBufferBytes ?? DEFAULT_MAX_SEND_BUFFER_BYTES;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -109,17 +111,26 @@ export function createFramedConnection<In, Out>(
   const receiver: ByteReceiver = {
     data(chunk) {
       try {
-        for (const payload of decoder.push(chunk)) queue.push(options.parse(decodePayload(payload)));
+        for (const payload of decoder.push(chunk)) {
+          queue.push(options.parse(decodePayload(payload)));
+        }
+        // Frames before an oversized prefix in the same chunk were good; deliver them first.
+        if (decoder.error) throw decoder.error;
       } catch (error) {
         deliver();
-        fail(error instanceof TransportError ? error : new TransportError('Bad frame', { cause: error }));
+        fail(
+          error instanceof TransportError
+            ? error
+            : new TransportError('Bad frame', { cause: error }),
+        );
         return;
       }
       deliver();
       if ((!reader || reader.closed) && queue.length > 0) channel.setReceiver(null); // wait for a reader
     },
     end() {
-      // A clean end in the middle of a frame is still a truncated message.
+      // A clean end in the middle of a frame (even right after its length prefix) is still
+      // a truncated message.
       if (decoder.bufferedBytes > 0) {
         fail(new ConnectionError('Connection ended in the middle of a frame', 'ERR_TRUNCATED'));
         return;

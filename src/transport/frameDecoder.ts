@@ -14,14 +14,24 @@ export interface FrameDecoderOptions {
 export interface FrameDecoder {
   /** Feeds bytes as they arrive; returns every frame payload completed by them, in order. */
   push(chunk: Uint8Array): Buffer[];
-  /** Bytes held for a frame not yet complete (never more than header + max frame). */
+  /**
+   * Bytes held for a frame not yet complete, its length prefix included (never more than
+   * header + max frame). Non-zero at the end of a stream means the last frame was truncated.
+   */
   readonly bufferedBytes: number;
+  /**
+   * Set once the stream is known to be bad. From then on the decoder is unusable: every
+   * `push` throws this error. When a chunk completes some frames and then announces an
+   * oversized one, `push` returns those frames first and the error is only recorded here.
+   */
+  readonly error: FrameTooLargeError | null;
 }
 
 /**
  * An incremental decoder for length-prefixed frames: `u32be length | payload`.
  * Pure (no I/O), so it can be fed hostile bytes in tests. It throws
- * {@link FrameTooLargeError} as soon as a prefix announces more than the limit,
+ * {@link FrameTooLargeError} as soon as a prefix announces more than the limit (frames
+ * completed earlier in the same chunk are still returned; see {@link FrameDecoder.error}),
  * and never holds more than one incomplete frame.
  *
  * @example
@@ -35,6 +45,7 @@ export function createFrameDecoder(options: FrameDecoderOptions = {}): FrameDeco
   let chunks: Buffer[] = [];
   let buffered = 0;
   let expected = -1; // payload length of the frame in progress, -1 while reading its header
+  let error: FrameTooLargeError | null = null;
 
   const take = (n: number): Buffer => {
     const joined = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, buffered);
@@ -47,11 +58,19 @@ export function createFrameDecoder(options: FrameDecoderOptions = {}): FrameDeco
 
   return {
     get bufferedBytes() {
-      return buffered;
+      // The header of a frame in progress has been consumed but still belongs to that frame.
+      return buffered + (expected >= 0 ? FRAME_HEADER_BYTES : 0);
+    },
+    get error() {
+      return error;
     },
     push(chunk) {
+      // Once a prefix was bad, whatever follows would be read as garbage headers.
+      if (error) throw error;
       if (chunk.length === 0) return [];
-      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+      const buf = Buffer.isBuffer(chunk)
+        ? chunk
+        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
       chunks.push(buf);
       buffered += buf.length;
       const frames: Buffer[] = [];
@@ -62,7 +81,9 @@ export function createFrameDecoder(options: FrameDecoderOptions = {}): FrameDeco
           if (length > maxFrameBytes) {
             chunks = [];
             buffered = 0;
-            throw new FrameTooLargeError(length, maxFrameBytes);
+            error = new FrameTooLargeError(length, maxFrameBytes);
+            if (frames.length === 0) throw error;
+            return frames;
           }
           expected = length;
         }

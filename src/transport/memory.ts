@@ -118,6 +118,8 @@ export function createMemoryNetwork(): MemoryNetwork {
         },
         async close() {
           listeners.delete(key);
+          // As over TCP: connections accepted but never handed to a handler are dropped.
+          for (const channel of held.splice(0)) channel.destroy();
         },
       };
     },
@@ -130,7 +132,10 @@ export function createMemoryNetwork(): MemoryNetwork {
           'ECONNREFUSED',
         );
       }
-      const clientEnd: Endpoint = { address: options.localAddress ?? '127.0.0.1', port: nextEphemeral++ };
+      const clientEnd: Endpoint = {
+        address: options.localAddress ?? '127.0.0.1',
+        port: nextEphemeral++,
+      };
       const serverEnd: Endpoint = { address: options.host, port: options.port };
       const client = new MemoryChannel(clientEnd, serverEnd);
       const server = new MemoryChannel(serverEnd, clientEnd);

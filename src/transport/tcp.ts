@@ -22,9 +22,13 @@ export function socketChannel(socket: net.Socket): ByteChannel {
     receiver?.end();
   });
   socket.on('error', (error: NodeJS.ErrnoException) => {
-    failure = new ConnectionError(`Socket error: ${error.message}`, error.code ?? 'ERR_CONNECTION', {
-      cause: error,
-    });
+    failure = new ConnectionError(
+      `Socket error: ${error.message}`,
+      error.code ?? 'ERR_CONNECTION',
+      {
+        cause: error,
+      },
+    );
     receiver?.error(failure);
   });
   socket.on('close', (hadError) => {
@@ -55,8 +59,9 @@ export function socketChannel(socket: net.Socket): ByteChannel {
     },
     setReceiver(next) {
       receiver = next;
+      // Replacing a receiver must not add a second listener (every chunk would arrive twice).
+      socket.off('data', onData);
       if (!next) {
-        socket.off('data', onData);
         socket.pause();
         return;
       }
@@ -102,8 +107,12 @@ async function listen(options: ListenOptions): Promise<ChannelListener> {
       handler = next;
       for (const socket of held.splice(0)) next(socketChannel(socket));
     },
-    close() {
-      return new Promise((resolve) => server.close(() => resolve()));
+    async close() {
+      // Connections accepted but never handed to a handler belong to nobody: drop them.
+      for (const socket of held.splice(0)) socket.destroy();
+      // Resolve once we stop listening, as the interface says; `server.close(cb)` would
+      // wait for every existing connection to end as well.
+      server.close();
     },
   };
 }
