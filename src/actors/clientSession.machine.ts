@@ -16,9 +16,13 @@ import { type Clock, type GridTick, startTickGrid, systemClock } from '../time';
 import {
   type ClientConnection,
   clientConnection,
+  clientProof,
+  createNonce,
   describeError,
+  proofMatches,
   SESSION_PROTOCOL_VERSION,
   type ServerMessage,
+  serverProof,
   type Transport,
 } from '../transport';
 import { type FileWriterNotification, fileWriterMachine } from './fileWriter.machine';
@@ -37,6 +41,8 @@ export interface ClientSessionInput {
   server: { host: string; port: number };
   /** Local address to bind (e.g. 127.0.0.2 to appear as a distinct client). */
   localAddress?: string;
+  /** Shared secret: authenticate to the server, and require it to authenticate to us. */
+  secret?: string;
   /** The client ID to ask for; the server assigns one when absent. */
   requestedId?: number;
   /** Tick interval; the assignment's is 10 ms. */
@@ -67,15 +73,19 @@ export type ClientSessionEvent =
 
 export interface ClientSessionContext {
   config: Required<
-    Omit<ClientSessionInput, 'localAddress' | 'requestedId' | 'retry' | 'logger'>
+    Omit<ClientSessionInput, 'localAddress' | 'requestedId' | 'retry' | 'logger' | 'secret'>
   > & {
     localAddress: string | undefined;
+    secret: string | undefined;
     requestedId: number | undefined;
     retry: RetryPolicy;
   };
   logger: Logger;
   attempt: number;
   connection: ClientConnection | null;
+  /** The nonce sent in our hello (with a secret), and whether we answered the challenge. */
+  nonce: Buffer | null;
+  authenticated: boolean;
   clientId: number | null;
   stats: SessionStats;
   tableRows: Subject<TimestampRow>;
@@ -164,7 +174,10 @@ export const clientSessionMachine = setup({
     ),
   },
   actions: {
-    sendHello: ({ context }) =>
+    sendHello: enqueueActions(({ context, enqueue }) => {
+      // With a secret, a fresh nonce asks the server to prove it knows the secret too.
+      const nonce = context.config.secret !== undefined ? createNonce() : null;
+      enqueue.assign({ nonce, authenticated: false });
       context.connection?.send({
         type: 'hello',
         version: SESSION_PROTOCOL_VERSION,
@@ -172,7 +185,35 @@ export const clientSessionMachine = setup({
         ...(context.config.requestedId !== undefined
           ? { clientId: context.config.requestedId }
           : {}),
-      }),
+        ...(nonce ? { nonce } : {}),
+      });
+    }),
+    answerChallenge: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'server.message');
+      if (event.message.type !== 'challenge') return;
+      enqueue.assign({ authenticated: true });
+      context.connection?.send({
+        type: 'auth',
+        proof: clientProof(context.config.secret!, event.message.nonce),
+      });
+    }),
+    failAuth: assign({
+      failure: ({ context, event }) => {
+        if (context.config.secret === undefined) {
+          return {
+            code: 'ERR_AUTH_REQUIRED',
+            message: 'the server requires a shared secret (--secret)',
+          };
+        }
+        const challenged = event.type === 'server.message' && event.message.type === 'challenge';
+        return {
+          code: 'ERR_AUTH',
+          message: challenged
+            ? 'the server could not prove it knows the shared secret'
+            : 'the server did not authenticate (it has no secret, or is not the one you meant)',
+        };
+      },
+    }),
     acceptWelcome: assign(({ context, event }) => {
       assertEvent(event, 'server.message');
       const clientId = (event.message as { clientId: number }).clientId;
@@ -300,6 +341,8 @@ export const clientSessionMachine = setup({
           : { code: 'ERR_TIMEOUT', message: 'handshake timed out' };
       },
     }),
+    /** A failed handshake: end the connection without a goodbye (there was no session). */
+    dropConnection: ({ context }) => context.connection?.close(),
     finishConnection: ({ context }) => {
       const connection = context.connection;
       if (!connection || connection.isClosed) return;
@@ -354,6 +397,21 @@ export const clientSessionMachine = setup({
     isWelcome: ({ event }) => event.type === 'server.message' && event.message.type === 'welcome',
     isRefused: ({ event }) => event.type === 'server.message' && event.message.type === 'refused',
     isReply: ({ event }) => event.type === 'server.message' && event.message.type === 'reply',
+    /** A challenge we can answer: we have the secret and the server proved it has it too. */
+    challengeProven: ({ context, event }) =>
+      event.type === 'server.message' &&
+      event.message.type === 'challenge' &&
+      context.config.secret !== undefined &&
+      context.nonce !== null &&
+      proofMatches(serverProof(context.config.secret, context.nonce), event.message.proof),
+    isChallenge: ({ event }) =>
+      event.type === 'server.message' && event.message.type === 'challenge',
+    /** A welcome from a server that skipped authentication, while we hold a secret. */
+    unauthenticatedWelcome: ({ context, event }) =>
+      event.type === 'server.message' &&
+      event.message.type === 'welcome' &&
+      context.config.secret !== undefined &&
+      !context.authenticated,
     welcomeMatchesRequest: ({ context, event }) =>
       event.type === 'server.message' &&
       event.message.type === 'welcome' &&
@@ -383,6 +441,7 @@ export const clientSessionMachine = setup({
       server: input.server,
       localAddress: input.localAddress,
       requestedId: input.requestedId,
+      secret: input.secret,
       intervalMs: input.intervalMs ?? 10,
       durationMs: input.durationMs ?? 5 * 60_000,
       outDir: input.outDir,
@@ -395,6 +454,8 @@ export const clientSessionMachine = setup({
     },
     logger: input.logger ?? getLogger('client'),
     attempt: 0,
+    nonce: null,
+    authenticated: false,
     connection: null,
     clientId: null,
     stats: new SessionStats(),
@@ -462,6 +523,13 @@ export const clientSessionMachine = setup({
           after: { handshakeTimeout: { target: '#clientSession.failed', actions: 'fail' } },
           on: {
             'server.message': [
+              { guard: 'challengeProven', actions: 'answerChallenge' },
+              { guard: 'isChallenge', target: '#clientSession.failed', actions: 'failAuth' },
+              {
+                guard: 'unauthenticatedWelcome',
+                target: '#clientSession.failed',
+                actions: 'failAuth',
+              },
               { guard: 'welcomeMatchesRequest', target: 'preparing', actions: 'acceptWelcome' },
               { target: '#clientSession.failed', actions: 'fail' },
             ],
@@ -518,7 +586,7 @@ export const clientSessionMachine = setup({
       },
     },
     done: { type: 'final' },
-    failed: { type: 'final', entry: 'logFailed' },
+    failed: { type: 'final', entry: ['dropConnection', 'logFailed'] },
   },
   output: ({ context }) => summarizeSession(context),
 });

@@ -15,10 +15,14 @@ import {
   type ByteChannel,
   type ClientHello,
   type ClientMessage,
+  clientProof,
+  createNonce,
   describeError,
+  proofMatches,
   SESSION_PROTOCOL_VERSION,
   type ServerConnection,
   serverConnection,
+  serverProof,
 } from '../transport';
 
 export interface ConnectionHandlerInput {
@@ -29,6 +33,8 @@ export interface ConnectionHandlerInput {
   /** The server actor: asked for a client ID, told when the connection ends. */
   server: AnyActorRef;
   handshakeTimeoutMs: number;
+  /** Shared secret: when set, a client must prove it knows it before it may register. */
+  secret?: string;
   /** Limits on what an exchanging client may do; see {@link ExchangeLimits}. */
   limits?: Partial<ExchangeLimits>;
   /** How often the handler reports its tick count to the server. */
@@ -82,6 +88,9 @@ interface HandlerContext {
   rows: Observer<TimestampRow>;
   server: AnyActorRef;
   handshakeTimeoutMs: number;
+  secret: string | undefined;
+  /** The nonce this server sent in its challenge. */
+  nonce: Buffer | null;
   limits: ExchangeLimits;
   progressIntervalMs: number;
   logger: Logger;
@@ -218,7 +227,7 @@ const readHandshake = fromCallback<ConnectionHandlerEvent, { connection: ServerC
 /**
  * The server's side of one client connection:
  *
- * awaitingHello → registering → exchanging → closed
+ * handshaking (awaitingHello → authenticating, with a secret) → registering → exchanging → closed
  *
  * A client that says nothing within the handshake timeout, sends anything but a valid hello
  * first, asks for an ID in use, speaks another protocol version, or sends garbage is cut off
@@ -294,6 +303,20 @@ export const connectionHandlerMachine = setup({
     }),
     // Sends what is queued (a refusal, a bye) and ends; bytes that could not be decoded
     // already made the connection drop itself.
+    challenge: enqueueActions(({ context, enqueue }) => {
+      const nonce = createNonce();
+      const clientNonce = context.hello?.nonce;
+      enqueue.assign({ nonce });
+      context.connection.send({
+        type: 'challenge',
+        nonce,
+        ...(clientNonce ? { proof: serverProof(context.secret!, clientNonce) } : {}),
+      });
+    }),
+    refuseAuth: assign({
+      closeCode: 'ERR_AUTH',
+      closeReason: 'authentication failed: the client does not know the shared secret',
+    }),
     refuseInterval: assign(({ context, event }) => {
       assertEvent(event, 'client.message');
       const asked = (event.message as ClientHello).intervalMs;
@@ -331,6 +354,16 @@ export const connectionHandlerMachine = setup({
       event.type === 'client.message' &&
       event.message.type === 'hello' &&
       event.message.version === SESSION_PROTOCOL_VERSION,
+    versionSupportedAndSecretSet: ({ context, event }) =>
+      context.secret !== undefined &&
+      event.type === 'client.message' &&
+      event.message.type === 'hello' &&
+      event.message.version === SESSION_PROTOCOL_VERSION,
+    proofValid: ({ context, event }) =>
+      event.type === 'client.message' &&
+      event.message.type === 'auth' &&
+      context.nonce !== null &&
+      proofMatches(clientProof(context.secret!, context.nonce), event.message.proof),
     intervalTooShort: ({ context, event }) =>
       event.type === 'client.message' &&
       event.message.type === 'hello' &&
@@ -349,6 +382,8 @@ export const connectionHandlerMachine = setup({
     rows: input.rows,
     server: input.server,
     handshakeTimeoutMs: input.handshakeTimeoutMs,
+    secret: input.secret,
+    nonce: null,
     limits: { ...DEFAULT_EXCHANGE_LIMITS, ...input.limits },
     progressIntervalMs: input.progressIntervalMs ?? 1000,
     logger: input.logger ?? getLogger('connection'),
@@ -358,30 +393,58 @@ export const connectionHandlerMachine = setup({
     closeReason: '',
     closeCode: 'OK',
   }),
-  initial: 'awaitingHello',
+  initial: 'handshaking',
   on: {
     'connection.lost': { target: '.closed', actions: 'noteReason' },
     'protocol.violation': { target: '.closed', actions: 'noteReason' },
     'server.shutdown': { target: '.closed', actions: ['noteReason', 'sayBye'] },
   },
   states: {
-    awaitingHello: {
+    handshaking: {
       invoke: {
         src: 'readHandshake',
         input: ({ context }) => ({ connection: context.connection }),
       },
+      // One deadline for the whole handshake, however the bytes trickle in.
       after: { handshakeTimeout: { target: 'closed', actions: 'noteReason' } },
-      on: {
-        'client.message': [
-          { guard: 'intervalTooShort', target: 'closed', actions: ['refuseInterval', 'refuse'] },
-          {
-            guard: 'versionSupported',
-            target: 'registering',
-            actions: assign({ hello: ({ event }) => event.message as ClientHello }),
+      initial: 'awaitingHello',
+      states: {
+        awaitingHello: {
+          on: {
+            'client.message': [
+              {
+                guard: 'intervalTooShort',
+                target: '#connectionHandler.closed',
+                actions: ['refuseInterval', 'refuse'],
+              },
+              {
+                guard: 'versionSupportedAndSecretSet',
+                target: 'authenticating',
+                actions: assign({ hello: ({ event }) => event.message as ClientHello }),
+              },
+              {
+                guard: 'versionSupported',
+                target: '#connectionHandler.registering',
+                actions: assign({ hello: ({ event }) => event.message as ClientHello }),
+              },
+              {
+                guard: 'isHello',
+                target: '#connectionHandler.closed',
+                actions: ['refuseVersion', 'refuse'],
+              },
+              { target: '#connectionHandler.closed', actions: 'noteReason' },
+            ],
           },
-          { guard: 'isHello', target: 'closed', actions: ['refuseVersion', 'refuse'] },
-          { target: 'closed', actions: 'noteReason' },
-        ],
+        },
+        authenticating: {
+          entry: 'challenge',
+          on: {
+            'client.message': [
+              { guard: 'proofValid', target: '#connectionHandler.registering' },
+              { target: '#connectionHandler.closed', actions: ['refuseAuth', 'refuse'] },
+            ],
+          },
+        },
       },
     },
     registering: {

@@ -27,6 +27,8 @@ export interface ServerInput {
   /** Must be the same clock given to `createActor(…, { clock })`. */
   clock?: Clock;
   handshakeTimeoutMs?: number;
+  /** Shared secret (HMAC challenge–response in the handshake); without it anyone may connect. */
+  secret?: string;
   /** Pace, burst and idle limits for exchanging clients (defaults: 10 ms, 20 ticks, 5 s). */
   limits?: Partial<ExchangeLimits>;
   /** Most clients exchanging at once; one more is refused with `ERR_SERVER_FULL`. */
@@ -68,6 +70,7 @@ interface ServerContext {
   port: number;
   clock: Clock;
   handshakeTimeoutMs: number;
+  secret: string | undefined;
   limits: Partial<ExchangeLimits>;
   maxClients: number;
   flushIntervalMs: number;
@@ -148,6 +151,7 @@ export const serverMachine = setup({
           server: self,
           handshakeTimeoutMs: context.handshakeTimeoutMs,
           limits: context.limits,
+          ...(context.secret !== undefined ? { secret: context.secret } : {}),
           logger: context.logger,
         },
       });
@@ -242,6 +246,7 @@ export const serverMachine = setup({
     port: input.port ?? 5555,
     clock: input.clock ?? systemClock,
     handshakeTimeoutMs: input.handshakeTimeoutMs ?? 5000,
+    secret: input.secret,
     limits: input.limits ?? {},
     maxClients: input.maxClients ?? 10_000,
     flushIntervalMs: input.flushIntervalMs ?? 200,

@@ -1,3 +1,4 @@
+export { clientProof, createNonce, proofMatches, serverProof } from './auth';
 export type { ChannelListener, ConnectOptions, ListenOptions, Transport } from './channelTransport';
 export { normalizeAddress } from './channelTransport';
 export { decodePayload, encodeFrame } from './codec';
@@ -13,11 +14,45 @@ export {
   TransportError,
 } from './errors';
 export type { FrameDecoder, FrameDecoderOptions } from './frameDecoder';
-export { createFrameDecoder, DEFAULT_MAX_FRAME_BYTES, FRAME_HEADER_BYTES, frame } from './frameDecoder';
+export {
+  createFrameDecoder,
+  DEFAULT_MAX_FRAME_BYTES,
+  FRAME_HEADER_BYTES,
+  frame,
+} from './frameDecoder';
 export type { MemoryNetwork } from './memory';
 export { createMemoryNetwork } from './memory';
+export type { ByteCounters, PeerConnection } from './peerConnection';
+export { countingChannel, PEER_MAX_FRAME_BYTES, peerConnection } from './peerConnection';
 export type {
+  CancelMessage,
+  ChunkMessage,
+  DoneMessage,
+  HaveMessage,
+  ManifestMessage,
+  PeerBye,
+  PeerEntry,
+  PeerHello,
+  PeerMessage,
+  PeersMessage,
+  RejectMessage,
+  RequestMessage,
+} from './peerProtocol';
+export {
+  MAX_OFFERS,
+  MAX_PEERS_PER_MESSAGE,
+  MAX_WIRE_CHUNK_BYTES,
+  MAX_WIRE_CHUNKS,
+  PEER_PROTOCOL_VERSION,
+  parsePeerMessage,
+  peerMessageSchema,
+} from './peerProtocol';
+export type { ClientConnection, ServerConnection } from './sessionConnections';
+export { clientConnection, serverConnection } from './sessionConnections';
+export type {
+  Auth,
   Bye,
+  Challenge,
   ClientHello,
   ClientMessage,
   MessageParser,
@@ -35,6 +70,4 @@ export {
   SESSION_PROTOCOL_VERSION,
   serverMessageSchema,
 } from './sessionProtocol';
-export type { ServerConnection, ClientConnection } from './sessionConnections';
-export { clientConnection, serverConnection } from './sessionConnections';
-export { tcpTransport, socketChannel } from './tcp';
+export { socketChannel, tcpTransport } from './tcp';

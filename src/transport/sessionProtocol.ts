@@ -11,6 +11,12 @@ const micros = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const seq = z.number().int().min(0).max(0xffff_ffff);
 const clientId = z.number().int().min(1).max(1_000_000);
 const reason = z.string().max(500);
+/** Binary of an exact length (msgpack bin; decoded as a Buffer). */
+const bytes = (length: number) =>
+  z.custom<Uint8Array>(
+    (b) => b instanceof Uint8Array && b.length === length,
+    `expected ${length} bytes`,
+  );
 
 export const clientHelloSchema = z.object({
   type: z.literal('hello'),
@@ -19,7 +25,11 @@ export const clientHelloSchema = z.object({
   clientId: clientId.optional(),
   /** The interval at which the client will tick, in milliseconds. */
   intervalMs: z.number().min(0.001).max(3_600_000),
+  /** A fresh random nonce when the client has a secret: the server must prove it knows it too. */
+  nonce: bytes(16).optional(),
 });
+/** The client's answer to a challenge: HMAC-SHA256(secret, "timeswarm/1 client" ‖ server nonce). */
+export const authSchema = z.object({ type: z.literal('auth'), proof: bytes(32) });
 export const tickSchema = z.object({ type: z.literal('tick'), seq, t1: micros });
 export const byeSchema = z.object({ type: z.literal('bye'), reason });
 
@@ -30,12 +40,37 @@ export const welcomeSchema = z.object({
   /** The server's wall clock when it accepted the client. */
   serverTime: micros,
 });
-export const replySchema = z.object({ type: z.literal('reply'), seq, t1: micros, t2: micros, t3: micros });
-export const refusedSchema = z.object({ type: z.literal('refused'), code: z.string().max(64), reason });
+export const replySchema = z.object({
+  type: z.literal('reply'),
+  seq,
+  t1: micros,
+  t2: micros,
+  t3: micros,
+});
+/**
+ * Sent instead of a welcome by a server that has a secret: its nonce, and its proof over the
+ * client's nonce (HMAC-SHA256(secret, "timeswarm/1 server" ‖ client nonce)) when there was one.
+ */
+export const challengeSchema = z.object({
+  type: z.literal('challenge'),
+  nonce: bytes(16),
+  proof: bytes(32).optional(),
+});
+export const refusedSchema = z.object({
+  type: z.literal('refused'),
+  code: z.string().max(64),
+  reason,
+});
 
-export const clientMessageSchema = z.discriminatedUnion('type', [clientHelloSchema, tickSchema, byeSchema]);
+export const clientMessageSchema = z.discriminatedUnion('type', [
+  clientHelloSchema,
+  authSchema,
+  tickSchema,
+  byeSchema,
+]);
 export const serverMessageSchema = z.discriminatedUnion('type', [
   welcomeSchema,
+  challengeSchema,
   replySchema,
   refusedSchema,
   byeSchema,
@@ -47,6 +82,8 @@ export type Bye = z.infer<typeof byeSchema>;
 export type Welcome = z.infer<typeof welcomeSchema>;
 export type Reply = z.infer<typeof replySchema>;
 export type Refused = z.infer<typeof refusedSchema>;
+export type Challenge = z.infer<typeof challengeSchema>;
+export type Auth = z.infer<typeof authSchema>;
 /** Everything a client may send to the server. */
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 /** Everything the server may send to a client. */
