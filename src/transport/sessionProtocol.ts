@@ -21,7 +21,7 @@ const bytes = (length: number) =>
 export const clientHelloSchema = z.object({
   type: z.literal('hello'),
   version: z.number().int().min(1).max(0xffff),
-  /** The ID the client asks for; the server picks the lowest free one when absent. */
+  /** The ID the client asks for; without it the server counts up from 1, skipping IDs in use. */
   clientId: clientId.optional(),
   /** The interval at which the client will tick, in milliseconds. */
   intervalMs: z.number().min(0.001).max(3_600_000),
