@@ -1,6 +1,15 @@
 import { join } from 'node:path';
-import { Subject } from 'rxjs';
-import { assertEvent, assign, enqueueActions, fromCallback, fromPromise, setup } from 'xstate';
+import { BehaviorSubject, EMPTY, map, Observable, Subject, switchMap } from 'rxjs';
+import {
+  and,
+  assertEvent,
+  assign,
+  enqueueActions,
+  fromCallback,
+  fromPromise,
+  not,
+  setup,
+} from 'xstate';
 import { getLogger, type Logger } from '../log/logger';
 import { SessionStats } from '../measure/sessionStats';
 import {
@@ -28,6 +37,32 @@ import {
 import { type FileWriterNotification, fileWriterMachine } from './fileWriter.machine';
 import { type ClientSessionSummary, summarizeSession } from './sessionSummary';
 
+/** What the footer says about time spent disconnected, if there was any. */
+function gapNote(context: ClientSessionContext): string | null {
+  const { reconnections } = context;
+  const offline = context.stats.offlineSlots;
+  if (reconnections === 0 && offline === 0) return null;
+  return `${reconnections} reconnection${reconnections === 1 ? '' : 's'}, ${offline} slot${offline === 1 ? '' : 's'} skipped while disconnected`;
+}
+
+/** A connection's messages as session events; its end, clean or not, as `connection.lost`. */
+function readEvents(connection: ClientConnection): Observable<ClientSessionEvent> {
+  return new Observable<ClientSessionEvent>((subscriber) =>
+    connection.messages$
+      .pipe(map((message) => ({ type: 'server.message', message }) as const))
+      .subscribe({
+        next: (event) => subscriber.next(event),
+        error: (error) => subscriber.next({ type: 'connection.lost', ...describeError(error) }),
+        complete: () =>
+          subscriber.next({
+            type: 'connection.lost',
+            code: 'ERR_CONNECTION_CLOSED',
+            message: 'server closed the connection',
+          }),
+      }),
+  );
+}
+
 export interface RetryPolicy {
   /** Connection attempts before giving up (1 = no retry). */
   attempts: number;
@@ -54,6 +89,12 @@ export interface ClientSessionInput {
   /** Must be the same clock given to `createActor(…, { clock })`. */
   clock?: Clock;
   retry?: Partial<RetryPolicy>;
+  /**
+   * Reconnecting after the server goes away mid-session (default: 5 attempts from 250 ms,
+   * doubling). The session resumes on the same tick grid; slots that pass while disconnected
+   * are counted, never sent late. `attempts: 0` ends the session at the first loss.
+   */
+  reconnect?: Partial<RetryPolicy>;
   handshakeTimeoutMs?: number;
   /** How long to wait for replies still in flight after the last tick. */
   drainTimeoutMs?: number;
@@ -73,16 +114,27 @@ export type ClientSessionEvent =
 
 export interface ClientSessionContext {
   config: Required<
-    Omit<ClientSessionInput, 'localAddress' | 'requestedId' | 'retry' | 'logger' | 'secret'>
+    Omit<
+      ClientSessionInput,
+      'localAddress' | 'requestedId' | 'retry' | 'reconnect' | 'logger' | 'secret'
+    >
   > & {
     localAddress: string | undefined;
     secret: string | undefined;
+    reconnect: RetryPolicy;
     requestedId: number | undefined;
     retry: RetryPolicy;
   };
   logger: Logger;
   attempt: number;
   connection: ClientConnection | null;
+  /** The current connection, for the reader to follow across reconnects. */
+  connections: BehaviorSubject<ClientConnection | null>;
+  /** Reconnection attempts since the connection was lost, and reconnections that worked. */
+  reconnectAttempt: number;
+  reconnections: number;
+  /** Why the connection was lost, kept in case reconnecting fails. */
+  lostBecause: { code: string; message: string } | null;
   /** The nonce sent in our hello (with a secret), and whether we answered the challenge. */
   nonce: Buffer | null;
   authenticated: boolean;
@@ -147,21 +199,19 @@ export const clientSessionMachine = setup({
         return clientConnection(channel);
       },
     ),
-    readConnection: fromCallback<ClientSessionEvent, { connection: ClientConnection }>(
-      ({ input, sendBack }) => {
-        const subscription = input.connection.messages$.subscribe({
-          next: (message) => sendBack({ type: 'server.message', message }),
-          error: (error) => sendBack({ type: 'connection.lost', ...describeError(error) }),
-          complete: () =>
-            sendBack({
-              type: 'connection.lost',
-              code: 'ERR_CONNECTION_CLOSED',
-              message: 'server closed the connection',
-            }),
-        });
-        return () => subscription.unsubscribe();
-      },
-    ),
+    /**
+     * Reads whichever connection is current: after a reconnect, `switchMap` drops the old
+     * connection's stream and follows the new one, so no event of a dead connection arrives.
+     */
+    readConnection: fromCallback<
+      ClientSessionEvent,
+      { connections: Observable<ClientConnection | null> }
+    >(({ input, sendBack }) => {
+      const subscription = input.connections
+        .pipe(switchMap((connection) => (connection ? readEvents(connection) : EMPTY)))
+        .subscribe(sendBack);
+      return () => subscription.unsubscribe();
+    }),
     tickGrid: fromCallback<
       ClientSessionEvent,
       { clock: Clock; intervalMs: number; count: number; spinMs: number }
@@ -174,6 +224,47 @@ export const clientSessionMachine = setup({
     ),
   },
   actions: {
+    useConnection: enqueueActions(({ context, event, enqueue }) => {
+      const connection = (event as unknown as { output: ClientConnection }).output;
+      enqueue.assign({ connection });
+      context.connections.next(connection);
+    }),
+    noteLoss: assign(({ context, event }) => {
+      const cause =
+        event.type === 'connection.lost'
+          ? { code: event.code, message: event.message }
+          : event.type === 'server.message' && event.message.type === 'bye'
+            ? {
+                code: 'ERR_SERVER_BYE',
+                message: `server ended the session: ${event.message.reason}`,
+              }
+            : { code: 'ERR_CONNECTION_CLOSED', message: 'connection lost' };
+      context.logger.warn(`connection lost (${cause.message}); reconnecting`, { code: cause.code });
+      context.connection?.destroy();
+      return { lostBecause: cause, reconnectAttempt: 0 };
+    }),
+    countReconnectAttempt: assign({
+      reconnectAttempt: ({ context }) => context.reconnectAttempt + 1,
+    }),
+    markReconnected: assign(({ context }) => {
+      context.logger.info(`reconnected as client ${context.clientId}; resuming on the same grid`);
+      return { reconnections: context.reconnections + 1, lostBecause: null };
+    }),
+    skipOfflineSlot: assign(({ context, event }) => {
+      assertEvent(event, 'tick.due');
+      context.stats.recordOffline(event.tick.missedBefore);
+      return { missedSlots: context.stats.missedSlots };
+    }),
+    failReconnect: assign(({ context, event }) => {
+      const last = (event as { error?: unknown }).error;
+      const why = last !== undefined ? describeError(last).message : 'no welcome';
+      const cause = context.lostBecause ?? {
+        code: 'ERR_CONNECTION_CLOSED',
+        message: 'connection lost',
+      };
+      const message = `${cause.message} (reconnecting failed after ${context.reconnectAttempt} attempts: ${why})`;
+      return { failure: { code: cause.code, message }, endedEarly: context.endedEarly ?? message };
+    }),
     sendHello: enqueueActions(({ context, enqueue }) => {
       // With a secret, a fresh nonce asks the server to prove it knows the secret too.
       const nonce = context.config.secret !== undefined ? createNonce() : null;
@@ -182,9 +273,11 @@ export const clientSessionMachine = setup({
         type: 'hello',
         version: SESSION_PROTOCOL_VERSION,
         intervalMs: context.config.intervalMs,
-        ...(context.config.requestedId !== undefined
-          ? { clientId: context.config.requestedId }
-          : {}),
+        ...(context.clientId !== null
+          ? { clientId: context.clientId } // resuming: the same ID, the same files
+          : context.config.requestedId !== undefined
+            ? { clientId: context.config.requestedId }
+            : {}),
         ...(nonce ? { nonce } : {}),
       });
     }),
@@ -349,8 +442,10 @@ export const clientSessionMachine = setup({
       connection.send({ type: 'bye', reason: context.endedEarly ?? 'session complete' });
       connection.close();
     },
+    // Ticks that will never be answered (session over, or their connection died) go to the
+    // sidecar with empty t2..t4, so loss is visible there too.
     recordUnanswered: ({ context }) => {
-      for (const tick of context.stats.unanswered()) {
+      for (const tick of context.stats.takeUnanswered()) {
         context.exchanges.next({
           seq: tick.seq,
           t1: tick.t1,
@@ -368,6 +463,7 @@ export const clientSessionMachine = setup({
       const end: EndInfo = {
         durationMs: (context.endedAt ?? 0) - (context.startedAt ?? context.endedAt ?? 0),
         ...(context.endedEarly ? { endedEarly: context.endedEarly } : {}),
+        ...(gapNote(context) ? { notes: gapNote(context)! } : {}),
       };
       if (live.tableWriter) enqueue.sendTo('tableWriter', { type: 'writer.close', end });
       if (live.exchangeWriter) enqueue.sendTo('exchangeWriter', { type: 'writer.close', end });
@@ -412,6 +508,18 @@ export const clientSessionMachine = setup({
       event.message.type === 'welcome' &&
       context.config.secret !== undefined &&
       !context.authenticated,
+    canReconnect: ({ context }) => context.config.reconnect.attempts > 0,
+    reconnectAttemptsLeft: ({ context }) =>
+      context.reconnectAttempt < context.config.reconnect.attempts,
+    isServerBye: ({ event }) => event.type === 'server.message' && event.message.type === 'bye',
+    isIdInUse: ({ event }) =>
+      event.type === 'server.message' &&
+      event.message.type === 'refused' &&
+      event.message.code === 'ERR_ID_IN_USE',
+    welcomeBackMatches: ({ context, event }) =>
+      event.type === 'server.message' &&
+      event.message.type === 'welcome' &&
+      event.message.clientId === context.clientId,
     welcomeMatchesRequest: ({ context, event }) =>
       event.type === 'server.message' &&
       event.message.type === 'welcome' &&
@@ -432,6 +540,11 @@ export const clientSessionMachine = setup({
     handshakeTimeout: ({ context }) => context.config.handshakeTimeoutMs,
     sessionDuration: ({ context }) => context.config.durationMs,
     drainTimeout: ({ context }) => context.config.drainTimeoutMs,
+    reconnectDelay: ({ context }) =>
+      Math.min(
+        context.config.reconnect.maxDelayMs,
+        context.config.reconnect.initialDelayMs * 2 ** context.reconnectAttempt,
+      ),
   },
 }).createMachine({
   id: 'clientSession',
@@ -447,6 +560,7 @@ export const clientSessionMachine = setup({
       outDir: input.outDir,
       clock: input.clock ?? systemClock,
       retry: { ...DEFAULT_RETRY, ...input.retry },
+      reconnect: { ...DEFAULT_RETRY, ...input.reconnect },
       handshakeTimeoutMs: input.handshakeTimeoutMs ?? 5000,
       drainTimeoutMs: input.drainTimeoutMs ?? 2000,
       flushIntervalMs: input.flushIntervalMs ?? 200,
@@ -457,6 +571,10 @@ export const clientSessionMachine = setup({
     nonce: null,
     authenticated: false,
     connection: null,
+    connections: new BehaviorSubject<ClientConnection | null>(null),
+    reconnectAttempt: 0,
+    reconnections: 0,
+    lostBecause: null,
     clientId: null,
     stats: new SessionStats(),
     tableRows: new Subject<TimestampRow>(),
@@ -488,10 +606,7 @@ export const clientSessionMachine = setup({
           port: context.config.server.port,
           localAddress: context.config.localAddress,
         }),
-        onDone: {
-          target: 'session',
-          actions: [assign({ connection: ({ event }) => event.output }), 'logConnected'],
-        },
+        onDone: { target: 'session', actions: ['useConnection', 'logConnected'] },
         onError: [
           { guard: 'canRetry', target: 'waitingToRetry', actions: 'logConnectRetry' },
           { target: 'failed', actions: 'fail' },
@@ -504,7 +619,7 @@ export const clientSessionMachine = setup({
     session: {
       invoke: {
         src: 'readConnection',
-        input: ({ context }) => ({ connection: context.connection! }),
+        input: ({ context }) => ({ connections: context.connections }),
       },
       initial: 'handshaking',
       on: {
@@ -546,6 +661,7 @@ export const clientSessionMachine = setup({
         },
         ticking: {
           entry: ['markStarted', 'logStarted'],
+          // The grid runs through reconnects: the session keeps its schedule, not the socket's.
           invoke: {
             src: 'tickGrid',
             input: ({ context }) => ({
@@ -557,9 +673,92 @@ export const clientSessionMachine = setup({
           },
           after: { sessionDuration: { target: 'draining', actions: 'markEnded' } },
           on: {
-            'tick.due': { actions: 'sendTick' },
-            'server.message': { guard: 'isReply', actions: 'recordReply' },
             'session.stop': { target: 'draining', actions: ['markEnded', 'endEarly'] },
+          },
+          initial: 'online',
+          states: {
+            online: {
+              on: {
+                'tick.due': { actions: 'sendTick' },
+                'server.message': [
+                  { guard: 'isReply', actions: 'recordReply' },
+                  {
+                    guard: and(['isServerBye', 'canReconnect']),
+                    target: 'reconnecting',
+                    actions: ['noteLoss', 'recordUnanswered'],
+                  },
+                ],
+                'connection.lost': {
+                  guard: 'canReconnect',
+                  target: 'reconnecting',
+                  actions: ['noteLoss', 'recordUnanswered'],
+                },
+              },
+            },
+            reconnecting: {
+              on: {
+                'tick.due': { actions: 'skipOfflineSlot' },
+                // Replies or goodbyes of the old connection no longer matter.
+                'server.message': {},
+                'connection.lost': {},
+              },
+              initial: 'waiting',
+              states: {
+                waiting: {
+                  always: {
+                    guard: not('reconnectAttemptsLeft'),
+                    target: '#clientSession.closing',
+                    actions: ['markEnded', 'failReconnect'],
+                  },
+                  after: { reconnectDelay: 'connecting' },
+                },
+                connecting: {
+                  entry: 'countReconnectAttempt',
+                  invoke: {
+                    src: 'connect',
+                    input: ({ context }) => ({
+                      transport: context.config.transport,
+                      host: context.config.server.host,
+                      port: context.config.server.port,
+                      localAddress: context.config.localAddress,
+                    }),
+                    onDone: { target: 'handshaking', actions: 'useConnection' },
+                    onError: 'waiting',
+                  },
+                },
+                handshaking: {
+                  entry: 'sendHello',
+                  after: { handshakeTimeout: 'waiting' },
+                  on: {
+                    'server.message': [
+                      { guard: 'challengeProven', actions: 'answerChallenge' },
+                      {
+                        guard: 'isChallenge',
+                        target: '#clientSession.closing',
+                        actions: ['markEnded', 'failAuth'],
+                      },
+                      {
+                        guard: 'unauthenticatedWelcome',
+                        target: '#clientSession.closing',
+                        actions: ['markEnded', 'failAuth'],
+                      },
+                      {
+                        guard: 'welcomeBackMatches',
+                        target: '#clientSession.session.ticking.online',
+                        actions: 'markReconnected',
+                      },
+                      // The server has not noticed the old connection is gone yet: try again.
+                      { guard: 'isIdInUse', target: 'waiting' },
+                      {
+                        target: '#clientSession.closing',
+                        actions: ['markEnded', 'endEarly', 'fail'],
+                      },
+                    ],
+                    'connection.lost': 'waiting',
+                  },
+                },
+              },
+            },
           },
         },
         draining: {

@@ -207,6 +207,14 @@ const respondToTicks = fromCallback<ConnectionHandlerEvent, ResponderInput>(
   },
 );
 
+/** Holds the connection for the handler's lifetime and drops it if still open at the end. */
+const ownConnection = fromCallback<ConnectionHandlerEvent, { connection: ServerConnection }>(
+  ({ input }) =>
+    () => {
+      if (!input.connection.isClosed) input.connection.destroy();
+    },
+);
+
 /** Reads messages before the exchange starts: each one is a transition (there are few). */
 const readHandshake = fromCallback<ConnectionHandlerEvent, { connection: ServerConnection }>(
   ({ input, sendBack }) => {
@@ -239,7 +247,7 @@ export const connectionHandlerMachine = setup({
     context: {} as HandlerContext,
     events: {} as ConnectionHandlerEvent,
   },
-  actors: { readHandshake, respondToTicks },
+  actors: { ownConnection, readHandshake, respondToTicks },
   actions: {
     askForId: sendTo(
       ({ context }) => context.server,
@@ -393,6 +401,8 @@ export const connectionHandlerMachine = setup({
     closeReason: '',
     closeCode: 'OK',
   }),
+  // However the handler ends (final state or stopped from outside), its socket goes with it.
+  invoke: { src: 'ownConnection', input: ({ context }) => ({ connection: context.connection }) },
   initial: 'handshaking',
   on: {
     'connection.lost': { target: '.closed', actions: 'noteReason' },

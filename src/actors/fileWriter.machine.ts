@@ -1,7 +1,13 @@
 import type { Observable } from 'rxjs';
 import { type AnyActorRef, assign, enqueueActions, fromCallback, fromPromise, setup } from 'xstate';
 import { getLogger, type Logger } from '../log/logger';
-import { type EndInfo, openRecordFile, type RecordFile, type RecordFormat } from '../storage';
+import {
+  type EndInfo,
+  moveAside,
+  openRecordFile,
+  type RecordFile,
+  type RecordFormat,
+} from '../storage';
 import { describeError } from '../transport';
 
 export interface FileWriterInput {
@@ -9,6 +15,8 @@ export interface FileWriterInput {
   format: RecordFormat<unknown>;
   /** The records to write. The writer subscribes once open; emit only after `writer.opened`. */
   records$: Observable<unknown>;
+  /** Move an existing file at `path` aside (`name.1.ext`) instead of overwriting it. */
+  keepExisting?: boolean;
   /** How often buffered rows are handed to the OS. */
   flushIntervalMs?: number;
   /** Told `writer.opened`, `writer.closed` and `writer.failed`. */
@@ -64,6 +72,7 @@ interface FileWriterContext {
   format: RecordFormat<unknown>;
   records$: Observable<unknown>;
   flushIntervalMs: number;
+  keepExisting: boolean;
   notify: AnyActorRef | undefined;
   logger: Logger;
   file: RecordFile<unknown> | null;
@@ -86,8 +95,23 @@ export const fileWriterMachine = setup({
     output: {} as FileWriterOutput,
   },
   actors: {
-    openFile: fromPromise(({ input }: { input: { path: string; format: RecordFormat<unknown> } }) =>
-      openRecordFile(input.path, input.format),
+    openFile: fromPromise(
+      async ({
+        input,
+      }: {
+        input: {
+          path: string;
+          format: RecordFormat<unknown>;
+          keepExisting: boolean;
+          logger: Logger;
+        };
+      }) => {
+        if (input.keepExisting) {
+          const movedTo = await moveAside(input.path);
+          if (movedTo) input.logger.warn(`kept the previous ${input.path} as ${movedTo}`);
+        }
+        return openRecordFile(input.path, input.format);
+      },
     ),
     collectRecords: fromCallback<
       FileWriterEvent,
@@ -144,6 +168,7 @@ export const fileWriterMachine = setup({
     format: input.format,
     records$: input.records$,
     flushIntervalMs: input.flushIntervalMs ?? 200,
+    keepExisting: input.keepExisting ?? false,
     notify: input.notify,
     logger: input.logger ?? getLogger('file-writer'),
     file: null,
@@ -155,7 +180,12 @@ export const fileWriterMachine = setup({
     opening: {
       invoke: {
         src: 'openFile',
-        input: ({ context }) => ({ path: context.path, format: context.format }),
+        input: ({ context }) => ({
+          path: context.path,
+          format: context.format,
+          keepExisting: context.keepExisting,
+          logger: context.logger,
+        }),
         onDone: [
           {
             // Closed while it was opening: the owner still hears opened, then closed.

@@ -516,7 +516,12 @@ export const peerMachine = setup({
       }
       swarm.chunksReceived += 1;
       swarm.bytesReceived += event.bytes;
-      const cancels = swarm.scheduler.received(event.name, event.index);
+      const cancels = swarm.scheduler.received(
+        event.name,
+        event.index,
+        context.config.clock.now(),
+        event.peerId,
+      );
       const byTransfer = new Map<string, Array<{ name: string; index: number }>>();
       for (const c of cancels) {
         const id = context.activeByPeer[c.peer];
@@ -612,7 +617,7 @@ export const peerMachine = setup({
     }),
     /** Asks the scheduler for new requests and sends them to the transfers. */
     schedule: enqueueActions(({ context, enqueue }) => {
-      const assignments = context.swarm.scheduler.next();
+      const assignments = context.swarm.scheduler.next(context.config.clock.now());
       if (assignments.length === 0) return;
       const byTransfer = new Map<string, Array<{ name: string; index: number }>>();
       for (const a of assignments) {

@@ -133,6 +133,8 @@ export const serverMachine = setup({
           path: context.file,
           format: timestampTableFormat,
           records$: context.rows,
+          // A restarted server must not overwrite the rows its previous run acknowledged.
+          keepExisting: true,
           flushIntervalMs: context.flushIntervalMs,
           notify: self,
           logger: context.logger,

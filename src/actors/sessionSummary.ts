@@ -16,6 +16,9 @@ export interface ClientSessionSummary {
   unexpectedReplies: number;
   /** Grid slots that passed without a tick (the process was too late for them). */
   missedSlots: number;
+  /** Grid slots that passed while disconnected, and the reconnections that ended those gaps. */
+  offlineSlots: number;
+  reconnections: number;
   rttMs: Spread | null;
   timerErrorMs: Spread | null;
   durationMs: number;
@@ -30,7 +33,9 @@ export function summarizeSession(context: ClientSessionContext): ClientSessionSu
   // Slots the grid never reached because the deadline came first count as missed too,
   // unless the session was cut short on purpose or by a fault.
   const unreached =
-    context.endedEarly || context.failure ? 0 : planned - stats.sent - stats.missedSlots;
+    context.endedEarly || context.failure
+      ? 0
+      : planned - stats.sent - stats.missedSlots - stats.offlineSlots;
   const durationMs =
     context.startedAt !== null && context.endedAt !== null
       ? context.endedAt - context.startedAt
@@ -47,6 +52,8 @@ export function summarizeSession(context: ClientSessionContext): ClientSessionSu
     lost: stats.sent - stats.replies,
     unexpectedReplies: stats.unexpectedReplies,
     missedSlots: stats.missedSlots + Math.max(0, unreached),
+    offlineSlots: stats.offlineSlots,
+    reconnections: context.reconnections,
     rttMs: spreadOf(stats.rttMs),
     timerErrorMs: spreadOf(stats.timerErrorMs),
     durationMs,

@@ -41,6 +41,14 @@ export class SessionStats {
   /** Replies for a tick we never sent or already had a reply for. */
   unexpectedReplies = 0;
   missedSlots = 0;
+  /** Slots that passed while the session was disconnected (reconnecting). */
+  offlineSlots = 0;
+
+  /** A slot that came due while disconnected: not sent, counted. */
+  recordOffline(missedBefore: number): void {
+    this.offlineSlots += 1;
+    this.missedSlots += missedBefore;
+  }
 
   recordSent(tick: InFlightTick, missedBefore: number): void {
     this.sent += 1;
@@ -67,8 +75,13 @@ export class SessionStats {
     return this.inFlight.size;
   }
 
-  /** Ticks still without a reply, in send order; they count as lost when the session ends. */
-  unanswered(): InFlightTick[] {
-    return [...this.inFlight.values()];
+  /**
+   * Gives up on the ticks still without a reply (the session ends, or their connection died)
+   * and returns them in send order. They stay counted as sent and unanswered: lost.
+   */
+  takeUnanswered(): InFlightTick[] {
+    const ticks = [...this.inFlight.values()];
+    this.inFlight.clear();
+    return ticks;
   }
 }

@@ -38,7 +38,8 @@ export const exchangeLogFormat: RecordFormat<ExchangeRecord> = {
   },
   footer(end: EndInfo) {
     const early = end.endedEarly ? `,ended_early=${JSON.stringify(end.endedEarly)}` : '';
-    return `# end,duration_ms=${Math.round(end.durationMs)}${early}\n`;
+    const notes = end.notes ? `,notes=${JSON.stringify(end.notes)}` : '';
+    return `# end,duration_ms=${Math.round(end.durationMs)}${notes}${early}\n`;
   },
 };
 
@@ -71,9 +72,11 @@ export function parseExchangeLog(text: string, path?: string): ParsedExchangeLog
     if (line.startsWith('# end,')) {
       const duration = /duration_ms=(\d+)/.exec(line);
       const early = /ended_early=("(?:[^"\\]|\\.)*")/.exec(line);
+      const notes = /notes=("(?:[^"\\]|\\.)*")/.exec(line);
       if (!duration) throw new FormatError('malformed end line', i + 1, path);
       end = {
         durationMs: Number(duration[1]),
+        ...(notes ? { notes: JSON.parse(notes[1]!) as string } : {}),
         ...(early ? { endedEarly: JSON.parse(early[1]!) as string } : {}),
       };
       if (i !== lines.length - 1) throw new FormatError('lines after the end line', i + 2, path);

@@ -1,8 +1,44 @@
 export type { BatchedAppender } from './batchedAppender';
 export { openBatchedAppender } from './batchedAppender';
+export { Bitfield } from './bitfield';
+export type { ReceiveOptions, ReceivingFile, StoredFile, WriteOutcome } from './chunkStore';
+export { openReceivingFile, openSourceFile, partFileName } from './chunkStore';
 export { FormatError, fileError, StorageError } from './errors';
 export type { ExchangeRecord, ParsedExchangeLog } from './exchangeLog';
-export { EXCHANGE_LOG_SUFFIX, exchangeLogFormat, exchangeLogName, parseExchangeLog } from './exchangeLog';
+export {
+  EXCHANGE_LOG_SUFFIX,
+  exchangeLogFormat,
+  exchangeLogName,
+  parseExchangeLog,
+} from './exchangeLog';
+export {
+  assertSafeFileName,
+  FileNameError,
+  fileNameProblem,
+  isSafeFileName,
+  MAX_FILE_NAME_BYTES,
+} from './fileName';
+export type { BuildManifestOptions, Manifest } from './manifest';
+export {
+  buildManifest,
+  checkManifest,
+  chunkCount,
+  chunkHash,
+  chunkLength,
+  DEFAULT_CHUNK_SIZE,
+  HASH_BYTES,
+  MAX_CHUNK_SIZE,
+  MAX_CHUNKS,
+  manifestChunkCount,
+  manifestOfBuffer,
+  manifestProblem,
+  sameManifest,
+  sha256,
+  verifyChunk,
+} from './manifest';
+export { moveAside } from './moveAside';
+export type { RecordFile } from './recordFile';
+export { openRecordFile } from './recordFile';
 export type { EndInfo, RecordFormat } from './recordFormat';
 export type { DateTimeText } from './timeFormat';
 export { formatDurationText, formatMicros, parseDateTime, parseDurationText } from './timeFormat';
@@ -16,5 +52,3 @@ export {
   TABLE_TITLE,
   timestampTableFormat,
 } from './timestampTable';
-export type { RecordFile } from './recordFile';
-export { openRecordFile } from './recordFile';

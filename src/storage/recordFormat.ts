@@ -4,6 +4,8 @@ export interface EndInfo {
   durationMs: number;
   /** Set when the session ended before its planned duration: why. */
   endedEarly?: string;
+  /** What a reader should know about gaps, e.g. `1 reconnection, 212 slots skipped while disconnected`. */
+  notes?: string;
 }
 
 /**

@@ -13,7 +13,8 @@ export interface TimestampRow {
 export const TABLE_TITLE = 'Timestamp Data';
 export const TABLE_HEADER = "| # | Sender's IP | Receiver's IP | Date | Time |";
 export const TABLE_RULE = '|---|-------------|---------------|------|------|';
-const FOOTER = /^End of Timestamp Data \(after (.+?)(?:; ended early: (.*))?\)$/;
+const FOOTER =
+  /^End of Timestamp Data \(after (.+?)(?:; (?!ended early: )([^;]+?))?(?:; ended early: (.*))?\)$/;
 
 /** File name of a client's table: `client_3_TimeData.txt`. */
 export const clientTableName = (clientId: number) => `client_${clientId}_TimeData.txt`;
@@ -37,7 +38,8 @@ export const timestampTableFormat: RecordFormat<TimestampRow> = {
   },
   footer(end: EndInfo) {
     const early = end.endedEarly ? `; ended early: ${oneLine(end.endedEarly)}` : '';
-    return `End of Timestamp Data (after ${formatDurationText(end.durationMs)}${early})\n`;
+    const notes = end.notes ? `; ${oneLine(end.notes).replace(/;/g, ',')}` : '';
+    return `End of Timestamp Data (after ${formatDurationText(end.durationMs)}${notes}${early})\n`;
   },
 };
 
@@ -88,7 +90,12 @@ export function parseTimestampTable(text: string, path?: string): ParsedTable {
         throw new FormatError('malformed footer', i + 1, path);
       }
       if (!isLast) throw new FormatError('lines after the footer', i + 2, path);
-      end = { durationText: match[1]!, durationMs, ...(match[2] ? { endedEarly: match[2] } : {}) };
+      end = {
+        durationText: match[1]!,
+        durationMs,
+        ...(match[2] ? { notes: match[2] } : {}),
+        ...(match[3] ? { endedEarly: match[3] } : {}),
+      };
       break;
     }
     const cells = line.split(' | ');

@@ -223,6 +223,7 @@ describe('client session on simulated time', () => {
     const session = startSession({
       server: { host: '127.0.0.1', port: flaky.port },
       durationMs: 10_000,
+      reconnect: { attempts: 0 },
     });
     await until(ticking(session.actor));
     await advance(time.sim, 600);
@@ -250,13 +251,72 @@ describe('client session on simulated time', () => {
     await advance(time.sim, 500);
     server.actor.send({ type: 'server.stop', reason: 'maintenance' });
     await settle();
+    // It tries to come back 5 times (250 ms, doubling) while the grid keeps its schedule.
+    await until(() =>
+      session.actor.getSnapshot().matches({ session: { ticking: 'reconnecting' } }),
+    );
+    await advance(time.sim, 8000, 10);
     await until(() => session.actor.getSnapshot().status === 'done');
     const summary = await session.done;
     expect(summary.error?.code).toBe('ERR_SERVER_BYE');
+    expect(summary.error?.message).toMatch(/reconnecting failed after 5 attempts/);
+    expect(summary.reconnections).toBe(0);
+    expect(summary.offlineSlots).toBeGreaterThan(700);
     const table = parseTimestampTable(await readFile(summary.files!.table, 'utf8'));
     expect(table.end?.endedEarly).toContain('maintenance');
     await advance(time.sim, 100);
     expect((await server.done).outcome).toBe('stopped');
+  });
+
+  test('reconnects after the connection drops and resumes on the same grid, no burst', async () => {
+    let connections = 0;
+    const seqs: number[][] = [];
+    const askedFor: (number | undefined)[] = [];
+    const flaky = await scriptedServer(network, (message, connection) => {
+      if (message.type === 'hello') {
+        connections += 1;
+        seqs.push([]);
+        askedFor.push(message.clientId);
+        connection.send(welcome(6));
+      }
+      if (message.type !== 'tick') return;
+      seqs.at(-1)!.push(message.seq);
+      if (connections === 1 && message.seq === 49)
+        connection.destroy(); // the first link dies
+      else connection.send({ type: 'reply', seq: message.seq, t1: message.t1, t2: 1, t3: 2 });
+    });
+    const session = startSession({
+      server: { host: '127.0.0.1', port: flaky.port },
+      durationMs: 2000,
+      reconnect: { attempts: 3, initialDelayMs: 100, maxDelayMs: 1000 },
+    });
+    await until(ticking(session.actor));
+    await advance(time.sim, 2010);
+    await until(() => session.actor.getSnapshot().status === 'done');
+    const summary = await session.done;
+
+    expect(summary).toMatchObject({
+      outcome: 'done',
+      clientId: 6,
+      reconnections: 1,
+      endedEarly: null,
+    });
+    expect(askedFor).toEqual([undefined, 6]); // back under the same ID, to the same files
+    expect(summary.ticksSent + summary.offlineSlots + summary.missedSlots).toBe(200);
+    expect(summary.offlineSlots).toBeGreaterThanOrEqual(10); // 100 ms of backoff at 10 ms a slot
+    expect(summary.lost).toBe(1); // the tick whose link died under it
+    // After the gap the grid goes on where the clock is: no catch-up burst.
+    const [first, second] = seqs as [number[], number[]];
+    expect(first.at(-1)).toBe(49);
+    expect(second[0]! - 49).toBe(summary.offlineSlots + 1);
+    expect(second).toEqual(Array.from({ length: second.length }, (_, i) => second[0]! + i));
+
+    const table = parseTimestampTable(await readFile(summary.files!.table, 'utf8'));
+    expect(table.rows).toHaveLength(summary.ticksSent + summary.replies);
+    expect(table.end?.notes).toBe(
+      `1 reconnection, ${summary.offlineSlots} slots skipped while disconnected`,
+    );
+    expect(table.end?.endedEarly).toBeUndefined();
   });
 
   test('draining waits for replies still in flight, then ends done with none lost', async () => {

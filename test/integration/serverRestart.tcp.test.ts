@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startClient } from '../../src/runtime/start';
+import { parseTimestampTable } from '../../src/storage';
+import { tcpTransport } from '../../src/transport';
+import { tempDir } from '../helpers/simulation';
+
+const BIN = join(__dirname, '..', '..', 'bin', 'timeswarm.cjs');
+let dir: { path: string; remove: () => Promise<void> };
+const processes: ChildProcess[] = [];
+
+beforeEach(async () => {
+  dir = await tempDir('timeswarm-restart-');
+});
+afterEach(async () => {
+  for (const child of processes.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  await dir.remove();
+});
+
+/** Starts `timeswarm server` and resolves with its port once it listens. */
+async function serverProcess(port: number): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [
+    BIN,
+    'server',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--out',
+    join(dir.path, 'server'),
+  ]);
+  processes.push(child);
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const match = /listening on 127\.0\.0\.1:(\d+)/.exec(stderr);
+    if (match) return { child, port: Number(match[1]) };
+    if (Date.now() > deadline || child.exitCode !== null)
+      throw new Error(`server did not start:\n${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+test('the server is killed and restarted mid-session: the client reconnects, resumes and finishes', async () => {
+  const first = await serverProcess(0);
+  const session = startClient({
+    transport: tcpTransport,
+    server: { host: '127.0.0.1', port: first.port },
+    requestedId: 3,
+    durationMs: 6000,
+    outDir: join(dir.path, 'client'),
+    reconnect: { attempts: 20, initialDelayMs: 100, maxDelayMs: 200 },
+  });
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  first.child.kill('SIGKILL');
+  await once(first.child, 'exit');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const second = await serverProcess(first.port);
+
+  const summary = await session.done;
+  second.child.kill('SIGTERM');
+  expect(await once(second.child, 'exit').then(([code]) => code)).toBe(0);
+
+  expect(summary).toMatchObject({
+    outcome: 'done',
+    clientId: 3,
+    reconnections: 1,
+    endedEarly: null,
+  });
+  expect(summary.offlineSlots).toBeGreaterThan(0);
+  expect(summary.ticksSent + summary.offlineSlots + summary.missedSlots).toBe(600);
+  expect(summary.lost).toBeLessThanOrEqual(2); // ticks in flight when the server died
+
+  const client = parseTimestampTable(await readFile(summary.files!.table, 'utf8'));
+  expect(client.end?.notes).toMatch(/^1 reconnection, \d+ slots skipped while disconnected$/);
+  // The first run's file was kept, not overwritten; it ended abruptly (SIGKILL).
+  const before = parseTimestampTable(
+    await readFile(join(dir.path, 'server', 'serverTimeData.1.txt'), 'utf8'),
+  );
+  const after = parseTimestampTable(
+    await readFile(join(dir.path, 'server', 'serverTimeData.txt'), 'utf8'),
+  );
+  expect(before.endedAbruptly).toBe(true);
+  expect(after.endedAbruptly).toBe(false);
+  // SIGKILL costs at most the last flush interval (200 ms: 20 ticks, 40 rows) and the ticks in flight.
+  const serverRows = before.rows.length + after.rows.length;
+  expect(serverRows).toBeLessThanOrEqual(client.rows.length);
+  expect(client.rows.length - serverRows).toBeLessThanOrEqual(2 * (20 + 5));
+});
