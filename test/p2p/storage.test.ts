@@ -184,7 +184,7 @@ describe('chunk store', () => {
   it('refuses a chunk that does not match its hash and writes nothing', async () => {
     const file = await openReceivingFile(dir, manifest);
     const bad = Buffer.from(chunk(1));
-    bad[10] ^= 0xff;
+    bad.writeUInt8(bad[10]! ^ 0xff, 10);
     expect(await codeOf(() => file.write(1, bad))).toBe('ERR_CHUNK_HASH');
     expect(await codeOf(() => file.write(1, chunk(1).subarray(1)))).toBe('ERR_CHUNK_HASH');
     expect(file.have.count).toBe(0);

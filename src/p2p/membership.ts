@@ -1,0 +1,148 @@
+import { isSafeFileName } from '../storage/fileName';
+import type { PeerEntry } from '../transport/peerProtocol';
+
+/** What this peer knows first-hand about another: nothing is gossiped of it. */
+export type MemberStatus = 'unknown' | 'connected' | 'dead' | 'banned';
+
+export interface Member {
+  entry: PeerEntry;
+  status: MemberStatus;
+  /** Why it is dead or banned. */
+  reason: { code: string; message: string } | null;
+  /** Monotonic ms before which it should not be dialed again (it said it was full). */
+  busyUntil: number;
+}
+
+export interface MembershipOptions {
+  /** Most peers remembered; entries beyond are ignored (a hostile gossiper cannot flood us). */
+  maxPeers?: number;
+}
+
+/**
+ * The swarm as one peer sees it: every peer heard of, directly or by gossip, with the
+ * freshest entry for each (the highest `seq`, which only the peer itself bumps), and a
+ * local status (connected, dead, banned) that is never gossiped.
+ */
+export class Membership {
+  private readonly members = new Map<string, Member>();
+  private selfEntry: PeerEntry;
+  private readonly maxPeers: number;
+
+  constructor(self: PeerEntry, options: MembershipOptions = {}) {
+    this.selfEntry = self;
+    this.maxPeers = options.maxPeers ?? 1024;
+  }
+
+  get self(): PeerEntry {
+    return this.selfEntry;
+  }
+
+  /** Changes our own entry; returns it (with `seq` bumped) when something changed. */
+  updateSelf(
+    patch: Partial<Pick<PeerEntry, 'complete' | 'offers' | 'host' | 'port'>>,
+  ): PeerEntry | null {
+    const next = { ...this.selfEntry, ...patch };
+    const same =
+      next.complete === this.selfEntry.complete &&
+      next.host === this.selfEntry.host &&
+      next.port === this.selfEntry.port &&
+      next.offers.length === this.selfEntry.offers.length &&
+      next.offers.every((name, i) => name === this.selfEntry.offers[i]);
+    if (same) return null;
+    this.selfEntry = { ...next, seq: this.selfEntry.seq + 1 };
+    return this.selfEntry;
+  }
+
+  /**
+   * Takes in entries from a hello or a `peers` message. An entry with an empty host is the
+   * sender's own ("where you see me from"): `observed` fills it in. Returns the entries that
+   * were new or newer, which are worth passing on; entries with unsafe file names are dropped.
+   */
+  merge(entries: readonly PeerEntry[], observed?: { peerId: string; host: string }): PeerEntry[] {
+    const changed: PeerEntry[] = [];
+    for (const raw of entries) {
+      if (raw.peerId === this.selfEntry.peerId) continue;
+      if (!raw.offers.every(isSafeFileName)) continue;
+      let entry = raw;
+      if (entry.host === '') {
+        if (observed?.peerId !== entry.peerId) continue;
+        entry = { ...entry, host: observed.host };
+      }
+      const known = this.members.get(entry.peerId);
+      if (known) {
+        if (entry.seq <= known.entry.seq) continue;
+        known.entry = entry;
+      } else {
+        if (this.members.size >= this.maxPeers) continue;
+        this.members.set(entry.peerId, { entry, status: 'unknown', reason: null, busyUntil: 0 });
+      }
+      changed.push(entry);
+    }
+    return changed;
+  }
+
+  /** A `done` message: the sender is complete as of `seq`. */
+  markComplete(peerId: string, seq: number): PeerEntry | null {
+    const member = this.members.get(peerId);
+    if (!member || seq < member.entry.seq || (member.entry.complete && seq === member.entry.seq))
+      return null;
+    member.entry = { ...member.entry, seq, complete: true };
+    return member.entry;
+  }
+
+  get(peerId: string): Member | undefined {
+    return this.members.get(peerId);
+  }
+
+  others(): Member[] {
+    return [...this.members.values()];
+  }
+
+  setStatus(
+    peerId: string,
+    status: MemberStatus,
+    reason: { code: string; message: string } | null = null,
+  ): void {
+    const member = this.members.get(peerId);
+    if (!member) return;
+    if (member.status === 'banned' && status !== 'banned') return;
+    member.status = status;
+    member.reason = reason;
+  }
+
+  markBusy(peerId: string, until: number): void {
+    const member = this.members.get(peerId);
+    if (member) member.busyUntil = until;
+  }
+
+  /** Peers worth dialing now: not connected, not dead or banned, not resting; incomplete ones first. */
+  candidates(now: number, exclude: ReadonlySet<string> = new Set()): Member[] {
+    return this.others()
+      .filter((m) => m.status === 'unknown' && m.busyUntil <= now && !exclude.has(m.entry.peerId))
+      .sort((a, b) => Number(a.entry.complete) - Number(b.entry.complete));
+  }
+
+  /** Every peer we know, except those we lost for good, says it is complete. */
+  othersComplete(): boolean {
+    return this.others().every(
+      (m) => m.entry.complete || m.status === 'dead' || m.status === 'banned',
+    );
+  }
+
+  /** Peers we know that are live (not dead or banned) and not complete. */
+  incomplete(): Member[] {
+    return this.others().filter(
+      (m) => !m.entry.complete && m.status !== 'dead' && m.status !== 'banned',
+    );
+  }
+
+  /** Names offered by anyone we know, with who offers them. */
+  offers(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const name of this.selfEntry.offers) out.set(name, [this.selfEntry.peerId]);
+    for (const m of this.members.values()) {
+      for (const name of m.entry.offers) out.set(name, [...(out.get(name) ?? []), m.entry.peerId]);
+    }
+    return out;
+  }
+}

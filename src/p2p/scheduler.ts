@@ -1,0 +1,390 @@
+import { Bitfield } from '../storage/bitfield';
+
+/** One chunk request: ask `peer` for chunk `index` of `file`. */
+export interface Assignment {
+  peer: string;
+  file: string;
+  index: number;
+  /** A second request for a chunk already asked of someone else (end game). */
+  endgame: boolean;
+}
+
+export interface SchedulerOptions {
+  /** Requests outstanding to one peer at a time (pipelining depth per connection). */
+  maxInFlightPerPeer?: number;
+  /** Requests outstanding to all peers together. */
+  maxInFlightTotal?: number;
+  /** In the end game, how many peers may be asked for the same chunk at once. */
+  maxRequestsPerChunk?: number;
+  /**
+   * End-game duplicates are only sent for requests outstanding longer than this many times
+   * the usual answer time (a running average), and never sooner than `minEndgameAgeMs`.
+   * Fast peers then finish on their own and only a slow or lost request is duplicated.
+   */
+  endgameLatencyFactor?: number;
+  minEndgameAgeMs?: number;
+  /** Uniform in [0, 1); injected so tests are reproducible. */
+  random?: () => number;
+}
+
+interface FileState {
+  count: number;
+  /** Chunks we hold (verified); `null` until we know we want this file. */
+  have: Bitfield | null;
+  /** How many connected peers hold each chunk. */
+  availability: Uint16Array;
+  /** Missing chunks asked for, and of whom. */
+  requested: Map<number, Set<string>>;
+  /** Peers that sent a bad copy of a chunk: asked again only when nobody else has it. */
+  avoid: Map<number, Set<string>>;
+}
+
+interface PeerState {
+  files: Map<string, Bitfield>;
+  /** `file\0index` of every request outstanding to this peer, with when it was made. */
+  inFlight: Map<string, number>;
+}
+
+const key = (file: string, index: number) => `${file}\0${index}`;
+
+/**
+ * Decides which chunk to ask of which peer. Pure bookkeeping, no I/O and no clock:
+ *
+ * - **Rarest first**: a peer with a free request slot is asked for the chunk that the fewest
+ *   connected peers hold (ties broken at random, so neighbours fetch different chunks and
+ *   can then trade them with each other).
+ * - **Spread**: peers are filled least-loaded first, one request at a time, with at most
+ *   `maxInFlightPerPeer` outstanding each and `maxInFlightTotal` overall, so requests for a
+ *   file spread across everyone who holds it.
+ * - **No chunk asked twice** — except in the **end game**: once every missing chunk is
+ *   already requested, idle peers are also asked for chunks outstanding elsewhere for longer
+ *   than twice the usual answer time (at most `maxRequestsPerChunk` askers per chunk), and
+ *   the first copy to arrive cancels the rest. A slow peer cannot hold everyone at 99 %.
+ * - **Bad copies**: a peer that sent a chunk that failed its hash is not asked for that
+ *   chunk again while another holder exists.
+ */
+export class ChunkScheduler {
+  private readonly files = new Map<string, FileState>();
+  private readonly peers = new Map<string, PeerState>();
+  private readonly maxPerPeer: number;
+  private readonly maxTotal: number;
+  private readonly maxPerChunk: number;
+  private readonly random: () => number;
+  private readonly latencyFactor: number;
+  private readonly minEndgameAge: number;
+  private inFlightTotal = 0;
+  /** Running average of the time between a request and its chunk, in ms. */
+  private latency: number | null = null;
+  /** The time of the last `next` or `received` call. */
+  private now = 0;
+
+  constructor(options: SchedulerOptions = {}) {
+    this.maxPerPeer = options.maxInFlightPerPeer ?? 4;
+    this.maxTotal = options.maxInFlightTotal ?? 64;
+    this.maxPerChunk = Math.max(1, options.maxRequestsPerChunk ?? 2);
+    this.random = options.random ?? Math.random;
+    this.latencyFactor = options.endgameLatencyFactor ?? 2;
+    this.minEndgameAge = options.minEndgameAgeMs ?? 20;
+  }
+
+  /** The running average answer time (ms), once a chunk has arrived. */
+  get averageLatencyMs(): number | null {
+    return this.latency;
+  }
+
+  /** Declares a file of `count` chunks and which of them we already hold. */
+  addFile(file: string, count: number, have: Bitfield): void {
+    if (have.size !== count)
+      throw new RangeError(`bitfield of ${have.size} bits for ${count} chunks`);
+    const state = this.fileState(file, count);
+    if (!state) throw new RangeError(`${file} is known with another chunk count`);
+    state.have = have;
+  }
+
+  /** Stops fetching `file` (it failed for good); its outstanding requests are forgotten. */
+  dropFile(file: string): void {
+    const state = this.files.get(file);
+    if (!state) return;
+    for (const [index, askers] of [...state.requested])
+      for (const peer of [...askers]) this.unrequest(peer, file, index);
+    state.have = null;
+  }
+
+  hasFile(file: string): boolean {
+    return this.files.get(file)?.have != null;
+  }
+
+  /** Everything a peer holds of `file` (its `manifest` announcement). Replaces what we knew. */
+  setPeerFile(peer: string, file: string, count: number, bits: Bitfield): void {
+    const state = this.fileState(file, count);
+    if (!state || bits.size !== count) return;
+    const peerState = this.peerState(peer);
+    const old = peerState.files.get(file);
+    if (old) for (const i of old.indices()) state.availability[i]! -= 1;
+    const copy = Bitfield.fromBytes(bits.toBytes(), count)!;
+    peerState.files.set(file, copy);
+    for (const i of copy.indices()) state.availability[i]! += 1;
+  }
+
+  /** A peer got one more chunk (its `have` announcement). */
+  peerHas(peer: string, file: string, index: number): void {
+    const state = this.files.get(file);
+    const bits = this.peers.get(peer)?.files.get(file);
+    if (!state || !bits) return;
+    if (bits.set(index)) state.availability[index]! += 1;
+  }
+
+  /** The peer is gone: forget what it holds; its outstanding requests become unrequested. */
+  removePeer(peer: string): Array<{ file: string; index: number }> {
+    const peerState = this.peers.get(peer);
+    if (!peerState) return [];
+    const dropped: Array<{ file: string; index: number }> = [];
+    for (const k of peerState.inFlight.keys()) {
+      const [file, index] = splitKey(k);
+      this.unrequest(peer, file, index);
+      dropped.push({ file, index });
+    }
+    for (const [file, bits] of peerState.files) {
+      const state = this.files.get(file);
+      if (state) for (const i of bits.indices()) state.availability[i]! -= 1;
+    }
+    this.peers.delete(peer);
+    return dropped;
+  }
+
+  /** True when we asked `peer` for this chunk and it has not answered yet. */
+  isRequested(peer: string, file: string, index: number): boolean {
+    return this.peers.get(peer)?.inFlight.has(key(file, index)) ?? false;
+  }
+
+  /**
+   * A verified copy of the chunk is stored. Returns the other peers still asked for it
+   * (end game), whose requests should now be cancelled.
+   */
+  received(
+    file: string,
+    index: number,
+    now = this.now,
+    from?: string,
+  ): Array<{ peer: string; file: string; index: number }> {
+    this.now = Math.max(this.now, now);
+    const state = this.files.get(file);
+    if (!state?.have) return [];
+    state.have.set(index);
+    state.avoid.delete(index);
+    const askers = state.requested.get(index);
+    if (!askers) return [];
+    const askedAt = from ? this.peers.get(from)?.inFlight.get(key(file, index)) : undefined;
+    if (askedAt !== undefined) {
+      const sample = Math.max(0, now - askedAt);
+      this.latency = this.latency === null ? sample : this.latency * 0.8 + sample * 0.2;
+    }
+    const cancels = [...askers].map((peer) => ({ peer, file, index }));
+    for (const peer of [...askers]) this.unrequest(peer, file, index);
+    return cancels.filter(({ peer }) => this.peers.has(peer));
+  }
+
+  /** The peer answered without the chunk (`reject`), or the request was withdrawn. */
+  released(peer: string, file: string, index: number): void {
+    this.unrequest(peer, file, index);
+  }
+
+  /**
+   * The peer sent a copy that failed its hash: the request ends and that peer is asked for
+   * this chunk again only when no other peer holds it.
+   */
+  failed(peer: string, file: string, index: number): void {
+    this.unrequest(peer, file, index);
+    const state = this.files.get(file);
+    if (!state) return;
+    const avoid = state.avoid.get(index) ?? new Set<string>();
+    avoid.add(peer);
+    state.avoid.set(index, avoid);
+  }
+
+  /** New requests to send now, filling free slots least-loaded peer first. */
+  next(now = this.now): Assignment[] {
+    this.now = Math.max(this.now, now);
+    const out: Assignment[] = [];
+    const peers = [...this.peers.entries()].filter(([, p]) => p.inFlight.size < this.maxPerPeer);
+    const dead = new Set<string>();
+    while (this.inFlightTotal < this.maxTotal) {
+      let best: [string, PeerState] | null = null;
+      for (const entry of peers) {
+        if (dead.has(entry[0]) || entry[1].inFlight.size >= this.maxPerPeer) continue;
+        if (!best || entry[1].inFlight.size < best[1].inFlight.size) best = entry;
+      }
+      if (!best) break;
+      const [peer, peerState] = best;
+      const pick =
+        this.pickFor(peerState, peer) ??
+        (this.inEndgame() ? this.pickEndgame(peerState, peer) : null);
+      if (!pick) {
+        dead.add(peer);
+        continue;
+      }
+      this.request(peer, pick.file, pick.index);
+      out.push({ peer, ...pick });
+    }
+    return out;
+  }
+
+  /** True once every missing chunk has been asked for (so only duplicates are left to ask). */
+  inEndgame(): boolean {
+    let unrequested = 0;
+    let missing = 0;
+    for (const state of this.files.values()) {
+      if (!state.have) continue;
+      const m = state.count - state.have.count;
+      missing += m;
+      unrequested += m - state.requested.size;
+    }
+    return missing > 0 && unrequested === 0;
+  }
+
+  /** Chunks still missing of `file`, or `null` for a file we do not want. */
+  missing(file: string): number | null {
+    const state = this.files.get(file);
+    return state?.have ? state.count - state.have.count : null;
+  }
+
+  /** Connected peers holding chunk `index` of `file`. */
+  availability(file: string, index: number): number {
+    return this.files.get(file)?.availability[index] ?? 0;
+  }
+
+  /** Missing chunks that no connected peer holds, per wanted file. */
+  unavailable(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [file, state] of this.files) {
+      if (!state.have) continue;
+      let n = 0;
+      for (let i = 0; i < state.count; i++)
+        if (!state.have.has(i) && state.availability[i] === 0) n += 1;
+      if (n > 0) out.set(file, n);
+    }
+    return out;
+  }
+
+  inFlight(peer?: string): number {
+    return peer === undefined ? this.inFlightTotal : (this.peers.get(peer)?.inFlight.size ?? 0);
+  }
+
+  private pickFor(
+    peerState: PeerState,
+    peer: string,
+  ): { file: string; index: number; endgame: false } | null {
+    let best: { file: string; index: number } | null = null;
+    let bestAvailability = Number.POSITIVE_INFINITY;
+    let ties = 0;
+    let fallback: { file: string; index: number } | null = null;
+    for (const [file, bits] of peerState.files) {
+      const state = this.files.get(file);
+      if (!state?.have || state.have.complete) continue;
+      for (let i = 0; i < state.count; i++) {
+        if (!bits.has(i) || state.have.has(i) || state.requested.has(i)) continue;
+        const avoided = state.avoid.get(i);
+        if (avoided?.has(peer)) {
+          // Only from this peer again if every holder sent a bad copy.
+          if (!fallback && [...avoided].length >= state.availability[i]!)
+            fallback = { file, index: i };
+          continue;
+        }
+        const availability = state.availability[i]!;
+        if (availability < bestAvailability) {
+          best = { file, index: i };
+          bestAvailability = availability;
+          ties = 1;
+        } else if (availability === bestAvailability) {
+          ties += 1;
+          if (this.random() * ties < 1) best = { file, index: i };
+        }
+      }
+    }
+    const pick = best ?? fallback;
+    return pick ? { ...pick, endgame: false } : null;
+  }
+
+  private pickEndgame(
+    peerState: PeerState,
+    peer: string,
+  ): { file: string; index: number; endgame: true } | null {
+    const minAge = Math.max(this.minEndgameAge, (this.latency ?? 0) * this.latencyFactor);
+    let best: { file: string; index: number } | null = null;
+    let fewest = Number.POSITIVE_INFINITY;
+    let ties = 0;
+    for (const [file, bits] of peerState.files) {
+      const state = this.files.get(file);
+      if (!state?.have) continue;
+      for (const [index, askers] of state.requested) {
+        if (!bits.has(index) || askers.has(peer) || askers.size >= this.maxPerChunk) continue;
+        if (state.avoid.get(index)?.has(peer)) continue;
+        if (this.oldestAsk(file, index, askers) > this.now - minAge) continue;
+        if (askers.size < fewest) {
+          best = { file, index };
+          fewest = askers.size;
+          ties = 1;
+        } else if (askers.size === fewest) {
+          ties += 1;
+          if (this.random() * ties < 1) best = { file, index };
+        }
+      }
+    }
+    return best ? { ...best, endgame: true } : null;
+  }
+
+  private oldestAsk(file: string, index: number, askers: Set<string>): number {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const peer of askers)
+      oldest = Math.min(oldest, this.peers.get(peer)?.inFlight.get(key(file, index)) ?? oldest);
+    return oldest;
+  }
+
+  private request(peer: string, file: string, index: number): void {
+    const state = this.files.get(file)!;
+    const askers = state.requested.get(index) ?? new Set<string>();
+    askers.add(peer);
+    state.requested.set(index, askers);
+    this.peers.get(peer)!.inFlight.set(key(file, index), this.now);
+    this.inFlightTotal += 1;
+  }
+
+  private unrequest(peer: string, file: string, index: number): void {
+    const peerState = this.peers.get(peer);
+    if (!peerState?.inFlight.delete(key(file, index))) return;
+    this.inFlightTotal -= 1;
+    const state = this.files.get(file);
+    const askers = state?.requested.get(index);
+    if (!askers) return;
+    askers.delete(peer);
+    if (askers.size === 0) state!.requested.delete(index);
+  }
+
+  private fileState(file: string, count: number): FileState | null {
+    const existing = this.files.get(file);
+    if (existing) return existing.count === count ? existing : null;
+    const state: FileState = {
+      count,
+      have: null,
+      availability: new Uint16Array(count),
+      requested: new Map(),
+      avoid: new Map(),
+    };
+    this.files.set(file, state);
+    return state;
+  }
+
+  private peerState(peer: string): PeerState {
+    let state = this.peers.get(peer);
+    if (!state) {
+      state = { files: new Map(), inFlight: new Map() };
+      this.peers.set(peer, state);
+    }
+    return state;
+  }
+}
+
+function splitKey(k: string): [string, number] {
+  const at = k.lastIndexOf('\0');
+  return [k.slice(0, at), Number(k.slice(at + 1))];
+}

@@ -1,0 +1,239 @@
+import { Bitfield } from '../storage/bitfield';
+import type { ReceivingFile, StoredFile } from '../storage/chunkStore';
+import {
+  type Manifest,
+  manifestChunkCount,
+  manifestProblem,
+  sameManifest,
+} from '../storage/manifest';
+import type { ManifestMessage, PeerEntry, PeerMessage } from '../transport/peerProtocol';
+import { MAX_PEERS_PER_MESSAGE } from '../transport/peerProtocol';
+import { Membership } from './membership';
+import { ChunkScheduler, type SchedulerOptions } from './scheduler';
+
+/** One file of the swarm as this peer holds it. */
+export interface FileRecord {
+  manifest: Manifest;
+  /** `own`: contributed with --file; `network`: learned from a peer. */
+  origin: 'own' | 'network';
+  state: 'opening' | 'receiving' | 'complete' | 'failed';
+  stored: StoredFile | null;
+  error: { code: string; message: string } | null;
+  /** Who announced it first (its `manifest` message). */
+  from: string | null;
+}
+
+/** A file this peer does not hold at the end, and why. */
+export interface MissingFile {
+  name: string;
+  reason: string;
+  /** Chunks held / total, when the manifest is known. */
+  chunksHeld: number | null;
+  chunks: number | null;
+}
+
+export type ManifestVerdict =
+  | { kind: 'new'; manifest: Manifest; count: number; bits: Bitfield }
+  | { kind: 'known'; count: number; bits: Bitfield }
+  | { kind: 'conflict' }
+  | { kind: 'bad'; problem: string };
+
+/** Most distinct files a peer tracks; manifests beyond are ignored. */
+export const MAX_FILES = 1024;
+
+/**
+ * The bookkeeping of one peer — which files exist, who holds which chunks, whom we know —
+ * kept out of the peer machine so the machine reads as a lifecycle. No I/O here: the
+ * machine decides when to send, dial, open and close.
+ */
+export class SwarmState {
+  readonly files = new Map<string, FileRecord>();
+  readonly scheduler: ChunkScheduler;
+  readonly membership: Membership;
+  /** Bad chunks received, by peer ID. */
+  readonly badChunks = new Map<string, number>();
+  /** Names announced with a different manifest than the one we hold, by peer ID. */
+  readonly conflicts: Array<{ name: string; peerId: string }> = [];
+  chunksReceived = 0;
+  bytesReceived = 0;
+  duplicateChunks = 0;
+  duplicateBytes = 0;
+
+  constructor(self: PeerEntry, scheduler: SchedulerOptions = {}) {
+    this.membership = new Membership(self);
+    this.scheduler = new ChunkScheduler(scheduler);
+  }
+
+  addOwn(file: StoredFile): void {
+    const count = manifestChunkCount(file.manifest);
+    this.files.set(file.manifest.name, {
+      manifest: file.manifest,
+      origin: 'own',
+      state: 'complete',
+      stored: file,
+      error: null,
+      from: null,
+    });
+    this.scheduler.addFile(file.manifest.name, count, Bitfield.full(count));
+  }
+
+  /** Judges a `manifest` message: new file, known file (with the sender's bitfield), conflict, or bad. */
+  judgeManifest(message: ManifestMessage): ManifestVerdict {
+    const manifest: Manifest = {
+      name: message.name,
+      size: message.size,
+      sha256: toBuffer(message.sha256),
+      chunkSize: message.chunkSize,
+      chunkHashes: toBuffer(message.chunkHashes),
+    };
+    const problem = manifestProblem(manifest);
+    if (problem) return { kind: 'bad', problem };
+    const count = manifestChunkCount(manifest);
+    const bits = Bitfield.fromBytes(message.have, count);
+    if (!bits) return { kind: 'bad', problem: `bitfield does not fit ${count} chunks` };
+    const known = this.files.get(manifest.name);
+    if (known)
+      return sameManifest(known.manifest, manifest)
+        ? { kind: 'known', count, bits }
+        : { kind: 'conflict' };
+    if (this.files.size >= MAX_FILES) return { kind: 'conflict' };
+    return { kind: 'new', manifest, count, bits };
+  }
+
+  /** Records a file learned from `peerId`; the machine then opens it for receiving. */
+  addNetworkFile(manifest: Manifest, peerId: string): void {
+    this.files.set(manifest.name, {
+      manifest,
+      origin: 'network',
+      state: 'opening',
+      stored: null,
+      error: null,
+      from: peerId,
+    });
+  }
+
+  fileOpened(name: string, file: ReceivingFile): void {
+    const record = this.files.get(name);
+    if (!record) return;
+    record.stored = file;
+    record.state = file.complete ? 'complete' : 'receiving';
+    this.scheduler.addFile(name, manifestChunkCount(record.manifest), file.have);
+  }
+
+  fileFailed(name: string, error: { code: string; message: string }): void {
+    const record = this.files.get(name);
+    if (!record) return;
+    record.state = 'failed';
+    record.error = error;
+    this.scheduler.dropFile(name);
+  }
+
+  /** What the uploader may serve: files with a store, by manifest name (never a path). */
+  lookup(name: string): StoredFile | undefined {
+    const record = this.files.get(name);
+    return record?.state === 'receiving' || record?.state === 'complete'
+      ? (record.stored ?? undefined)
+      : undefined;
+  }
+
+  receiving(name: string): ReceivingFile | undefined {
+    const record = this.files.get(name);
+    return record?.state === 'receiving' ? (record.stored as ReceivingFile) : undefined;
+  }
+
+  /** The `manifest` message for one file, with our bitfield. */
+  manifestMessage(record: FileRecord): ManifestMessage {
+    const count = manifestChunkCount(record.manifest);
+    const have = record.stored?.have ?? new Bitfield(count);
+    const { name, size, sha256, chunkSize, chunkHashes } = record.manifest;
+    return { type: 'manifest', name, size, sha256, chunkSize, chunkHashes, have: have.toBytes() };
+  }
+
+  /** What we tell a newly admitted peer: every manifest we know, and every peer we know. */
+  greeting(): PeerMessage[] {
+    const out: PeerMessage[] = [];
+    for (const record of this.files.values())
+      if (record.state !== 'failed') out.push(this.manifestMessage(record));
+    out.push(...this.peersMessages());
+    return out;
+  }
+
+  /** Our membership view (us first) as `peers` messages of at most MAX_PEERS_PER_MESSAGE entries. */
+  peersMessages(entries?: PeerEntry[]): PeerMessage[] {
+    const all = entries ?? [this.membership.self, ...this.membership.others().map((m) => m.entry)];
+    const out: PeerMessage[] = [];
+    for (let i = 0; i < all.length; i += MAX_PEERS_PER_MESSAGE) {
+      out.push({ type: 'peers', peers: all.slice(i, i + MAX_PEERS_PER_MESSAGE) });
+    }
+    return out;
+  }
+
+  /**
+   * True when this peer holds every file it knows of, knows a manifest for every file any
+   * peer offers, and knows at least `expect` files (or, without `expect`, has met a peer).
+   */
+  isComplete(expect: number | null, met: number): boolean {
+    if (expect !== null ? this.files.size < expect : met === 0) return false;
+    for (const name of this.membership.offers().keys()) if (!this.files.has(name)) return false;
+    for (const record of this.files.values()) if (record.state !== 'complete') return false;
+    return true;
+  }
+
+  /** Every file we should hold and do not, with the best explanation we have. */
+  missing(expect: number | null): MissingFile[] {
+    const out: MissingFile[] = [];
+    const unavailable = this.scheduler.unavailable();
+    const offers = this.membership.offers();
+    const describeHolders = (name: string) => {
+      const holders = (offers.get(name) ?? []).filter((id) => id !== this.membership.self.peerId);
+      if (holders.length === 0) return '';
+      const parts = holders.map((id) => {
+        const member = this.membership.get(id);
+        const status = member?.status ?? 'unknown';
+        return `${id} (${status}${member?.reason ? `: ${member.reason.code}` : ''})`;
+      });
+      return `; offered by ${parts.join(', ')}`;
+    };
+    for (const [name, record] of this.files) {
+      if (record.state === 'complete') continue;
+      const count = manifestChunkCount(record.manifest);
+      const held = record.stored?.have.count ?? 0;
+      let reason: string;
+      if (record.state === 'failed') reason = `${record.error?.code}: ${record.error?.message}`;
+      else if (record.state === 'opening') reason = 'could not be opened for writing in time';
+      else if (unavailable.has(name)) {
+        reason = `no live peer holds ${unavailable.get(name)} of its ${count} chunks${describeHolders(name)}`;
+      } else reason = `transfer did not finish${describeHolders(name)}`;
+      out.push({ name, reason, chunksHeld: held, chunks: count });
+    }
+    for (const [name, holders] of offers) {
+      if (this.files.has(name)) continue;
+      out.push({
+        name,
+        reason: `offered by ${holders.join(', ')} but its manifest never arrived${describeHolders(name)}`,
+        chunksHeld: null,
+        chunks: null,
+      });
+    }
+    if (expect !== null && this.files.size + out.filter((m) => m.chunks === null).length < expect) {
+      const known = this.files.size + out.filter((m) => m.chunks === null).length;
+      out.push({
+        name: `(${expect - known} unknown)`,
+        reason: `expected ${expect} files but only ${known} were ever announced (their peers were never reached)`,
+        chunksHeld: null,
+        chunks: null,
+      });
+    }
+    return out;
+  }
+
+  countBad(peerId: string): number {
+    const n = (this.badChunks.get(peerId) ?? 0) + 1;
+    this.badChunks.set(peerId, n);
+    return n;
+  }
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+}

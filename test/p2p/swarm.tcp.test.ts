@@ -1,0 +1,46 @@
+import { hashes, launch, randomBytes, rm, sha, type TestPeer, tempDir } from './helpers';
+
+let root: string;
+const peers: TestPeer[] = [];
+beforeEach(async () => {
+  root = await tempDir();
+});
+afterEach(async () => {
+  for (const p of peers.splice(0)) {
+    if (p.started.actor.getSnapshot().status === 'active')
+      p.started.actor.send({ type: 'peer.stop', reason: 'test over' });
+    await p.started.done.catch(() => undefined);
+  }
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('swarm over real TCP', () => {
+  it('k = 5 peers, bootstrap naming only the first, all end with all five files identical', async () => {
+    const k = 5;
+    const files = Array.from({ length: k }, (_, i) => ({
+      name: `file_${i}.bin`,
+      data: randomBytes(100_000 + i * 7777),
+    }));
+    const first = await launch(root, 'p0', files[0]!, { expect: k, chunkSize: 16 * 1024 });
+    peers.push(first);
+    for (let i = 1; i < k; i++) {
+      peers.push(
+        await launch(root, `p${i}`, files[i]!, {
+          expect: k,
+          chunkSize: 16 * 1024,
+          bootstrap: [first.started.address],
+        }),
+      );
+    }
+    const summaries = await Promise.all(peers.map((p) => p.started.done));
+    const expected = Object.fromEntries(files.map((f) => [f.name, sha(f.data)]));
+    for (const [i, summary] of summaries.entries()) {
+      expect({ i, outcome: summary.outcome, error: summary.error }).toEqual({
+        i,
+        outcome: 'done',
+        error: null,
+      });
+      expect(await hashes(peers[i]!.dir)).toEqual(expected);
+    }
+  });
+});
