@@ -182,17 +182,11 @@ export const clientSessionMachine = setup({
         input,
         signal,
       }: {
-        input: {
-          transport: Transport;
-          host: string;
-          port: number;
-          localAddress: string | undefined;
-        };
+        input: Pick<ClientSessionContext['config'], 'transport' | 'server' | 'localAddress'>;
         signal: AbortSignal;
       }) => {
         const channel = await input.transport.connect({
-          host: input.host,
-          port: input.port,
+          ...input.server,
           signal,
           ...(input.localAddress ? { localAddress: input.localAddress } : {}),
         });
@@ -600,12 +594,7 @@ export const clientSessionMachine = setup({
       entry: assign({ attempt: ({ context }) => context.attempt + 1 }),
       invoke: {
         src: 'connect',
-        input: ({ context }) => ({
-          transport: context.config.transport,
-          host: context.config.server.host,
-          port: context.config.server.port,
-          localAddress: context.config.localAddress,
-        }),
+        input: ({ context }) => context.config,
         onDone: { target: 'session', actions: ['useConnection', 'logConnected'] },
         onError: [
           { guard: 'canRetry', target: 'waitingToRetry', actions: 'logConnectRetry' },
@@ -716,12 +705,7 @@ export const clientSessionMachine = setup({
                   entry: 'countReconnectAttempt',
                   invoke: {
                     src: 'connect',
-                    input: ({ context }) => ({
-                      transport: context.config.transport,
-                      host: context.config.server.host,
-                      port: context.config.server.port,
-                      localAddress: context.config.localAddress,
-                    }),
+                    input: ({ context }) => context.config,
                     onDone: { target: 'handshaking', actions: 'useConnection' },
                     onError: 'waiting',
                   },
