@@ -4,13 +4,19 @@
  *
  *   npm run example:three-clients
  *   npm run example:three-clients -- --duration 20s --out out/demo
+ *
+ * Ends by writing report.html (statistics and plots, see `timeswarm analyze`) into the run folder.
  */
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { configureLogging, type LogLevel } from '../src';
+import { analyzeRun } from '../src/analysis';
 import { parseDuration, parseLogLevel, parsePort } from '../src/cli/options';
-import { reportProgress } from '../src/cli/sessionProgress';
+import { showSessionProgress } from '../src/cli/sessionProgress';
 import { onShutdownSignal } from '../src/cli/signals';
 import { clientSummaryTable } from '../src/cli/summaryTable';
+import { inspectOption, startCliInspection } from '../src/inspect';
+import { readTransferTimeline, writeReport } from '../src/report';
 import { runAssignment } from './assignment';
 
 interface Options {
@@ -22,6 +28,7 @@ interface Options {
   logLevel: LogLevel;
   quiet?: boolean;
   json?: boolean;
+  inspect?: boolean | number;
 }
 
 const program = new Command('example:three-clients')
@@ -44,22 +51,25 @@ const program = new Command('example:three-clients')
   .addOption(
     new Option('--log-level <level>', 'log level').argParser(parseLogLevel).default('info'),
   )
-  .option('--quiet', 'no progress lines')
+  .option('--quiet', 'no live progress bars: a plain progress line every 5 s')
+  .addOption(inspectOption())
   .option('--json', 'print the summaries as one JSON document on stdout')
   .showHelpAfterError('(run with --help for usage)');
+
+/** Stops the inspector on every way out, or it would keep the process alive. */
+let stopInspection = async (): Promise<void> => undefined;
 
 async function main(): Promise<void> {
   const options = program.parse(process.argv).opts<Options>();
   configureLogging(options.logLevel);
   const abort = new AbortController();
   onShutdownSignal(() => abort.abort());
-  const started: Parameters<typeof reportProgress>[0] extends () => infer A ? A : never = [];
-  const stopProgress = options.quiet
-    ? () => undefined
-    : reportProgress(
-        () => started,
-        (line) => process.stderr.write(`${line}\n`),
-      );
+  const inspection = await startCliInspection(options.inspect, (text) =>
+    process.stderr.write(text),
+  );
+  stopInspection = inspection.stop;
+  const started: ReturnType<Parameters<typeof showSessionProgress>[0]> = [];
+  const stopProgress = showSessionProgress(() => started, { quiet: options.quiet });
 
   process.stderr.write(`Run folder: ${options.out}\n`);
   const result = await runAssignment({
@@ -71,11 +81,22 @@ async function main(): Promise<void> {
     staggerMs: options.stagger ?? Math.min(2000, options.duration / 4),
     spinMs: 1,
     signal: abort.signal,
+    start: { inspect: inspection.inspect },
     onClientStarted: (session) => started.push(session.actor),
-  });
-  stopProgress();
+  }).finally(stopProgress);
 
   // Part III (peer-to-peer exchange of the client files) runs here once it exists.
+
+  // The report reads the run folder; a P2P exchange that leaves DIR/transfers.json (a
+  // TransferTimeline, src/report/transfers.ts) adds its transfer timeline.
+  const data = await analyzeRun([options.out]);
+  const transfers = data.files.transfers ? await readTransferTimeline(data.files.transfers) : null;
+  const reportPath = await writeReport(join(options.out, 'report.html'), {
+    ...data,
+    transfers,
+    title: 'timeswarm: three clients on loopback',
+  });
+  await stopInspection();
 
   if (options.json) {
     process.stdout.write(
@@ -89,12 +110,14 @@ async function main(): Promise<void> {
         process.stderr.write(`Client ${summary.clientId}: ${summary.files.table}\n`);
     }
   }
+  process.stderr.write(`Report: ${reportPath} (open it in a browser)\n`);
   const ok =
     result.server.outcome === 'stopped' && result.clients.every((c) => c.outcome === 'done');
   process.exitCode = ok ? 0 : 1;
 }
 
-main().catch((error: Error & { code?: string }) => {
+main().catch(async (error: Error & { code?: string }) => {
   process.stderr.write(`example failed: ${error.message}${error.code ? ` (${error.code})` : ''}\n`);
   process.exitCode = 1;
+  await stopInspection();
 });

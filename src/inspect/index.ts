@@ -1,3 +1,4 @@
+export { type CliInspection, inspectOption, startCliInspection } from './cliSupport';
 export {
   DEFAULT_INSPECT_PORT,
   type InspectorHandle,

@@ -1,9 +1,10 @@
 import { type Command, Option } from 'commander';
+import { inspectOption, startCliInspection } from '../../inspect';
 import { getLogger } from '../../log/logger';
 import { startClient } from '../../runtime/start';
 import { tcpTransport } from '../../transport';
 import { type HostPort, parseDuration, parseHostPort, parseIp, parsePositiveInt } from '../options';
-import { reportProgress } from '../sessionProgress';
+import { showSessionProgress } from '../sessionProgress';
 import { onShutdownSignal } from '../signals';
 import { clientSummaryTable } from '../summaryTable';
 
@@ -17,6 +18,7 @@ interface ClientOptions {
   spin: number;
   json?: boolean;
   quiet?: boolean;
+  inspect?: boolean | number;
 }
 
 export function registerClientCommand(program: Command): void {
@@ -49,35 +51,42 @@ export function registerClientCommand(program: Command): void {
         .default(1, '1ms'),
     )
     .option('--json', 'print the final summary as one JSON document on stdout')
-    .option('--quiet', 'no progress lines')
+    .option(
+      '--quiet',
+      'no live progress bar: a plain progress line every 5 s (as when not on a TTY)',
+    )
+    .addOption(inspectOption())
     .addHelpText(
       'after',
       '\nExample: timeswarm client --server 127.0.0.1:5555 --id 1 --duration 20s --out out/c1',
     )
     .action(async (options: ClientOptions) => {
       const logger = getLogger('client');
-      const session = startClient({
-        transport: tcpTransport,
-        server: options.server,
-        outDir: options.out,
-        intervalMs: options.interval,
-        durationMs: options.duration,
-        spinMs: options.spin,
-        logger,
-        ...(options.id !== undefined ? { requestedId: options.id } : {}),
-        ...(options.bind !== undefined ? { localAddress: options.bind } : {}),
-      });
-      const stopProgress = options.quiet
-        ? () => undefined
-        : reportProgress(
-            () => [session.actor],
-            (line) => process.stderr.write(`${line}\n`),
-          );
+      const inspection = await startCliInspection(options.inspect, (text) =>
+        process.stderr.write(text),
+      );
+      const session = startClient(
+        {
+          transport: tcpTransport,
+          server: options.server,
+          outDir: options.out,
+          intervalMs: options.interval,
+          durationMs: options.duration,
+          spinMs: options.spin,
+          logger,
+          ...(options.id !== undefined ? { requestedId: options.id } : {}),
+          ...(options.bind !== undefined ? { localAddress: options.bind } : {}),
+        },
+        { inspect: inspection.inspect },
+      );
+      const stopProgress = showSessionProgress(() => [session.actor], { quiet: options.quiet });
       onShutdownSignal((signal) =>
         session.actor.send({ type: 'session.stop', reason: `stopped by ${signal}` }),
       );
-      const summary = await session.done;
-      stopProgress();
+      const summary = await session.done.finally(() => {
+        stopProgress();
+        return inspection.stop();
+      });
       if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else process.stderr.write(`${clientSummaryTable([summary])}\n`);
       process.exitCode = summary.outcome === 'done' ? 0 : 1;

@@ -1,8 +1,12 @@
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import ms from 'ms';
+import { inspectOption, startCliInspection } from '../../inspect';
 import { getLogger } from '../../log/logger';
 import { startServer } from '../../runtime/start';
+import { skewedClock, systemClock } from '../../time';
 import { tcpTransport } from '../../transport';
 import { parseDuration, parsePort, parsePositiveInt } from '../options';
+import { showServerProgress } from '../sessionProgress';
 import { onShutdownSignal } from '../signals';
 
 interface ServerOptions {
@@ -12,6 +16,25 @@ interface ServerOptions {
   handshakeTimeout: number;
   maxClients: number;
   json?: boolean;
+  quiet?: boolean;
+  skew?: number;
+  inspect?: boolean | number;
+}
+
+/**
+ * `--skew`: a signed duration (`25ms`, `-25ms`, `+1.5ms`, `0ms`). Positive puts the server's
+ * clock ahead of the real time, so `analyze` reports an offset θ (server minus client) of
+ * about +25 ms against a client with a correct clock.
+ */
+export function parseSkew(value: string): number {
+  const match = /^([+-]?)(\d+(?:\.\d+)?\s*[a-z]+)$/i.exec(value.trim());
+  const magnitude = match ? ms(match[2]! as ms.StringValue) : undefined;
+  if (!match || typeof magnitude !== 'number' || !Number.isFinite(magnitude)) {
+    throw new InvalidArgumentError(
+      'Expected a signed duration with a unit, such as 25ms or -25ms.',
+    );
+  }
+  return match[1] === '-' ? -magnitude : magnitude;
 }
 
 export function registerServerCommand(program: Command): void {
@@ -29,29 +52,56 @@ export function registerServerCommand(program: Command): void {
         .default(5000, '5s'),
     )
     .option('--max-clients <n>', 'most clients at once; more are refused', parsePositiveInt, 10_000)
+    .addOption(
+      new Option(
+        '--skew <time>',
+        "shift the server's clock by a known amount, e.g. 25ms or -25ms (positive: server ahead; analyze then reports offset θ ≈ +25 ms)",
+      ).argParser(parseSkew),
+    )
     .option('--json', 'print the final summary as one JSON document on stdout')
+    .option('--quiet', 'no live status line (it is shown only on a TTY anyway)')
+    .addOption(inspectOption())
     .addHelpText(
       'after',
       '\nRuns until SIGINT (Ctrl-C) or SIGTERM, then finishes the file and exits 0.',
     )
     .action(async (options: ServerOptions) => {
       const logger = getLogger('server');
-      const server = await startServer({
-        transport: tcpTransport,
-        host: options.host,
-        port: options.port,
-        outDir: options.out,
-        handshakeTimeoutMs: options.handshakeTimeout,
-        maxClients: options.maxClients,
-        logger,
+      const inspection = await startCliInspection(options.inspect, (text) =>
+        process.stderr.write(text),
+      );
+      const server = await startServer(
+        {
+          transport: tcpTransport,
+          host: options.host,
+          port: options.port,
+          outDir: options.out,
+          handshakeTimeoutMs: options.handshakeTimeout,
+          maxClients: options.maxClients,
+          logger,
+          ...(options.skew ? { clock: skewedClock(systemClock, options.skew) } : {}),
+        },
+        { inspect: inspection.inspect },
+      ).catch(async (error: unknown) => {
+        await inspection.stop();
+        throw error;
       });
       process.stderr.write(
         `timeswarm server listening on ${server.address.host}:${server.address.port}\n`,
       );
+      if (options.skew) {
+        process.stderr.write(
+          `server clock skewed by ${options.skew > 0 ? '+' : ''}${options.skew} ms (server ahead when positive)\n`,
+        );
+      }
+      const stopProgress = showServerProgress(server.actor, { quiet: options.quiet });
       onShutdownSignal((signal) =>
         server.actor.send({ type: 'server.stop', reason: `server stopped (${signal})` }),
       );
-      const summary = await server.done;
+      const summary = await server.done.finally(() => {
+        stopProgress();
+        return inspection.stop();
+      });
       if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else {
         process.stderr.write(
