@@ -82,7 +82,7 @@ export const DEFAULT_EXCHANGE_LIMITS: ExchangeLimits = {
   idleTimeoutMs: 5000,
 };
 
-interface HandlerContext {
+export interface HandlerContext {
   connection: ServerConnection;
   clock: Clock;
   rows: Observer<TimestampRow>;
@@ -101,7 +101,7 @@ interface HandlerContext {
   closeCode: string;
 }
 
-interface ResponderInput {
+export interface ResponderInput {
   connection: ServerConnection;
   clock: Clock;
   rows: Observer<TimestampRow>;

@@ -67,7 +67,7 @@ function notification(
   };
 }
 
-interface FileWriterContext {
+export interface FileWriterContext {
   path: string;
   format: RecordFormat<unknown>;
   records$: Observable<unknown>;

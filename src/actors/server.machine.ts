@@ -64,7 +64,7 @@ export interface ServerSummary {
   file: string;
 }
 
-interface ServerContext {
+export interface ServerContext {
   transport: Transport;
   host: string;
   port: number;
