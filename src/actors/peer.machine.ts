@@ -712,6 +712,8 @@ export const peerMachine = setup({
     isComplete: ({ context }) => context.swarm.isComplete(context.config.expect, context.met),
     notComplete: ({ context }) => !context.swarm.isComplete(context.config.expect, context.met),
     hasMet: ({ context }) => context.met > 0,
+    isPeersMessage: ({ event }) =>
+      event.type === 'transfer.message' && event.message.type === 'peers',
     /** Nothing asked of anyone and no connection being set up: waiting on the swarm. */
     nothingToDo: ({ context }) =>
       context.swarm.scheduler.inFlight() === 0 &&
@@ -804,7 +806,11 @@ export const peerMachine = setup({
       on: {
         'connection.accepted': { actions: 'spawnInbound' },
         'transfer.hello': { actions: ['admit', 'schedule'] },
-        'transfer.message': { actions: ['handleMessage', 'dial', 'schedule'] },
+        'transfer.message': [
+          // Gossip may name peers worth dialing; everything else only changes what to ask.
+          { guard: 'isPeersMessage', actions: ['handleMessage', 'dial', 'schedule'] },
+          { actions: ['handleMessage', 'schedule'] },
+        ],
         'transfer.closed': { actions: ['handleClosed', 'dial', 'schedule'] },
         'chunk.stored': { actions: ['handleStored', 'schedule'] },
         'chunk.bad': { actions: ['handleBad', 'schedule'] },

@@ -33,6 +33,8 @@ interface FileState {
   have: Bitfield | null;
   /** How many connected peers hold each chunk. */
   availability: Uint16Array;
+  /** Chunks we want and do not hold (empty for a file we do not want). */
+  missing: Set<number>;
   /** Missing chunks asked for, and of whom. */
   requested: Map<number, Set<string>>;
   /** Peers that sent a bad copy of a chunk: asked again only when nobody else has it. */
@@ -73,6 +75,13 @@ export class ChunkScheduler {
   private readonly latencyFactor: number;
   private readonly minEndgameAge: number;
   private inFlightTotal = 0;
+  /**
+   * Whether anything changed since `next` last found nothing to ask: it is called after
+   * every event, and most events (a `have` for a chunk we hold) change nothing.
+   */
+  private dirty = true;
+  /** In the end game, when waiting requests become old enough to duplicate. */
+  private endgameCheckAt = Number.POSITIVE_INFINITY;
   /** Running average of the time between a request and its chunk, in ms. */
   private latency: number | null = null;
   /** The time of the last `next` or `received` call. */
@@ -99,6 +108,9 @@ export class ChunkScheduler {
     const state = this.fileState(file, count);
     if (!state) throw new RangeError(`${file} is known with another chunk count`);
     state.have = have;
+    state.missing = new Set<number>();
+    for (let i = 0; i < count; i++) if (!have.has(i)) state.missing.add(i);
+    this.dirty = true;
   }
 
   /** Stops fetching `file` (it failed for good); its outstanding requests are forgotten. */
@@ -108,6 +120,8 @@ export class ChunkScheduler {
     for (const [index, askers] of [...state.requested])
       for (const peer of [...askers]) this.unrequest(peer, file, index);
     state.have = null;
+    state.missing.clear();
+    this.dirty = true;
   }
 
   hasFile(file: string): boolean {
@@ -123,6 +137,7 @@ export class ChunkScheduler {
     if (old) for (const i of old.indices()) state.availability[i]! -= 1;
     const copy = Bitfield.fromBytes(bits.toBytes(), count)!;
     peerState.files.set(file, copy);
+    this.dirty = true;
     for (const i of copy.indices()) state.availability[i]! += 1;
   }
 
@@ -131,7 +146,9 @@ export class ChunkScheduler {
     const state = this.files.get(file);
     const bits = this.peers.get(peer)?.files.get(file);
     if (!state || !bits) return;
-    if (bits.set(index)) state.availability[index]! += 1;
+    if (!bits.set(index)) return;
+    state.availability[index]! += 1;
+    if (state.missing.has(index) && !state.requested.has(index)) this.dirty = true;
   }
 
   /** The peer is gone: forget what it holds; its outstanding requests become unrequested. */
@@ -149,6 +166,7 @@ export class ChunkScheduler {
       if (state) for (const i of bits.indices()) state.availability[i]! -= 1;
     }
     this.peers.delete(peer);
+    this.dirty = true;
     return dropped;
   }
 
@@ -171,6 +189,7 @@ export class ChunkScheduler {
     const state = this.files.get(file);
     if (!state?.have) return [];
     state.have.set(index);
+    state.missing.delete(index);
     state.avoid.delete(index);
     const askers = state.requested.get(index);
     if (!askers) return [];
@@ -199,12 +218,16 @@ export class ChunkScheduler {
     if (!state) return;
     const avoid = state.avoid.get(index) ?? new Set<string>();
     avoid.add(peer);
+    this.dirty = true;
     state.avoid.set(index, avoid);
   }
 
   /** New requests to send now, filling free slots least-loaded peer first. */
   next(now = this.now): Assignment[] {
     this.now = Math.max(this.now, now);
+    if (!this.dirty && this.now < this.endgameCheckAt) return [];
+    this.dirty = false;
+    this.endgameCheckAt = Number.POSITIVE_INFINITY;
     const out: Assignment[] = [];
     const peers = [...this.peers.entries()].filter(([, p]) => p.inFlight.size < this.maxPerPeer);
     const dead = new Set<string>();
@@ -225,6 +248,11 @@ export class ChunkScheduler {
       }
       this.request(peer, pick.file, pick.index);
       out.push({ peer, ...pick });
+    }
+    if (this.inEndgame()) {
+      // Requests not yet old enough to duplicate will be, a little later.
+      this.endgameCheckAt =
+        this.now + Math.max(this.minEndgameAge, (this.latency ?? 0) * this.latencyFactor) / 2;
     }
     return out;
   }
@@ -281,7 +309,7 @@ export class ChunkScheduler {
     for (const [file, bits] of peerState.files) {
       const state = this.files.get(file);
       if (!state?.have || state.have.complete) continue;
-      for (let i = 0; i < state.count; i++) {
+      for (const i of state.missing) {
         if (!bits.has(i) || state.have.has(i) || state.requested.has(i)) continue;
         const avoided = state.avoid.get(i);
         if (avoided?.has(peer)) {
@@ -353,6 +381,7 @@ export class ChunkScheduler {
     const peerState = this.peers.get(peer);
     if (!peerState?.inFlight.delete(key(file, index))) return;
     this.inFlightTotal -= 1;
+    this.dirty = true;
     const state = this.files.get(file);
     const askers = state?.requested.get(index);
     if (!askers) return;
@@ -367,6 +396,7 @@ export class ChunkScheduler {
       count,
       have: null,
       availability: new Uint16Array(count),
+      missing: new Set(),
       requested: new Map(),
       avoid: new Map(),
     };
