@@ -1,69 +1,27 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { firstValueFrom, toArray } from 'rxjs';
-import { createActor, toPromise } from 'xstate';
-import { clientSessionMachine } from '../../src/actors/clientSession.machine';
-import { serverMachine } from '../../src/actors/server.machine';
 import { parseTimestampTable } from '../../src/storage';
-import {
-  clientConnection,
-  clientProof,
-  createMemoryNetwork,
-  type MemoryNetwork,
-  proofMatches,
-  serverProof,
-} from '../../src/transport';
-import { advance, simulatedTime, tempDir, until } from '../helpers/simulation';
+import { clientConnection, clientProof, proofMatches, serverProof } from '../../src/transport';
+import { advance, until } from '../helpers/simulation';
+import { type SimulatedWorld, simulatedWorld } from '../helpers/world';
 
-let dir: { path: string; remove: () => Promise<void> };
-let network: MemoryNetwork;
-let time: ReturnType<typeof simulatedTime>;
-
+let world: SimulatedWorld;
 beforeEach(async () => {
-  dir = await tempDir();
-  network = createMemoryNetwork();
-  time = simulatedTime();
+  world = await simulatedWorld();
 });
-afterEach(() => dir.remove());
+afterEach(() => world.dir.remove());
 
-async function startServer(secret?: string) {
-  const actor = createActor(serverMachine, {
-    clock: time.sim,
-    input: {
-      transport: network,
-      host: '127.0.0.1',
-      port: 0,
-      outDir: join(dir.path, 'server'),
-      clock: time.clock,
-      ...(secret !== undefined ? { secret } : {}),
-    },
+const startServer = (secret?: string) => world.startServer(secret !== undefined ? { secret } : {});
+const startClient = (port: number, secret?: string) =>
+  world.startClient({
+    server: { host: '127.0.0.1', port },
+    durationMs: 500,
+    ...(secret !== undefined ? { secret } : {}),
   });
-  const done = toPromise(actor);
-  actor.start();
-  await until(() => actor.getSnapshot().matches('listening'));
-  return { actor, done, port: Number(actor.getSnapshot().context.address!.split(':')[1]) };
-}
-
-function startClient(port: number, secret?: string) {
-  const actor = createActor(clientSessionMachine, {
-    clock: time.sim,
-    input: {
-      transport: network,
-      server: { host: '127.0.0.1', port },
-      durationMs: 500,
-      outDir: join(dir.path, 'client'),
-      clock: time.clock,
-      ...(secret !== undefined ? { secret } : {}),
-    },
-  });
-  const done = toPromise(actor);
-  actor.start();
-  return { actor, done };
-}
 
 async function finish(server: Awaited<ReturnType<typeof startServer>>) {
   server.actor.send({ type: 'server.stop' });
-  await advance(time.sim, 2100, 50);
+  await advance(world.time.sim, 2100, 50);
   const summary = await server.done;
   return { summary, table: parseTimestampTable(await readFile(summary.file, 'utf8')) };
 }
@@ -73,7 +31,7 @@ describe('shared-secret authentication', () => {
     const server = await startServer('s3cret');
     const client = startClient(server.port, 's3cret');
     await until(() => client.actor.getSnapshot().matches({ session: 'ticking' }));
-    await advance(time.sim, 510);
+    await advance(world.time.sim, 510);
     await until(() => client.actor.getSnapshot().status === 'done');
     expect(await client.done).toMatchObject({ outcome: 'done', ticksSent: 50, replies: 50 });
     const { table } = await finish(server);
@@ -102,7 +60,9 @@ describe('shared-secret authentication', () => {
 
   test('the server refuses a wrong proof with ERR_AUTH and writes nothing', async () => {
     const server = await startServer('s3cret');
-    const raw = clientConnection(await network.connect({ host: '127.0.0.1', port: server.port }));
+    const raw = clientConnection(
+      await world.network.connect({ host: '127.0.0.1', port: server.port }),
+    );
     const all = firstValueFrom(raw.messages$.pipe(toArray()));
     const clientNonce = Buffer.alloc(16, 7);
     raw.send({ type: 'hello', version: 1, intervalMs: 10, nonce: clientNonce });

@@ -1,73 +1,26 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { createActor, toPromise } from 'xstate';
-import {
-  type ClientSessionInput,
-  clientSessionMachine,
-} from '../../src/actors/clientSession.machine';
-import { serverMachine } from '../../src/actors/server.machine';
+import type { ClientSessionInput } from '../../src/actors/clientSession.machine';
 import { parseExchangeLog, parseTimestampTable } from '../../src/storage';
 import {
   type ClientMessage,
   createFramedConnection,
-  createMemoryNetwork,
-  type MemoryNetwork,
   parseClientMessage,
   type ServerMessage,
   type Tick,
 } from '../../src/transport';
-import {
-  advance,
-  scriptedServer,
-  settle,
-  simulatedTime,
-  tempDir,
-  until,
-  welcome,
-} from '../helpers/simulation';
+import { advance, scriptedServer, settle, until, welcome } from '../helpers/simulation';
+import { type SimulatedWorld, simulatedWorld } from '../helpers/world';
 
-let dir: { path: string; remove: () => Promise<void> };
-let network: MemoryNetwork;
-let time: ReturnType<typeof simulatedTime>;
-
+let world: SimulatedWorld;
 beforeEach(async () => {
-  dir = await tempDir();
-  network = createMemoryNetwork();
-  time = simulatedTime();
+  world = await simulatedWorld();
 });
-afterEach(async () => {
-  await dir.remove();
-});
+afterEach(() => world.dir.remove());
 
-function startSession(
+const startSession = (
   input: Partial<ClientSessionInput> & { server: { host: string; port: number } },
-) {
-  const actor = createActor(clientSessionMachine, {
-    clock: time.sim,
-    input: { transport: network, outDir: join(dir.path, 'client'), clock: time.clock, ...input },
-  });
-  const done = toPromise(actor);
-  actor.start();
-  return { actor, done };
-}
-
-async function startServer() {
-  const actor = createActor(serverMachine, {
-    clock: time.sim,
-    input: {
-      transport: network,
-      host: '127.0.0.1',
-      port: 0,
-      outDir: join(dir.path, 'server'),
-      clock: time.clock,
-    },
-  });
-  const done = toPromise(actor);
-  actor.start();
-  await until(() => actor.getSnapshot().matches('listening'));
-  const port = Number(actor.getSnapshot().context.address!.split(':')[1]);
-  return { actor, done, port };
-}
+) => world.startClient(input);
+const startServer = () => world.startServer();
 
 const ticking = (actor: ReturnType<typeof startSession>['actor']) => () =>
   actor.getSnapshot().matches({ session: 'ticking' });
@@ -81,7 +34,7 @@ describe('client session on simulated time', () => {
     });
     await until(ticking(session.actor));
 
-    await advance(time.sim, 5 * 60_000 + 10, 10);
+    await advance(world.time.sim, 5 * 60_000 + 10, 10);
     await until(() => session.actor.getSnapshot().status === 'done');
     const summary = await session.done;
 
@@ -113,7 +66,7 @@ describe('client session on simulated time', () => {
     expect(sidecar.records.every((r) => r.t2 !== null && r.t4 !== null)).toBe(true);
 
     server.actor.send({ type: 'server.stop' });
-    await advance(time.sim, 100);
+    await advance(world.time.sim, 100);
     const served = await server.done;
     expect(served.clients).toEqual([
       expect.objectContaining({ clientId: 7, ticks: 30_000, code: 'OK' }),
@@ -128,10 +81,10 @@ describe('client session on simulated time', () => {
       durationMs: 1000,
     });
     await until(ticking(session.actor));
-    await advance(time.sim, 990, 10);
+    await advance(world.time.sim, 990, 10);
     expect(session.actor.getSnapshot().matches({ session: 'ticking' })).toBe(true);
     expect(session.actor.getSnapshot().context.ticksSent).toBe(100);
-    await advance(time.sim, 20, 10);
+    await advance(world.time.sim, 20, 10);
     await until(() => session.actor.getSnapshot().status === 'done');
     expect((await session.done).ticksSent).toBe(100);
   });
@@ -145,12 +98,12 @@ describe('client session on simulated time', () => {
     });
     await until(() => session.actor.getSnapshot().matches('waitingToRetry'));
     expect(session.actor.getSnapshot().context.attempt).toBe(1);
-    await advance(time.sim, 100);
+    await advance(world.time.sim, 100);
     await until(() => session.actor.getSnapshot().matches('waitingToRetry'));
     expect(session.actor.getSnapshot().context.attempt).toBe(2);
 
     // The server comes up, on the port the client wants, while it waits out its second backoff.
-    const listener = await network.listen({ host: '127.0.0.1', port });
+    const listener = await world.network.listen({ host: '127.0.0.1', port });
     listener.accept((channel) => {
       const connection = createFramedConnection<ClientMessage, ServerMessage>(channel, {
         parse: parseClientMessage,
@@ -161,9 +114,9 @@ describe('client session on simulated time', () => {
           connection.send({ type: 'reply', seq: message.seq, t1: message.t1, t2: 1, t3: 2 });
       });
     });
-    await advance(time.sim, 200);
+    await advance(world.time.sim, 200);
     await until(ticking(session.actor));
-    await advance(time.sim, 110);
+    await advance(world.time.sim, 110);
     await until(() => session.actor.getSnapshot().status === 'done');
     const summary = await session.done;
     expect(summary).toMatchObject({ outcome: 'done', ticksSent: 10, replies: 10 });
@@ -175,7 +128,7 @@ describe('client session on simulated time', () => {
       server: { host: '127.0.0.1', port: 41_999 },
       retry: { attempts: 3, initialDelayMs: 50, maxDelayMs: 1000 },
     });
-    await advance(time.sim, 50 + 100 + 10);
+    await advance(world.time.sim, 50 + 100 + 10);
     await until(() => session.actor.getSnapshot().status === 'done');
     const summary = await session.done;
     expect(session.actor.getSnapshot().value).toBe('failed');
@@ -184,22 +137,22 @@ describe('client session on simulated time', () => {
   });
 
   test('a server that never answers the hello fails the handshake after its timeout', async () => {
-    const silent = await scriptedServer(network, () => undefined);
+    const silent = await scriptedServer(world.network, () => undefined);
     const session = startSession({
       server: { host: '127.0.0.1', port: silent.port },
       handshakeTimeoutMs: 3000,
     });
     await until(() => session.actor.getSnapshot().matches({ session: 'handshaking' }));
-    await advance(time.sim, 2990, 10);
+    await advance(world.time.sim, 2990, 10);
     expect(session.actor.getSnapshot().matches({ session: 'handshaking' })).toBe(true);
-    await advance(time.sim, 20, 10);
+    await advance(world.time.sim, 20, 10);
     await until(() => session.actor.getSnapshot().status === 'done');
     expect(session.actor.getSnapshot().value).toBe('failed');
     expect((await session.done).error?.code).toBe('ERR_TIMEOUT');
   });
 
   test('a refusal from the server fails the session with the server’s code', async () => {
-    const refusing = await scriptedServer(network, (message, connection) => {
+    const refusing = await scriptedServer(world.network, (message, connection) => {
       if (message.type === 'hello')
         connection.send({ type: 'refused', code: 'ERR_ID_IN_USE', reason: 'taken' });
     });
@@ -213,7 +166,7 @@ describe('client session on simulated time', () => {
 
   test('server gone mid-session: the files are finished and the footer says why', async () => {
     let ticks = 0;
-    const flaky = await scriptedServer(network, (message, connection) => {
+    const flaky = await scriptedServer(world.network, (message, connection) => {
       if (message.type === 'hello') connection.send(welcome(3));
       if (message.type !== 'tick') return;
       ticks += 1;
@@ -226,7 +179,7 @@ describe('client session on simulated time', () => {
       reconnect: { attempts: 0 },
     });
     await until(ticking(session.actor));
-    await advance(time.sim, 600);
+    await advance(world.time.sim, 600);
     await until(() => session.actor.getSnapshot().status === 'done');
     const summary = await session.done;
     expect(session.actor.getSnapshot().value).toBe('failed');
@@ -248,14 +201,14 @@ describe('client session on simulated time', () => {
       durationMs: 10_000,
     });
     await until(ticking(session.actor));
-    await advance(time.sim, 500);
+    await advance(world.time.sim, 500);
     server.actor.send({ type: 'server.stop', reason: 'maintenance' });
     await settle();
     // It tries to come back 5 times (250 ms, doubling) while the grid keeps its schedule.
     await until(() =>
       session.actor.getSnapshot().matches({ session: { ticking: 'reconnecting' } }),
     );
-    await advance(time.sim, 8000, 10);
+    await advance(world.time.sim, 8000, 10);
     await until(() => session.actor.getSnapshot().status === 'done');
     const summary = await session.done;
     expect(summary.error?.code).toBe('ERR_SERVER_BYE');
@@ -264,7 +217,7 @@ describe('client session on simulated time', () => {
     expect(summary.offlineSlots).toBeGreaterThan(700);
     const table = parseTimestampTable(await readFile(summary.files!.table, 'utf8'));
     expect(table.end?.endedEarly).toContain('maintenance');
-    await advance(time.sim, 100);
+    await advance(world.time.sim, 100);
     expect((await server.done).outcome).toBe('stopped');
   });
 
@@ -272,7 +225,7 @@ describe('client session on simulated time', () => {
     let connections = 0;
     const seqs: number[][] = [];
     const askedFor: (number | undefined)[] = [];
-    const flaky = await scriptedServer(network, (message, connection) => {
+    const flaky = await scriptedServer(world.network, (message, connection) => {
       if (message.type === 'hello') {
         connections += 1;
         seqs.push([]);
@@ -291,7 +244,7 @@ describe('client session on simulated time', () => {
       reconnect: { attempts: 3, initialDelayMs: 100, maxDelayMs: 1000 },
     });
     await until(ticking(session.actor));
-    await advance(time.sim, 2010);
+    await advance(world.time.sim, 2010);
     await until(() => session.actor.getSnapshot().status === 'done');
     const summary = await session.done;
 
@@ -322,7 +275,7 @@ describe('client session on simulated time', () => {
   test('draining waits for replies still in flight, then ends done with none lost', async () => {
     const held: Tick[] = [];
     let release: ((tick: Tick) => void) | null = null;
-    const slow = await scriptedServer(network, (message, connection) => {
+    const slow = await scriptedServer(world.network, (message, connection) => {
       if (message.type === 'hello') connection.send(welcome(4));
       if (message.type !== 'tick') return;
       const reply = (tick: Tick) =>
@@ -338,10 +291,10 @@ describe('client session on simulated time', () => {
       drainTimeoutMs: 500,
     });
     await until(ticking(session.actor));
-    await advance(time.sim, 1010);
+    await advance(world.time.sim, 1010);
     expect(session.actor.getSnapshot().matches({ session: 'draining' })).toBe(true);
     expect(session.actor.getSnapshot().context.stats.inFlightCount).toBe(3);
-    await advance(time.sim, 100);
+    await advance(world.time.sim, 100);
     for (const tick of held) release!(tick);
     await until(() => session.actor.getSnapshot().status === 'done');
     const summary = await session.done;
@@ -349,7 +302,7 @@ describe('client session on simulated time', () => {
   });
 
   test('draining gives up after its timeout and counts the rest as lost', async () => {
-    const lossy = await scriptedServer(network, (message, connection) => {
+    const lossy = await scriptedServer(world.network, (message, connection) => {
       if (message.type === 'hello') connection.send(welcome(5));
       if (message.type === 'tick' && message.seq % 10 !== 9) {
         connection.send({ type: 'reply', seq: message.seq, t1: message.t1, t2: 1, t3: 2 });
@@ -361,9 +314,9 @@ describe('client session on simulated time', () => {
       drainTimeoutMs: 300,
     });
     await until(ticking(session.actor));
-    await advance(time.sim, 1010);
+    await advance(world.time.sim, 1010);
     expect(session.actor.getSnapshot().matches({ session: 'draining' })).toBe(true);
-    await advance(time.sim, 300);
+    await advance(world.time.sim, 300);
     await until(() => session.actor.getSnapshot().status === 'done');
     const summary = await session.done;
     expect(summary).toMatchObject({ outcome: 'done', ticksSent: 100, replies: 90, lost: 10 });
@@ -379,7 +332,7 @@ describe('client session on simulated time', () => {
       durationMs: 60_000,
     });
     await until(ticking(session.actor));
-    await advance(time.sim, 2000);
+    await advance(world.time.sim, 2000);
     session.actor.send({ type: 'session.stop', reason: 'stopped by SIGINT' });
     await until(() => session.actor.getSnapshot().status === 'done');
     const summary = await session.done;
@@ -393,7 +346,7 @@ describe('client session on simulated time', () => {
     const table = parseTimestampTable(await readFile(summary.files!.table, 'utf8'));
     expect(table.end).toMatchObject({ durationMs: 2000, endedEarly: 'stopped by SIGINT' });
     server.actor.send({ type: 'server.stop' });
-    await advance(time.sim, 100);
+    await advance(world.time.sim, 100);
     await server.done;
   });
 });

@@ -2,51 +2,28 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { firstValueFrom, toArray } from 'rxjs';
 import { createActor, toPromise } from 'xstate';
-import { serverMachine } from '../../src/actors/server.machine';
+import { type ServerInput, serverMachine } from '../../src/actors/server.machine';
 import { parseTimestampTable } from '../../src/storage';
 import {
   type ByteChannel,
   type ClientConnection,
   clientConnection,
-  createMemoryNetwork,
   encodeFrame,
-  type MemoryNetwork,
   type ServerMessage,
 } from '../../src/transport';
-import { advance, simulatedTime, tempDir, until } from '../helpers/simulation';
+import { advance, until } from '../helpers/simulation';
+import { type SimulatedWorld, simulatedWorld } from '../helpers/world';
 
-let dir: { path: string; remove: () => Promise<void> };
-let network: MemoryNetwork;
-let time: ReturnType<typeof simulatedTime>;
-
+let world: SimulatedWorld;
 beforeEach(async () => {
-  dir = await tempDir();
-  network = createMemoryNetwork();
-  time = simulatedTime();
+  world = await simulatedWorld();
 });
-afterEach(() => dir.remove());
+afterEach(() => world.dir.remove());
 
-async function startServer(extra: { maxClients?: number; handshakeTimeoutMs?: number } = {}) {
-  const actor = createActor(serverMachine, {
-    clock: time.sim,
-    input: {
-      transport: network,
-      host: '127.0.0.1',
-      port: 0,
-      outDir: dir.path,
-      clock: time.clock,
-      ...extra,
-    },
-  });
-  const done = toPromise(actor);
-  actor.start();
-  await until(() => actor.getSnapshot().matches('listening'));
-  const port = Number(actor.getSnapshot().context.address!.split(':')[1]);
-  return { actor, done, port };
-}
+const startServer = (extra: Partial<ServerInput> = {}) => world.startServer(extra);
 
 async function connect(port: number, localAddress = '127.0.0.9'): Promise<ClientConnection> {
-  return clientConnection(await network.connect({ host: '127.0.0.1', port, localAddress }));
+  return clientConnection(await world.network.connect({ host: '127.0.0.1', port, localAddress }));
 }
 
 /** Collects what the server sends until it ends the connection. */
@@ -55,7 +32,7 @@ const received = (connection: ClientConnection) =>
 
 async function stop(server: Awaited<ReturnType<typeof startServer>>) {
   server.actor.send({ type: 'server.stop' });
-  await advance(time.sim, 2100, 50);
+  await advance(world.time.sim, 2100, 50);
   return server.done;
 }
 
@@ -85,7 +62,9 @@ describe('server machine', () => {
     expect(summary.clients).toEqual([
       expect.objectContaining({ clientId: 1, ticks: 5, address: '127.0.0.9', code: 'OK' }),
     ]);
-    const table = parseTimestampTable(await readFile(join(dir.path, 'serverTimeData.txt'), 'utf8'));
+    const table = parseTimestampTable(
+      await readFile(join(world.dir.path, 'server', 'serverTimeData.txt'), 'utf8'),
+    );
     expect(table.rows).toHaveLength(10);
     expect(table.rows.filter((r) => r.senderIp === '127.0.0.9')).toHaveLength(5);
     expect(table.rows[0]!.timeMicros).toBe(1_000);
@@ -148,7 +127,7 @@ describe('server machine', () => {
     await until(() => messages.length === 1);
     for (let seq = 0; seq < 200 && !flood.isClosed; seq++) {
       flood.send({ type: 'tick', seq, t1: seq });
-      await advance(time.sim, 1, 1);
+      await advance(world.time.sim, 1, 1);
     }
     await until(() => server.actor.getSnapshot().context.served.length === 1);
     const [gone] = server.actor.getSnapshot().context.served;
@@ -168,7 +147,7 @@ describe('server machine', () => {
     await until(() => messages.length === 1);
     for (let seq = 0; seq < 300; seq++) {
       client.send({ type: 'tick', seq, t1: seq });
-      await advance(time.sim, seq % 2 === 0 ? 6 : 14, 2); // late, early, late…: 10 ms on average
+      await advance(world.time.sim, seq % 2 === 0 ? 6 : 14, 2); // late, early, late…: 10 ms on average
     }
     await until(() => messages.length === 301);
     const summary = await stop(server);
@@ -185,7 +164,7 @@ describe('server machine', () => {
     client.send({ type: 'tick', seq: 0, t1: 0 });
     await until(() => messages.length === 2);
 
-    const raw = await network.connect({
+    const raw = await world.network.connect({
       host: '127.0.0.1',
       port: server.port,
       localAddress: '127.0.0.77',
@@ -196,7 +175,7 @@ describe('server machine', () => {
     const tick = encodeFrame({ type: 'tick', seq: 0, t1: 0 });
     for (let i = 0; i < tick.length - 1; i++) {
       raw.write(tick.subarray(i, i + 1));
-      await advance(time.sim, 1000, 100);
+      await advance(world.time.sim, 1000, 100);
     }
     await until(() => server.actor.getSnapshot().context.served.length === 2);
     expect(server.actor.getSnapshot().context.served.map((c) => c.code)).toEqual([
@@ -210,7 +189,7 @@ describe('server machine', () => {
     const server = await startServer({ handshakeTimeoutMs: 1000 });
     const silent = await connect(server.port);
     const fromSilent = received(silent);
-    await advance(time.sim, 1010, 10);
+    await advance(world.time.sim, 1010, 10);
     await expect(fromSilent).resolves.toEqual([]);
     await until(() => Object.keys(server.actor.getSnapshot().context.handlers).length === 0);
     await stop(server);
@@ -229,7 +208,7 @@ describe('server machine', () => {
     honest.send({ type: 'hello', version: 1, intervalMs: 10 });
     await until(() => honestMessages.length === 1);
 
-    const raw: ByteChannel = await network.connect({
+    const raw: ByteChannel = await world.network.connect({
       host: '127.0.0.1',
       port: server.port,
       localAddress: '127.0.0.66',
@@ -264,7 +243,7 @@ describe('server machine', () => {
     for (const messages of await Promise.all(all)) {
       expect(messages.at(-1)).toEqual({ type: 'bye', reason: 'maintenance' });
     }
-    await advance(time.sim, 100);
+    await advance(world.time.sim, 100);
     const summary = await server.done;
     expect(server.actor.getSnapshot().value).toBe('stopped');
     expect(summary.clients).toHaveLength(2);
@@ -275,13 +254,13 @@ describe('server machine', () => {
   test('a port in use fails the server with EADDRINUSE and still finishes its file', async () => {
     const first = await startServer();
     const second = createActor(serverMachine, {
-      clock: time.sim,
+      clock: world.time.sim,
       input: {
-        transport: network,
+        transport: world.network,
         host: '127.0.0.1',
         port: first.port,
-        outDir: join(dir.path, 'b'),
-        clock: time.clock,
+        outDir: join(world.dir.path, 'b'),
+        clock: world.time.clock,
       },
     });
     const done = toPromise(second);
