@@ -31,13 +31,6 @@ describe('timeswarm analyze', () => {
     expect(stderr).toContain(html);
     expect(await readFile(html, 'utf8')).toContain('<td>client 4</td>');
   });
-
-  it('fails with the error code for a missing path', async () => {
-    await expect(cli('analyze', join(dir, 'missing'))).rejects.toMatchObject({
-      code: 1,
-      stderr: expect.stringContaining('ERR_NOT_FOUND'),
-    });
-  });
 });
 
 describe('--skew', () => {
