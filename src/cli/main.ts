@@ -3,6 +3,7 @@ import { configureLogging, type LogLevel } from '../log/logger';
 import { registerAnalyzeCommand } from './commands/analyze';
 import { registerClientCommand } from './commands/client';
 import { registerServerCommand } from './commands/server';
+import { registerShareCommand } from './commands/share';
 import { parseLogLevel } from './options';
 
 const program = new Command('timeswarm')
@@ -23,6 +24,7 @@ const program = new Command('timeswarm')
 
 registerServerCommand(program);
 registerClientCommand(program);
+registerShareCommand(program);
 registerAnalyzeCommand(program);
 
 program.parseAsync(process.argv).catch((error: Error & { code?: string }) => {

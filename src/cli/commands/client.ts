@@ -7,6 +7,7 @@ import { type HostPort, parseDuration, parseHostPort, parseIp, parsePositiveInt 
 import { showSessionProgress } from '../sessionProgress';
 import { onShutdownSignal } from '../signals';
 import { clientSummaryTable } from '../summaryTable';
+import { addShareOptions, parsePeerList, runShare, shareInput } from './share';
 
 interface ClientOptions {
   server: HostPort;
@@ -19,10 +20,12 @@ interface ClientOptions {
   json?: boolean;
   quiet?: boolean;
   inspect?: boolean | number;
+  /** After the session, share the file with these peers (see `timeswarm share`). */
+  peers?: HostPort[];
 }
 
 export function registerClientCommand(program: Command): void {
-  program
+  const command = program
     .command('client')
     .description(
       'Run one client session: tick the server every interval for the duration, log every timestamp',
@@ -56,6 +59,12 @@ export function registerClientCommand(program: Command): void {
       'no live progress bar: a plain progress line every 5 s (as when not on a TTY)',
     )
     .addOption(inspectOption())
+    .option(
+      '--peers <host:port,…>',
+      'after the session, share this client’s file with these peers (timeswarm share; its options below apply)',
+      parsePeerList,
+    );
+  addShareOptions(command)
     .addHelpText(
       'after',
       '\nExample: timeswarm client --server 127.0.0.1:5555 --id 1 --duration 20s --out out/c1',
@@ -90,6 +99,13 @@ export function registerClientCommand(program: Command): void {
       if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else process.stderr.write(`${clientSummaryTable([summary])}\n`);
       process.exitCode = summary.outcome === 'done' ? 0 : 1;
+      if (options.peers && summary.outcome === 'done' && summary.files) {
+        const share = options as unknown as Parameters<typeof shareInput>[0];
+        process.exitCode = await runShare(
+          shareInput({ ...share, dir: options.out, file: [summary.files.table] }),
+          { quiet: options.quiet },
+        );
+      }
     });
 }
 

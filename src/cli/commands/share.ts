@@ -1,0 +1,280 @@
+import Table from 'cli-table3';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type PeerInput, type StartedPeer, startPeer } from '../../actors/peer.machine';
+import { inspectOption, startCliInspection } from '../../inspect';
+import { getLogger } from '../../log/logger';
+import type { PeerSummary } from '../../p2p/peerSummary';
+import { tcpTransport } from '../../transport';
+import { type HostPort, parseDuration, parseHostPort, parsePositiveInt } from '../options';
+import { onShutdownSignal } from '../signals';
+
+/** Exit codes of `timeswarm share` (and of `timeswarm client --peers` after its session). */
+export const SHARE_EXIT = {
+  ok: 0,
+  /** Something else went wrong: a --file cannot be read, the address cannot be bound, … */
+  error: 1,
+  /** The exchange ran but not every file was obtained (each is named with the reason). */
+  missing: 2,
+} as const;
+
+const UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  kib: 1024,
+  mb: 1e6,
+  mib: 1024 ** 2,
+  gb: 1e9,
+  gib: 1024 ** 3,
+};
+
+/** `64KiB`, `4MB`, `1.5MiB`, `1000` → bytes. */
+export function parseSize(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?$/i.exec(value.trim());
+  const bytes = m ? Math.round(Number(m[1]) * UNITS[(m[2] ?? 'b').toLowerCase()]!) : Number.NaN;
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
+    throw new InvalidArgumentError('Expected a size such as 64KiB, 4MB or 1048576.');
+  }
+  return bytes;
+}
+
+/** `2MB/s`, `500KiB`, `unlimited` → bytes per second (null: no cap). */
+export function parseRate(value: string): number | null {
+  if (/^(unlimited|none|0)$/i.test(value.trim())) return null;
+  try {
+    return parseSize(value.trim().replace(/\/s$/i, ''));
+  } catch {
+    throw new InvalidArgumentError('Expected a rate such as 2MB/s, 500KiB/s or unlimited.');
+  }
+}
+
+/** `host:port,host:port` (the option may also be repeated). */
+export function parsePeerList(value: string, previous: HostPort[] = []): HostPort[] {
+  const parts = value
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (parts.length === 0) throw new InvalidArgumentError('Expected HOST:PORT[,HOST:PORT…].');
+  return [...previous, ...parts.map((p) => parseHostPort(p))];
+}
+
+function parsePeerId(value: string): string {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(value)) {
+    throw new InvalidArgumentError('Expected 1-64 characters among A-Z a-z 0-9 _ -.');
+  }
+  return value;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+interface ShareOptions {
+  file?: string[];
+  dir: string;
+  listen: HostPort;
+  advertise?: HostPort;
+  peers?: HostPort[];
+  expect?: number;
+  maxConnections: number;
+  uploadLimit: number | null;
+  linger: number;
+  giveUp: number;
+  discoveryTimeout: number;
+  chunkSize: number;
+  peerId?: string;
+  json?: boolean;
+  quiet?: boolean;
+  inspect?: boolean | number;
+}
+
+/** The `share` options, also offered by `client` for sharing after its session (`--peers`). */
+export function addShareOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--listen <host:port>', 'address to accept peers on (port 0: any free port)')
+        .argParser((v) => parseHostPort(v))
+        .default({ host: '0.0.0.0', port: 0 }, '0.0.0.0:0'),
+    )
+    .addOption(
+      new Option(
+        '--advertise <host:port>',
+        'address other peers should dial, if not the listening one',
+      ).argParser((v) => parseHostPort(v)),
+    )
+    .addOption(
+      new Option(
+        '--expect <k>',
+        'number of files in the swarm: complete only once all k are held',
+      ).argParser(parsePositiveInt),
+    )
+    .addOption(
+      new Option('--max-connections <n>', 'most peers connected at once')
+        .argParser(parsePositiveInt)
+        .default(8),
+    )
+    .addOption(
+      new Option('--upload-limit <rate>', 'upload cap for all peers together, e.g. 2MB/s')
+        .argParser(parseRate)
+        .default(null, 'unlimited'),
+    )
+    .addOption(
+      new Option('--linger <time>', 'after holding every file, keep serving at most this long')
+        .argParser(parseDuration)
+        .default(10_000, '10s'),
+    )
+    .addOption(
+      new Option('--give-up <time>', 'with files missing and nothing happening, give up after')
+        .argParser(parseDuration)
+        .default(15_000, '15s'),
+    )
+    .addOption(
+      new Option('--discovery-timeout <time>', 'give up if no peer is reached within')
+        .argParser(parseDuration)
+        .default(30_000, '30s'),
+    )
+    .addOption(
+      new Option('--chunk-size <size>', 'chunk size for the files this peer contributes')
+        .argParser(parseSize)
+        .default(64 * 1024, '64KiB'),
+    )
+    .option(
+      '--peer-id <id>',
+      'this peer’s ID, 1-64 of A-Z a-z 0-9 _ - (default: random)',
+      parsePeerId,
+    );
+}
+
+/** Runs one peer until it is done; prints progress and the verification table; returns the exit code. */
+export async function runShare(
+  input: Omit<PeerInput, 'transport'>,
+  display: { json?: boolean; quiet?: boolean; inspect?: boolean | number } = {},
+): Promise<number> {
+  const logger = getLogger('share');
+  const inspection = await startCliInspection(display.inspect, (text) =>
+    process.stderr.write(text),
+  );
+  let peer: StartedPeer;
+  try {
+    peer = await startPeer(
+      { transport: tcpTransport, logger, ...input },
+      { inspect: inspection.inspect },
+    );
+  } catch (error) {
+    await inspection.stop();
+    const { code, message } = error as { code?: string; message: string };
+    process.stderr.write(`timeswarm share: ${message}${code ? ` (${code})` : ''}\n`);
+    return SHARE_EXIT.error;
+  }
+  process.stderr.write(
+    `peer ${peer.peerId} listening on ${peer.address.host}:${peer.address.port}, receiving into ${input.dir}\n`,
+  );
+  const stopSignals = onShutdownSignal((signal) =>
+    peer.actor.send({ type: 'peer.stop', reason: `stopped by ${signal}` }),
+  );
+  const timer = display.quiet || display.json ? null : setInterval(() => progress(peer), 2000);
+  const summary = await peer.done.finally(() => {
+    if (timer) clearInterval(timer);
+    stopSignals();
+    return inspection.stop();
+  });
+  if (display.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  else process.stderr.write(`${shareSummaryText(summary)}\n`);
+  if (summary.outcome === 'done') return SHARE_EXIT.ok;
+  const missing = summary.missing.length > 0 || summary.error?.code === 'ERR_MISSING_FILES';
+  return missing || summary.error?.code === 'ERR_NO_PEERS' ? SHARE_EXIT.missing : SHARE_EXIT.error;
+}
+
+function progress(peer: StartedPeer): void {
+  const snapshot = peer.actor.getSnapshot();
+  const { swarm, counters, transfers } = snapshot.context;
+  const files = [...swarm.files.values()];
+  const held = files.filter((f) => f.state === 'complete').length;
+  const connected = Object.values(transfers).filter((t) => t.stage === 'trading').length;
+  const state = JSON.stringify(snapshot.value).replace(/[{}"]/g, '').replace(/:/g, '.');
+  process.stderr.write(
+    `[${state}] ${held}/${files.length} files, ${connected} peers connected, ` +
+      `${mib(counters.received)} in, ${mib(counters.sent)} out\n`,
+  );
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(2)} MiB`;
+
+/** The verification table: every file, its size, SHA-256 and where it came from; then what is missing and why. */
+export function shareSummaryText(summary: PeerSummary): string {
+  const table = new Table({
+    head: ['file', 'bytes', 'SHA-256', 'from', 'state'],
+    style: { head: [], border: [] },
+  });
+  for (const f of summary.files) {
+    table.push([
+      f.name,
+      String(f.size),
+      `${f.sha256.slice(0, 16)}…`,
+      f.origin === 'own' ? 'own' : 'peers',
+      f.state === 'complete' ? 'verified' : f.state,
+    ]);
+  }
+  const lines = [table.toString()];
+  lines.push(
+    `peer ${summary.peerId}: ${summary.outcome}; ${summary.chunks.received} chunks in (${mib(summary.bytes.chunkReceived)}), ` +
+      `${summary.chunks.sent} out (${mib(summary.bytes.chunkSent)}), ${summary.chunks.bad} bad, ` +
+      `${summary.chunks.duplicates} duplicate; ${summary.peers.length} peers known` +
+      (summary.completeAfterMs !== null
+        ? `; complete after ${(summary.completeAfterMs / 1000).toFixed(2)} s`
+        : ''),
+  );
+  if (summary.error) lines.push(`error ${summary.error.code}: ${summary.error.message}`);
+  for (const m of summary.missing) lines.push(`missing ${m.name}: ${m.reason}`);
+  return lines.join('\n');
+}
+
+export function registerShareCommand(program: Command): void {
+  const command = program
+    .command('share')
+    .description(
+      'Share files with k peers, server-free: every peer ends with every file, each chunk and file verified by SHA-256',
+    )
+    .option('--file <path>', 'a file this peer contributes (repeat for several)', collect)
+    .requiredOption('--dir <dir>', 'where received files go, each under its own name');
+  addShareOptions(command)
+    .option(
+      '--peers <host:port,…>',
+      'peers to contact first (one live peer is enough; peers tell each other whom they know)',
+      parsePeerList,
+    )
+    .option('--json', 'print the final summary as one JSON document on stdout')
+    .option('--quiet', 'no progress lines')
+    .addOption(inspectOption())
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 every file held and verified; 2 files missing (each named, with why); 1 other errors.' +
+        '\n\nExample (three peers on one host):' +
+        '\n  timeswarm share --file a.txt --dir out/a --listen 127.0.0.1:7001 --expect 3' +
+        '\n  timeswarm share --file b.txt --dir out/b --listen 127.0.0.1:7002 --peers 127.0.0.1:7001 --expect 3' +
+        '\n  timeswarm share --file c.txt --dir out/c --listen 127.0.0.1:7003 --peers 127.0.0.1:7001 --expect 3',
+    )
+    .action(async (options: ShareOptions) => {
+      process.exitCode = await runShare(shareInput(options), options);
+    });
+}
+
+/** Turns parsed options into the peer's input. */
+export function shareInput(
+  options: Omit<ShareOptions, 'dir' | 'file'> & { dir: string; file?: string[] },
+): Omit<PeerInput, 'transport'> {
+  return {
+    files: options.file ?? [],
+    dir: options.dir,
+    listen: options.listen,
+    bootstrap: options.peers ?? [],
+    maxConnections: options.maxConnections,
+    uploadLimit: options.uploadLimit,
+    lingerMs: options.linger,
+    giveUpAfterMs: options.giveUp,
+    discoveryTimeoutMs: options.discoveryTimeout,
+    chunkSize: options.chunkSize,
+    ...(options.advertise ? { advertise: options.advertise } : {}),
+    // On loopback, dial from the listening address too, so each peer shows one IP.
+    ...(/^127\./.test(options.listen.host) ? { localAddress: options.listen.host } : {}),
+    ...(options.expect !== undefined ? { expect: options.expect } : {}),
+    ...(options.peerId !== undefined ? { peerId: options.peerId } : {}),
+  };
+}
