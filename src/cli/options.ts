@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import ms from 'ms';
 import { LOG_LEVELS, type LogLevel } from '../log/logger';
 
@@ -36,6 +36,15 @@ export function parsePositiveInt(value: string): number {
   return n;
 }
 
+/** A whole number, 0 allowed. */
+export function parseCount(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError('Expected a whole number (0 or more).');
+  }
+  return n;
+}
+
 export interface HostPort {
   host: string;
   port: number;
@@ -66,4 +75,20 @@ export function parseIp(value: string): string {
   if (v4?.slice(1).every((part) => Number(part) <= 255)) return value;
   if (/^[0-9a-f:]+$/i.test(value) && value.includes(':')) return value;
   throw new InvalidArgumentError('Expected an IP address, such as 127.0.0.2.');
+}
+
+/**
+ * `--secret`, also read from `TIMESWARM_SECRET` (better: a command line is visible to every
+ * user of the machine in `ps`).
+ */
+export function secretOption(): Option {
+  return new Option(
+    '--secret <secret>',
+    'shared secret: both sides must prove they know it (HMAC challenge-response)',
+  )
+    .env('TIMESWARM_SECRET')
+    .argParser((value: string) => {
+      if (value.length === 0) throw new InvalidArgumentError('The secret must not be empty.');
+      return value;
+    });
 }

@@ -1,60 +1,30 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseTimestampTable } from '../../src/storage';
+import { killAll, timeswarm, timeswarmServer } from '../helpers/cliProcess';
 import { tempDir } from '../helpers/simulation';
 
-const BIN = join(__dirname, '..', '..', 'bin', 'timeswarm.cjs');
-
 let dir: { path: string; remove: () => Promise<void> };
-const children: ChildProcessWithoutNullStreams[] = [];
 
 beforeEach(async () => {
   dir = await tempDir('timeswarm-cli-');
 });
 afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  killAll();
   await dir.remove();
 });
 
-function timeswarm(args: string[]) {
-  const child = spawn(process.execPath, [BIN, '--log-level', 'info', ...args]);
-  children.push(child);
-  let stderr = '';
-  let stdout = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const exited = once(child, 'exit').then(([code]) => code as number);
-  const waitFor = async (pattern: RegExp, limitMs = 30_000) => {
-    const deadline = Date.now() + limitMs;
-    while (!pattern.test(stderr)) {
-      if (Date.now() > deadline || child.exitCode !== null)
-        throw new Error(`no ${pattern} in:\n${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    return pattern.exec(stderr)!;
-  };
-  return { child, exited, waitFor, output: () => ({ stderr, stdout }) };
-}
-
 test('SIGINT on the server: clients are told, every file is finished, exit code 0', async () => {
-  const server = timeswarm([
-    'server',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    '0',
-    '--out',
-    join(dir.path, 'server'),
-  ]);
-  const [, port] = await server.waitFor(/listening on 127\.0\.0\.1:(\d+)/);
+  const server = await timeswarmServer(['--port', '0', '--out', join(dir.path, 'server')]);
+  const port = server.port;
   const client = timeswarm([
     'client',
     '--server',
     `127.0.0.1:${port}`,
     '--id',
     '4',
+    '--reconnect',
+    '0',
     '--duration',
     '1m',
     '--out',
@@ -88,16 +58,8 @@ test('SIGINT on the server: clients are told, every file is finished, exit code 
 });
 
 test('SIGTERM on a client: it drains, finishes its files as ended early, exits 0', async () => {
-  const server = timeswarm([
-    'server',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    '0',
-    '--out',
-    join(dir.path, 'server'),
-  ]);
-  const [, port] = await server.waitFor(/listening on 127\.0\.0\.1:(\d+)/);
+  const server = await timeswarmServer(['--port', '0', '--out', join(dir.path, 'server')]);
+  const port = server.port;
   const client = timeswarm([
     'client',
     '--server',

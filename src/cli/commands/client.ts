@@ -3,7 +3,15 @@ import { inspectOption, startCliInspection } from '../../inspect';
 import { getLogger } from '../../log/logger';
 import { startClient } from '../../runtime/start';
 import { tcpTransport } from '../../transport';
-import { type HostPort, parseDuration, parseHostPort, parseIp, parsePositiveInt } from '../options';
+import {
+  type HostPort,
+  parseCount,
+  parseDuration,
+  parseHostPort,
+  parseIp,
+  parsePositiveInt,
+  secretOption,
+} from '../options';
 import { showSessionProgress } from '../sessionProgress';
 import { onShutdownSignal } from '../signals';
 import { clientSummaryTable } from '../summaryTable';
@@ -17,6 +25,9 @@ interface ClientOptions {
   bind?: string;
   out: string;
   spin: number;
+  retries: number;
+  reconnect: number;
+  secret?: string;
   json?: boolean;
   quiet?: boolean;
   inspect?: boolean | number;
@@ -53,6 +64,19 @@ export function registerClientCommand(program: Command): void {
         .argParser(parseSpin)
         .default(1, '1ms'),
     )
+    .option(
+      '--retries <n>',
+      'connection attempts before giving up (backoff from 250 ms, doubling)',
+      parsePositiveInt,
+      5,
+    )
+    .option(
+      '--reconnect <n>',
+      'if the server goes away mid-session: reconnect attempts before giving up (0: none)',
+      parseCount,
+      5,
+    )
+    .addOption(secretOption())
     .option('--json', 'print the final summary as one JSON document on stdout')
     .option(
       '--quiet',
@@ -82,6 +106,9 @@ export function registerClientCommand(program: Command): void {
           intervalMs: options.interval,
           durationMs: options.duration,
           spinMs: options.spin,
+          retry: { attempts: options.retries },
+          reconnect: { attempts: options.reconnect },
+          ...(options.secret ? { secret: options.secret } : {}),
           logger,
           ...(options.id !== undefined ? { requestedId: options.id } : {}),
           ...(options.bind !== undefined ? { localAddress: options.bind } : {}),

@@ -5,7 +5,7 @@ import { getLogger } from '../../log/logger';
 import { startServer } from '../../runtime/start';
 import { skewedClock, systemClock } from '../../time';
 import { tcpTransport } from '../../transport';
-import { parseDuration, parsePort, parsePositiveInt } from '../options';
+import { parseDuration, parsePort, parsePositiveInt, secretOption } from '../options';
 import { showServerProgress } from '../sessionProgress';
 import { onShutdownSignal } from '../signals';
 
@@ -15,6 +15,10 @@ interface ServerOptions {
   out: string;
   handshakeTimeout: number;
   maxClients: number;
+  minInterval: number;
+  tickBurst: number;
+  idleTimeout: number;
+  secret?: string;
   json?: boolean;
   quiet?: boolean;
   skew?: number;
@@ -53,6 +57,23 @@ export function registerServerCommand(program: Command): void {
     )
     .option('--max-clients <n>', 'most clients at once; more are refused', parsePositiveInt, 10_000)
     .addOption(
+      new Option('--min-interval <time>', 'refuse clients that tick faster than this')
+        .argParser(parseDuration)
+        .default(10, '10ms'),
+    )
+    .option(
+      '--tick-burst <n>',
+      'ticks a client may run ahead of --min-interval before it is cut off',
+      parsePositiveInt,
+      20,
+    )
+    .addOption(
+      new Option('--idle-timeout <time>', 'cut off a client silent this long')
+        .argParser(parseDuration)
+        .default(5000, '5s'),
+    )
+    .addOption(secretOption())
+    .addOption(
       new Option(
         '--skew <time>',
         "shift the server's clock by a known amount, e.g. 25ms or -25ms (positive: server ahead; analyze then reports offset θ ≈ +25 ms)",
@@ -78,6 +99,12 @@ export function registerServerCommand(program: Command): void {
           outDir: options.out,
           handshakeTimeoutMs: options.handshakeTimeout,
           maxClients: options.maxClients,
+          limits: {
+            minIntervalMs: options.minInterval,
+            tickBurst: options.tickBurst,
+            idleTimeoutMs: options.idleTimeout,
+          },
+          ...(options.secret ? { secret: options.secret } : {}),
           logger,
           ...(options.skew ? { clock: skewedClock(systemClock, options.skew) } : {}),
         },

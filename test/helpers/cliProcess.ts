@@ -1,0 +1,44 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+
+const BIN = join(__dirname, '..', '..', 'bin', 'timeswarm.cjs');
+const running: ChildProcessWithoutNullStreams[] = [];
+
+/**
+ * Runs `timeswarm ARGS…` as a real process. `waitFor` polls its stderr (bounded); `killAll`
+ * (call it in afterEach) SIGKILLs whatever a failed test left running.
+ */
+export function timeswarm(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [BIN, '--log-level', 'info', ...args], {
+    env: { ...process.env, ...env },
+  });
+  running.push(child);
+  let stderr = '';
+  let stdout = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const waitFor = async (pattern: RegExp, limitMs = 30_000) => {
+    const deadline = Date.now() + limitMs;
+    while (!pattern.test(stderr)) {
+      if (Date.now() > deadline || child.exitCode !== null) {
+        throw new Error(`no ${pattern} in:\n${stderr}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return pattern.exec(stderr)!;
+  };
+  return { child, exited, waitFor, output: () => ({ stderr, stdout }) };
+}
+
+/** Starts `timeswarm server` on 127.0.0.1 and resolves once it listens, with its port. */
+export async function timeswarmServer(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const server = timeswarm(['server', '--host', '127.0.0.1', ...args], env);
+  const [, port] = await server.waitFor(/listening on 127\.0\.0\.1:(\d+)/);
+  return { ...server, port: Number(port) };
+}
+
+export function killAll(): void {
+  for (const child of running.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+}
