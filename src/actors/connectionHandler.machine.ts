@@ -449,6 +449,14 @@ export const connectionHandlerMachine = setup({
         authenticating: {
           entry: 'challenge',
           on: {
+            // A client that cannot prove it, or finds our proof wrong, leaves here.
+            'connection.lost': {
+              target: '#connectionHandler.closed',
+              actions: assign({
+                closeCode: 'ERR_AUTH',
+                closeReason: 'client left during authentication (no secret, or another one)',
+              }),
+            },
             'client.message': [
               { guard: 'proofValid', target: '#connectionHandler.registering' },
               { target: '#connectionHandler.closed', actions: ['refuseAuth', 'refuse'] },
