@@ -18,6 +18,7 @@ import { clientSummaryTable } from '../src/cli/summaryTable';
 import { inspectOption, startCliInspection } from '../src/inspect';
 import { readTransferTimeline, writeReport } from '../src/report';
 import { runAssignment } from './assignment';
+import { exchangeClientFiles } from './peerExchange';
 
 interface Options {
   duration: number;
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
     onClientStarted: (session) => started.push(session.actor),
   }).finally(stopProgress);
 
-  // Part III (peer-to-peer exchange of the client files) runs here once it exists.
+  const exchanged = await exchangeClientFiles(result, options.out);
 
   // The report reads the run folder; a P2P exchange that leaves DIR/transfers.json (a
   // TransferTimeline, src/report/transfers.ts) adds its transfer timeline.
@@ -112,7 +113,9 @@ async function main(): Promise<void> {
   }
   process.stderr.write(`Report: ${reportPath} (open it in a browser)\n`);
   const ok =
-    result.server.outcome === 'stopped' && result.clients.every((c) => c.outcome === 'done');
+    result.server.outcome === 'stopped' &&
+    result.clients.every((c) => c.outcome === 'done') &&
+    exchanged;
   process.exitCode = ok ? 0 : 1;
 }
 

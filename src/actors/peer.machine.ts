@@ -531,10 +531,17 @@ export const peerMachine = setup({
       for (const [id, requests] of byTransfer)
         enqueue.sendTo(id, { type: 'transfer.cancel', requests });
       queueHave(context, event.name, event.index);
+      swarm.noteChunk(
+        event.name,
+        event.peerId,
+        event.bytes,
+        event.outcome === 'completed',
+        context.config.clock.now(),
+      );
       if (event.outcome === 'completed') {
         const record = swarm.files.get(event.name);
         if (record) record.state = 'complete';
-        context.logger.info(`received ${event.name} (verified)`);
+        context.logger.verbose(`received ${event.name} (verified)`);
       }
       enqueue.assign({ lastProgressAt: context.config.clock.now() });
     }),
@@ -621,6 +628,7 @@ export const peerMachine = setup({
       if (assignments.length === 0) return;
       const byTransfer = new Map<string, Array<{ name: string; index: number }>>();
       for (const a of assignments) {
+        context.swarm.noteRequest(a.file, context.config.clock.now());
         const id = context.activeByPeer[a.peer];
         if (!id) {
           context.swarm.scheduler.released(a.peer, a.file, a.index);
@@ -902,6 +910,7 @@ export const peerMachine = setup({
       complete: context.swarm.isComplete(context.config.expect, context.met),
       durationMs: context.config.clock.now() - context.startedAt,
       completeAfterMs: context.completeAt === null ? null : context.completeAt - context.startedAt,
+      startedAt: context.startedAt,
     }),
 });
 

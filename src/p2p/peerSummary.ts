@@ -43,6 +43,17 @@ export interface PeerSummary {
   };
   chunks: { sent: number; received: number; duplicates: number; bad: number };
   banned: string[];
+  /** Each file received: from whom, and when (ms of the peer's monotonic clock, see `startedAt`). */
+  received: Array<{
+    name: string;
+    from: string[];
+    firstRequestAt: number | null;
+    completedAt: number | null;
+    chunks: number;
+    bytes: number;
+  }>;
+  /** The peer's start on its monotonic clock (peers in one process share that clock). */
+  startedAt: number;
   durationMs: number;
   /** From start to holding every file, or null if it never did. */
   completeAfterMs: number | null;
@@ -60,6 +71,7 @@ export interface SummaryInput {
   complete: boolean;
   durationMs: number;
   completeAfterMs: number | null;
+  startedAt: number;
 }
 
 export function summarizePeer(input: SummaryInput): PeerSummary {
@@ -110,6 +122,15 @@ export function summarizePeer(input: SummaryInput): PeerSummary {
       bad: [...swarm.badChunks.values()].reduce((a, b) => a + b, 0),
     },
     banned: members.filter((m) => m.status === 'banned').map((m) => m.entry.peerId),
+    received: [...swarm.inbound].map(([name, f]) => ({
+      name,
+      from: [...f.from],
+      firstRequestAt: f.firstRequestAt,
+      completedAt: f.completedAt,
+      chunks: f.chunks,
+      bytes: f.bytes,
+    })),
+    startedAt: input.startedAt,
     durationMs: input.durationMs,
     completeAfterMs: input.completeAfterMs,
   };

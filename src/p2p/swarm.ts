@@ -38,6 +38,15 @@ export type ManifestVerdict =
   | { kind: 'conflict' }
   | { kind: 'bad'; problem: string };
 
+/** How one file came in (monotonic ms of this peer's clock). */
+export interface InboundFile {
+  firstRequestAt: number | null;
+  completedAt: number | null;
+  from: Set<string>;
+  chunks: number;
+  bytes: number;
+}
+
 /** Most distinct files a peer tracks; manifests beyond are ignored. */
 export const MAX_FILES = 1024;
 
@@ -54,6 +63,8 @@ export class SwarmState {
   readonly badChunks = new Map<string, number>();
   /** Names announced with a different manifest than the one we hold, by peer ID. */
   readonly conflicts: Array<{ name: string; peerId: string }> = [];
+  /** Per received file: when it was first asked for, when it was verified, and from whom. */
+  readonly inbound = new Map<string, InboundFile>();
   chunksReceived = 0;
   bytesReceived = 0;
   duplicateChunks = 0;
@@ -225,6 +236,30 @@ export class SwarmState {
       });
     }
     return out;
+  }
+
+  /** Bookkeeping for the transfer timeline: a request was sent. */
+  noteRequest(name: string, now: number): void {
+    const entry = this.inboundFile(name);
+    entry.firstRequestAt ??= now;
+  }
+
+  /** Bookkeeping for the transfer timeline: a verified chunk was stored. */
+  noteChunk(name: string, peerId: string, bytes: number, completed: boolean, now: number): void {
+    const entry = this.inboundFile(name);
+    entry.from.add(peerId);
+    entry.chunks += 1;
+    entry.bytes += bytes;
+    if (completed) entry.completedAt = now;
+  }
+
+  private inboundFile(name: string): InboundFile {
+    let entry = this.inbound.get(name);
+    if (!entry) {
+      entry = { firstRequestAt: null, completedAt: null, from: new Set(), chunks: 0, bytes: 0 };
+      this.inbound.set(name, entry);
+    }
+    return entry;
   }
 
   countBad(peerId: string): number {
