@@ -1,0 +1,188 @@
+import { join } from 'node:path';
+import type { ClientSessionInput } from '../../src/actors/clientSession.machine';
+import type { ParsedRow } from '../../src/storage';
+import { type DirectionFaults, type FaultProxy, startFaultProxy } from '../helpers/faultProxy';
+import { tempDir } from '../helpers/simulation';
+import {
+  captureLogger,
+  readTable,
+  rowsFrom,
+  startTcpClient,
+  startTcpServer,
+  type TcpServer,
+  until,
+} from './support';
+
+// Frame sizes of the reference implementation for this session (client ID < 128, seq < 128,
+// no secret): every tick and every reply has the same length, so the k-th one starts at a
+// known offset of its direction's byte stream.
+const HELLO_BYTES = 47; // hello {version, clientId, intervalMs}
+const TICK_BYTES = 32;
+const WELCOME_BYTES = 57;
+const REPLY_BYTES = 57;
+const K = 20; // the tick or reply that gets corrupted
+const tickAt = (k: number) => HELLO_BYTES + k * TICK_BYTES;
+const replyAt = (k: number) => WELCOME_BYTES + k * REPLY_BYTES;
+// Where a flip lands inside a frame, and what the receiver must say about it.
+const STRUCTURAL: [string, number, string][] = [
+  // 00 00 00 1c → 00 ff 00 1c: 16 MiB announced, over both receivers' limits.
+  ['the length prefix', 1, 'ERR_FRAME_TOO_LARGE'],
+  // 0x83/0x85 (fixmap) → a positive fixint followed by stray bytes.
+  ['the map header', 4, 'ERR_DECODE'],
+  // A letter of "tick"/"reply" → an invalid UTF-8 byte: the type is no known message.
+  ['the message type', 12, 'ERR_INVALID_MESSAGE'],
+];
+
+const IP = '127.0.0.2';
+const SERVER_IP = '127.0.0.1';
+
+let dir: { path: string; remove: () => Promise<void> };
+let server: TcpServer | null = null;
+let proxy: FaultProxy | null = null;
+beforeEach(async () => {
+  dir = await tempDir('timeswarm-corrupt-');
+});
+afterEach(async () => {
+  await proxy?.close();
+  proxy = null;
+  await server?.stop();
+  server = null;
+  await dir.remove();
+});
+
+const times = (rows: ParsedRow[]) => rows.map((r) => r.timeMicros);
+
+/** One client session through a corrupting proxy; both files read back afterwards. */
+async function corruptedSession(
+  faults: { upstream?: DirectionFaults; downstream?: DirectionFaults },
+  extra: Partial<ClientSessionInput> = {},
+  onProxy: (p: FaultProxy) => void = () => undefined,
+) {
+  const log = captureLogger();
+  server = await startTcpServer({ outDir: join(dir.path, 'server'), logger: log.logger });
+  const s = server;
+  proxy = await startFaultProxy({
+    target: { host: SERVER_IP, port: s.port },
+    localAddress: IP, // the server sees the client's own address
+    ...faults,
+  });
+  const p = proxy;
+  const client = startTcpClient(p.port, {
+    localAddress: IP,
+    requestedId: 1,
+    durationMs: 1000,
+    outDir: join(dir.path, 'client'),
+    reconnect: { attempts: 0 },
+    ...extra,
+  });
+  const watch = setInterval(() => onProxy(p), 2);
+  const summary = await client.done.finally(() => clearInterval(watch));
+  await until(() => Object.keys(s.actor.getSnapshot().context.handlers).length === 0);
+  const stopped = await s.stop();
+  server = null;
+  const serverTable = await readTable(stopped.file);
+  const clientTable = await readTable(summary.files!.table);
+  return {
+    summary,
+    served: stopped.clients,
+    server: {
+      table: serverTable,
+      ticks: rowsFrom(serverTable, IP, SERVER_IP),
+      replies: rowsFrom(serverTable, SERVER_IP, IP),
+    },
+    client: {
+      table: clientTable,
+      ticks: rowsFrom(clientTable, IP, SERVER_IP),
+      replies: rowsFrom(clientTable, SERVER_IP, IP),
+    },
+    proxy: p,
+  };
+}
+
+/** Both files are whole and agree: nothing one side logged contradicts the other. */
+function expectConsistent(run: Awaited<ReturnType<typeof corruptedSession>>) {
+  const { server: srv, client } = run;
+  // Every row is one of this session's (the parser already checked each row's syntax).
+  expect(srv.ticks.length + srv.replies.length).toBe(srv.table.rows.length);
+  expect(client.ticks.length + client.replies.length).toBe(client.table.rows.length);
+  expect(srv.ticks.length).toBe(srv.replies.length);
+  // The server logged a prefix of the client's ticks (the client may have sent one or two
+  // more that died with the connection), and the client logged a prefix of the replies.
+  expect(times(srv.ticks)).toEqual(times(client.ticks).slice(0, srv.ticks.length));
+  expect(client.ticks.length - srv.ticks.length).toBeLessThanOrEqual(2);
+  expect(times(client.replies)).toEqual(times(srv.replies).slice(0, client.replies.length));
+}
+
+describe('corruption through the fault proxy (real TCP)', () => {
+  test.each(STRUCTURAL)(
+    'client → server, a flip in %s (byte %i of tick 20): the server drops the connection with %s, nothing corrupt is logged',
+    async (_where, at, code) => {
+      const run = await corruptedSession({ upstream: { flip: { atOffsets: [tickAt(K) + at] } } });
+      expect(run.proxy.stats.upstream.flipped).toBe(1);
+      expect(run.served).toMatchObject([{ clientId: 1, code, ticks: K }]);
+      expect(run.server.ticks).toHaveLength(K);
+      expect(run.summary.outcome).toBe('failed');
+      expect(['ECONNRESET', 'ERR_CONNECTION_CLOSED']).toContain(run.summary.error?.code);
+      expect(run.client.table.end?.endedEarly).toBeDefined();
+      expect(run.client.replies).toHaveLength(K);
+      expectConsistent(run);
+    },
+  );
+
+  test.each(STRUCTURAL)(
+    'server → client, a flip in %s (byte %i of reply 20): the client drops the connection with %s, nothing corrupt is logged',
+    async (_where, at, code) => {
+      const run = await corruptedSession({
+        downstream: { flip: { atOffsets: [replyAt(K) + at] } },
+      });
+      expect(run.proxy.stats.downstream.flipped).toBe(1);
+      expect(run.summary).toMatchObject({ outcome: 'failed', replies: K });
+      expect(run.summary.error?.code).toBe(code);
+      expect(run.client.table.end?.endedEarly).toBeDefined();
+      expect(run.client.replies).toHaveLength(K);
+      // The server answered tick 20 (its reply was the one corrupted) and maybe a few more.
+      expect(run.server.ticks.length).toBeGreaterThan(K);
+      expect(['ECONNRESET', 'ERR_CONNECTION_CLOSED']).toContain(run.served[0]?.code);
+      expectConsistent(run);
+    },
+  );
+
+  test('with reconnect on, a corrupted reply costs one reconnection; the session still completes', async () => {
+    const run = await corruptedSession(
+      { downstream: { flip: { atOffsets: [replyAt(K) + 4] } } },
+      { reconnect: { attempts: 3, initialDelayMs: 100, maxDelayMs: 200 } },
+      // The offset counts per connection: corrupt only the first one.
+      (p) => {
+        if (p.stats.downstream.flipped > 0) p.setFaults('downstream', {});
+      },
+    );
+    expect(run.summary).toMatchObject({ outcome: 'done', reconnections: 1, endedEarly: null });
+    expect(run.summary.lost).toBeLessThanOrEqual(2); // in flight on the dropped connection
+    expect(run.served.map((c) => c.code)).toHaveLength(2);
+    expect(run.client.table.end?.notes).toMatch(/^1 reconnection/);
+    // Same client, same address, one file on each side; still no contradiction.
+    expect(run.server.ticks.length).toBe(run.server.replies.length);
+    expect(times(run.client.replies).every((t) => times(run.server.replies).includes(t))).toBe(
+      true,
+    );
+    const serverTicks = new Set(times(run.server.ticks));
+    const clientTicks = times(run.client.ticks);
+    expect(clientTicks.filter((t) => !serverTicks.has(t)).length).toBeLessThanOrEqual(2);
+    expect(run.server.ticks.every((r) => clientTicks.includes(r.timeMicros))).toBe(true);
+  });
+
+  // Known limitation, kept as a failing test so that it shows up when fixed: the protocol has
+  // no integrity check of its own (TCP's checksum aside), so a flip that leaves a valid message
+  // — here bit 8 of a timestamp's float64 mantissa, 64 µs — is logged as if it were true.
+  // It passes (as "failing") while the wrong timestamp lands in the file; a per-message MAC
+  // (with --secret) or a checksum would make it detected, and then this must become `test`.
+  test.failing('a flip inside a timestamp that leaves it a valid integer is detected (no integrity check yet)', async () => {
+    const run = await corruptedSession({
+      upstream: { flip: { atOffsets: [tickAt(K) + 30], mask: 0x01 } },
+      downstream: { flip: { atOffsets: [replyAt(K) + 55], mask: 0x01 } },
+    });
+    expect(run.proxy.stats.upstream.flipped).toBe(1);
+    expect(run.proxy.stats.downstream.flipped).toBe(1);
+    expectConsistent(run);
+  });
+});
