@@ -1,0 +1,142 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ClientSessionInput } from '../../src/actors/clientSession.machine';
+import type { ServerInput } from '../../src/actors/server.machine';
+import { type ParsedRow, parseExchangeLog } from '../../src/storage';
+import { type DirectionFaults, type FaultProxy, startFaultProxy } from '../helpers/faultProxy';
+import { tempDir } from '../helpers/simulation';
+import {
+  readTable,
+  rowsFrom,
+  startTcpClient,
+  startTcpServer,
+  type TcpServer,
+  until,
+} from './support';
+
+const IP = '127.0.0.2';
+const SERVER_IP = '127.0.0.1';
+const HELLO_BYTES = 47;
+const TICK_BYTES = 32;
+const WELCOME_BYTES = 57;
+const REPLY_BYTES = 57;
+
+let dir: { path: string; remove: () => Promise<void> };
+let server: TcpServer | null = null;
+let proxy: FaultProxy | null = null;
+beforeEach(async () => {
+  dir = await tempDir('timeswarm-stall-');
+});
+afterEach(async () => {
+  await proxy?.close();
+  proxy = null;
+  await server?.stop();
+  server = null;
+  await dir.remove();
+});
+
+const times = (rows: ParsedRow[]) => rows.map((r) => r.timeMicros);
+
+async function session(
+  faults: { upstream?: DirectionFaults; downstream?: DirectionFaults },
+  client: Partial<ClientSessionInput>,
+  serverInput: Partial<ServerInput> = {},
+  onProxy: (p: FaultProxy) => void = () => undefined,
+) {
+  server = await startTcpServer({ outDir: join(dir.path, 'server'), ...serverInput });
+  const s = server;
+  proxy = await startFaultProxy({
+    target: { host: SERVER_IP, port: s.port },
+    localAddress: IP,
+    ...faults,
+  });
+  const run = startTcpClient(proxy.port, {
+    localAddress: IP,
+    requestedId: 1,
+    outDir: join(dir.path, 'client'),
+    ...client,
+  });
+  const p = proxy;
+  const watch = setInterval(() => onProxy(p), 2);
+  const summary = await run.done.finally(() => clearInterval(watch));
+  await until(() => Object.keys(s.actor.getSnapshot().context.handlers).length === 0);
+  const stopped = await s.stop();
+  server = null;
+  const serverTable = await readTable(stopped.file);
+  const clientTable = await readTable(summary.files!.table);
+  const sidecar = parseExchangeLog(await readFile(summary.files!.exchanges, 'utf8'));
+  return {
+    summary,
+    served: stopped.clients,
+    sidecar,
+    serverTicks: rowsFrom(serverTable, IP, SERVER_IP),
+    serverReplies: rowsFrom(serverTable, SERVER_IP, IP),
+    clientTicks: rowsFrom(clientTable, IP, SERVER_IP),
+    clientReplies: rowsFrom(clientTable, SERVER_IP, IP),
+    clientTable,
+  };
+}
+
+describe('slow and stalled paths through the fault proxy (real TCP)', () => {
+  test('a slow path (50 ms each way, throttled to 20 KB/s): every tick is answered, the RTT shows it', async () => {
+    const slow = { delayMs: 50, bytesPerSecond: 20_000 };
+    const run = await session({ upstream: slow, downstream: slow }, { durationMs: 1000 });
+    expect(run.summary).toMatchObject({ outcome: 'done', lost: 0, reconnections: 0 });
+    expect(run.summary.replies).toBe(run.summary.ticksSent);
+    // The proxy holds every byte at least 50 ms each way (timers never fire early).
+    expect(run.summary.rttMs!.min).toBeGreaterThanOrEqual(99);
+    expect(times(run.clientTicks)).toEqual(times(run.serverTicks));
+    expect(times(run.clientReplies)).toEqual(times(run.serverReplies));
+  });
+
+  test('replies stall mid-session (server → client truncated, no FIN, no RST): the client cannot tell, and counts every later tick as lost', async () => {
+    const k = 30;
+    const run = await session(
+      { downstream: { truncateAfterBytes: WELCOME_BYTES + k * REPLY_BYTES } },
+      { durationMs: 1000, drainTimeoutMs: 300 },
+    );
+    console.log(
+      `stalled replies: client ${run.summary.outcome}, ${run.summary.ticksSent} sent, ${run.summary.replies} replies, lost ${run.summary.lost}; server answered ${run.serverTicks.length}`,
+    );
+    // Nothing detects a path that goes silent: there is no reply timeout or keep-alive, so
+    // the session runs to its end and drains; every tick after the stall is lost, and
+    // honestly counted as such in the summary and the sidecar.
+    expect(run.summary).toMatchObject({ outcome: 'done', replies: k, reconnections: 0 });
+    expect(run.summary.lost).toBe(run.summary.ticksSent - k);
+    expect(run.sidecar.records.filter((r) => r.t4 === null)).toHaveLength(run.summary.lost);
+    // The server did answer them all: its file has every tick; the client's has every reply
+    // it got. Both agree on what they share.
+    expect(times(run.serverTicks)).toEqual(times(run.clientTicks));
+    expect(times(run.clientReplies)).toEqual(times(run.serverReplies).slice(0, k));
+  });
+
+  test('ticks stall mid-session (client → server truncated): the server’s idle timeout cuts the connection, the client reconnects and finishes', async () => {
+    const k = 30;
+    const cut = HELLO_BYTES + k * TICK_BYTES;
+    const run = await session(
+      { upstream: { truncateAfterBytes: cut } },
+      { durationMs: 2000, reconnect: { attempts: 5, initialDelayMs: 100, maxDelayMs: 200 } },
+      { limits: { idleTimeoutMs: 300 } },
+      // Only the first connection stalls (the cut counts per connection): the path heals.
+      (p) => {
+        if (p.stats.upstream.swallowed > 0) p.setFaults('upstream', {});
+      },
+    );
+    console.log(
+      `stalled ticks: client ${run.summary.outcome}, ${run.summary.reconnections} reconnections, ${run.summary.replies}/${run.summary.ticksSent} replies, lost ${run.summary.lost}, ${run.summary.offlineSlots} slots offline; server codes ${run.served.map((c) => c.code).join(',')}`,
+    );
+    expect(run.summary).toMatchObject({ outcome: 'done', reconnections: 1, endedEarly: null });
+    expect(run.served.map((c) => c.code)).toEqual(['ERR_IDLE_TIMEOUT', 'OK']);
+    expect(run.served[0]!.ticks).toBe(k);
+    // The ticks swallowed by the stall are the lost ones: sent, logged, never answered.
+    expect(run.summary.lost).toBe(run.summary.ticksSent - run.summary.replies);
+    expect(run.sidecar.records.filter((r) => r.t4 === null)).toHaveLength(run.summary.lost);
+    // Every tick the server answered is one the client sent, and every reply the client got
+    // is in the server's file.
+    const clientTicks = new Set(times(run.clientTicks));
+    expect(run.serverTicks.every((r) => clientTicks.has(r.timeMicros))).toBe(true);
+    const serverReplies = new Set(times(run.serverReplies));
+    expect(run.clientReplies.every((r) => serverReplies.has(r.timeMicros))).toBe(true);
+    expect(run.summary.replies).toBe(run.clientReplies.length);
+  });
+});
