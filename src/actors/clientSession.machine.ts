@@ -749,7 +749,12 @@ export const clientSessionMachine = setup({
           always: { guard: 'nothingInFlight', target: '#clientSession.closing' },
           after: { drainTimeout: '#clientSession.closing' },
           on: {
-            'server.message': { guard: 'isReply', actions: 'recordReply' },
+            // The session ran its course: losing the link now only loses the replies in flight.
+            'connection.lost': '#clientSession.closing',
+            'server.message': [
+              { guard: 'isReply', actions: 'recordReply' },
+              { guard: 'isServerBye', target: '#clientSession.closing' },
+            ],
             'session.stop': { target: '#clientSession.closing', actions: 'endEarly' },
           },
         },

@@ -36,7 +36,14 @@ export type FileWriterEvent =
 export type FileWriterNotification =
   | { type: 'writer.opened'; path: string }
   | { type: 'writer.closed'; path: string; records: number; bytes: number }
-  | { type: 'writer.failed'; path: string; code: string; message: string };
+  | {
+      type: 'writer.failed';
+      path: string;
+      code: string;
+      message: string;
+      /** Records handed to the writer before it failed (the last flush may not have made it). */
+      records: number;
+    };
 
 export interface FileWriterOutput {
   path: string;
@@ -64,6 +71,7 @@ function notification(
     path,
     code: context.error?.code ?? 'ERR_UNKNOWN',
     message: context.error?.message ?? 'unknown',
+    records: context.file?.records ?? 0,
   };
 }
 

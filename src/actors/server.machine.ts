@@ -58,6 +58,7 @@ export interface ServerSummary {
   outcome: 'stopped' | 'failed';
   address: string | null;
   clients: ServedClient[];
+  /** Rows handed to the file writer; after a disk failure the last flush's rows may be missing. */
   rows: number;
   durationMs: number;
   error: { code: string; message: string } | null;
@@ -87,6 +88,7 @@ export interface ServerContext {
   nextAutoId: number;
   served: ServedClient[];
   rowsWritten: number;
+  writerFailed: boolean;
   startedAt: number;
   stopReason: string | null;
   failure: { code: string; message: string } | null;
@@ -193,23 +195,20 @@ export const serverMachine = setup({
       });
       enqueue.sendTo(event.handlerId, { type: 'client.accepted', clientId });
     }),
-    forgetHandler: assign(({ context, event }) => {
+    forgetHandler: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'handler.closed');
       const { [event.handlerId]: _gone, ...handlers } = context.handlers;
-      const served =
-        event.clientId === null
-          ? context.served
-          : [
-              ...context.served,
-              {
-                clientId: event.clientId,
-                address: event.address,
-                ticks: event.ticks,
-                reason: event.reason,
-                code: event.code,
-              },
-            ];
-      return { handlers, served };
+      const { clientId, address, ticks, reason, code } = event;
+      enqueue.assign({
+        handlers,
+        served:
+          clientId === null
+            ? context.served
+            : [...context.served, { clientId, address, ticks, reason, code }],
+      });
+      // A finished handler is released at once: a long-running server would otherwise keep
+      // one actor per connection it ever accepted.
+      enqueue.stopChild(event.handlerId);
     }),
     shutDownHandlers: enqueueActions(({ context, enqueue }) => {
       const reason = context.stopReason ?? 'server shutting down';
@@ -217,6 +216,7 @@ export const serverMachine = setup({
         enqueue.sendTo(id, { type: 'server.shutdown', reason });
     }),
     closeFile: enqueueActions(({ context, enqueue }) => {
+      if (context.writerFailed) return; // nothing left to finish
       enqueue.sendTo('tableWriter', {
         type: 'writer.close',
         end: {
@@ -263,6 +263,7 @@ export const serverMachine = setup({
     nextAutoId: 1,
     served: [],
     rowsWritten: 0,
+    writerFailed: false,
     startedAt: (input.clock ?? systemClock).now(),
     stopReason: null,
     failure: null,
@@ -270,7 +271,18 @@ export const serverMachine = setup({
   initial: 'opening',
   on: {
     'handler.closed': { actions: 'forgetHandler' },
-    'writer.failed': { target: '.failed', actions: 'fail' },
+    // The file is gone: tell every client why, then stop (there is nothing left to log to).
+    'writer.failed': {
+      target: '.stopping',
+      actions: [
+        'fail',
+        assign({
+          writerFailed: true,
+          rowsWritten: ({ event }) => event.records,
+          stopReason: ({ event }) => `server failed: ${event.message}`,
+        }),
+      ],
+    },
   },
   states: {
     opening: {
@@ -336,6 +348,7 @@ export const serverMachine = setup({
     },
     finishing: {
       entry: ['closeFile', ({ context }) => context.logger.verbose('finishing the server file')],
+      always: { guard: ({ context }) => context.writerFailed, target: 'failed' },
       on: {
         'writer.closed': [
           {

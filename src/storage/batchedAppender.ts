@@ -1,4 +1,4 @@
-import { type FileHandle, mkdir, open } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileError, StorageError } from './errors';
 
@@ -37,9 +37,23 @@ export async function openBatchedAppender(path: string, header = ''): Promise<Ba
   } catch (cause) {
     throw fileError('create', path, cause);
   }
-  let buffer: string[] = header ? [header] : [];
-  let pendingChars = header.length;
+  // The header is written now, not buffered: a disk that is already full fails the open,
+  // and no empty file that does not parse is left under the final name.
   let writtenBytes = 0;
+  try {
+    writtenBytes = await writeAll(handle, Buffer.from(header, 'utf8'));
+  } catch (cause) {
+    // Remove what we just created, and only a regular file: never a device such as /dev/full.
+    const regular = await handle.stat().then(
+      (st) => st.isFile(),
+      () => false,
+    );
+    await handle.close().catch(() => undefined);
+    if (regular) await unlink(path).catch(() => undefined);
+    throw fileError('write to', path, cause);
+  }
+  let buffer: string[] = [];
+  let pendingChars = 0;
   let chain: Promise<void> = Promise.resolve();
   let closed = false;
 
@@ -50,14 +64,7 @@ export async function openBatchedAppender(path: string, header = ''): Promise<Ba
       buffer = [];
       pendingChars = 0;
       try {
-        // One write(2) may take only part of the bytes (a nearly full disk, a signal): loop.
-        for (let offset = 0; offset < bytes.length; ) {
-          const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset, null);
-          if (bytesWritten <= 0)
-            throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
-          offset += bytesWritten;
-          writtenBytes += bytesWritten;
-        }
+        writtenBytes += await writeAll(handle, bytes);
       } catch (cause) {
         throw fileError('write to', path, cause);
       }
@@ -100,4 +107,16 @@ export async function openBatchedAppender(path: string, header = ''): Promise<Ba
       }
     },
   };
+}
+
+/** Writes every byte: one write(2) may take only part of them (a nearly full disk, a signal). */
+async function writeAll(handle: FileHandle, bytes: Buffer): Promise<number> {
+  let offset = 0;
+  while (offset < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset, null);
+    if (bytesWritten <= 0)
+      throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
+    offset += bytesWritten;
+  }
+  return offset;
 }

@@ -21,6 +21,7 @@ import {
 } from '../../src/actors/fileWriter.machine';
 import {
   parseTimestampTable,
+  type RecordFormat,
   TABLE_HEADER,
   TABLE_RULE,
   TABLE_TITLE,
@@ -66,11 +67,16 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function startWriter(path: string, records$: Subject<TimestampRow>, notify?: AnyActorRef) {
+function startWriter(
+  path: string,
+  records$: Subject<TimestampRow>,
+  notify?: AnyActorRef,
+  format: RecordFormat<TimestampRow> = timestampTableFormat,
+) {
   const actor = createActor(fileWriterMachine, {
     input: {
       path,
-      format: timestampTableFormat,
+      format,
       records$,
       flushIntervalMs: 20,
       ...(notify ? { notify } : {}),
@@ -275,7 +281,7 @@ describe('fileWriterMachine', () => {
     expect(output.records).toBe(0);
     expect(output.error?.code).toBe('ENOTDIR');
     expect(received).toEqual([
-      { type: 'writer.failed', path, code: 'ENOTDIR', message: expect.any(String) },
+      { type: 'writer.failed', path, code: 'ENOTDIR', message: expect.any(String), records: 0 },
     ]);
   });
 
@@ -303,11 +309,24 @@ describe('fileWriterMachine', () => {
   });
 
   const deviceFull = existsSync('/dev/full') ? it : it.skip;
+  const headerless: RecordFormat<TimestampRow> = { ...timestampTableFormat, header: '' };
+
+  deviceFull('fails at opening with ENOSPC when not even the header fits', async () => {
+    const { ref, received } = startRecorder();
+    actors.push(ref);
+    const actor = startWriter('/dev/full', new Subject<TimestampRow>(), ref);
+    const output = await toPromise(actor);
+    expect(output.error?.code).toBe('ENOSPC');
+    expect(received.map((e) => e.type)).toEqual(['writer.failed']);
+    expect(existsSync('/dev/full')).toBe(true); // a device is never removed
+  });
+
   deviceFull('ends in failed with ENOSPC when a flush cannot write', async () => {
     const { ref, received } = startRecorder();
     actors.push(ref);
     const rows$ = new Subject<TimestampRow>();
-    const actor = startWriter('/dev/full', rows$, ref);
+    // No header, so that opening succeeds and the first flush is what fails.
+    const actor = startWriter('/dev/full', rows$, ref, headerless);
     await waitFor(actor, (s) => s.matches('open'));
     rows$.next(rowAt(0));
     const output = await toPromise(actor);
@@ -328,7 +347,7 @@ describe('fileWriterMachine', () => {
   procAndFull('closes its file handle when a flush fails', async () => {
     const before = await fdsOn('/dev/full');
     const rows$ = new Subject<TimestampRow>();
-    const actor = startWriter('/dev/full', rows$);
+    const actor = startWriter('/dev/full', rows$, undefined, headerless);
     await waitFor(actor, (s) => s.matches('open'));
     rows$.next(rowAt(0));
     await toPromise(actor);

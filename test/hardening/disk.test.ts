@@ -135,10 +135,9 @@ describeWithTmpfs('disk full (a 64 KiB tmpfs)', () => {
       if (summary) expect(summary.outcome).toBe('failed');
     });
 
-    // Bug (reported): the header is only buffered at open, so open succeeds on a full disk,
-    // startServer resolves and the server listens, then fails at its first flush and leaves
-    // an empty serverTimeData.txt that does not parse. Fails (as expected) until fixed.
-    test.failing('startServer rejects with ENOSPC and leaves no unparseable file under the final name', () => {
+    // The header is written at open: a full disk fails the start, and no empty file that
+    // does not parse is left under the final name.
+    test('startServer rejects with ENOSPC and leaves no unparseable file under the final name', () => {
       expect(started).toBe('rejected');
       expect(failure?.code).toBe('ENOSPC');
       if (fileText !== null) expect(() => parseTimestampTable(fileText!)).not.toThrow();
@@ -195,18 +194,16 @@ describeWithTmpfs('disk full (a 64 KiB tmpfs)', () => {
       expect(clientTable.rows).toHaveLength(client.ticksSent + client.replies);
     });
 
-    // Bug (reported): on writer.failed the server jumps to its final state; handlers are
-    // stopped without a bye, so clients only see the connection drop (ERR_CONNECTION_CLOSED),
-    // not why. Fails (as expected) until the server says bye with the reason first.
-    test.failing('the client is told why: the server says bye before it goes', () => {
+    // On writer.failed the server goes through `stopping`: every client gets a bye saying why.
+    test('the client is told why: the server says bye before it goes', () => {
       expect(client.error?.code).toBe('ERR_SERVER_BYE');
     });
 
-    // Bug (reported): the summary's `rows` (and `clients`) are only filled in from
-    // writer.closed / handler.closed, so a failed server reports 0 rows and no clients
-    // although it wrote and answered some.
-    test.failing('the failed server’s summary counts the rows it wrote and the client it served', () => {
-      expect(summary.rows).toBe(serverTable.rows.length);
+    // writer.failed carries the count of rows handed to the writer; those of the last,
+    // failed flush are not on disk, so the file may hold fewer.
+    test('the failed server’s summary counts the rows it wrote and the client it served', () => {
+      expect(summary.rows).toBeGreaterThanOrEqual(serverTable.rows.length);
+      expect(serverTable.rows.length).toBeGreaterThan(0);
       expect(summary.clients).toHaveLength(1);
     });
   });

@@ -51,8 +51,8 @@ async function churn(port: number, connections: number) {
 // children in `snapshot.children` until `stopChild`). Each finished connection stays
 // referenced (~25 KB heap each, measured), and every later spawn copies the growing children
 // map: after 4,000 connections the accept path costs ~6 ms of CPU instead of ~2 ms.
-// Fails (as expected) until `handler.closed` also stops the child.
-test.failing('connections that come and go leave no actor behind in the server', async () => {
+// Fixed: `handler.closed` now also stops the child.
+test('connections that come and go leave no actor behind in the server', async () => {
   server = await startTcpServer({ outDir: join(dir.path, 'server') });
   const s = server;
   const baseline = Object.keys(s.actor.getSnapshot().children).length; // writer + acceptor

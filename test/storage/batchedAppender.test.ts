@@ -42,7 +42,7 @@ describe('openBatchedAppender', () => {
     const path = join(dir, 'lines.txt');
     const appender = await openBatchedAppender(path, 'header\n');
     expect(appender.path).toBe(path);
-    expect(appender.pendingChars).toBe('header\n'.length);
+    expect(appender.pendingChars).toBe(0); // the header is written at open
     const expected = ['header\n'];
     const flushes: Promise<void>[] = [];
     for (let batch = 0; batch < 60; batch++) {
@@ -68,9 +68,9 @@ describe('openBatchedAppender', () => {
     const path = join(dir, 'lazy.txt');
     const appender = await openBatchedAppender(path, 'header\n');
     appender.append('one\n');
-    expect(await readFile(path, 'utf8')).toBe('');
-    expect(appender.pendingChars).toBe('header\none\n'.length);
-    expect(appender.writtenBytes).toBe(0);
+    expect(await readFile(path, 'utf8')).toBe('header\n'); // written at open; rows wait
+    expect(appender.pendingChars).toBe('one\n'.length);
+    expect(appender.writtenBytes).toBe('header\n'.length);
     await appender.flush();
     expect(await readFile(path, 'utf8')).toBe('header\none\n');
     await appender.close();
@@ -134,9 +134,20 @@ describe('openBatchedAppender', () => {
 
   const deviceFull = existsSync('/dev/full') ? it : it.skip;
   deviceFull(
+    'writes the header at open: a full disk fails there, and a device is left alone',
+    async () => {
+      const err = await storageErrorOf(() => openBatchedAppender('/dev/full', 'header\n'));
+      expect(err.code).toBe('ENOSPC');
+      expect(err.path).toBe('/dev/full');
+      expect(existsSync('/dev/full')).toBe(true);
+    },
+  );
+
+  deviceFull(
     'reports a write error (ENOSPC on /dev/full) with its path, on flush and on close',
     async () => {
-      const appender = await openBatchedAppender('/dev/full', 'header\n');
+      // No header: opening writes it at once, and the point here is the flush.
+      const appender = await openBatchedAppender('/dev/full', '');
       appender.append('row\n');
       const flushErr = await storageErrorOf(() => appender.flush());
       expect(flushErr.code).toBe('ENOSPC');
