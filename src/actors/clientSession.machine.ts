@@ -96,6 +96,11 @@ export interface ClientSessionInput {
    */
   reconnect?: Partial<RetryPolicy>;
   handshakeTimeoutMs?: number;
+  /**
+   * A tick unanswered this long means the path is dead even without FIN or RST (a stalled
+   * route): the session treats it as a lost connection and reconnects. Default 3 s.
+   */
+  replyTimeoutMs?: number;
   /** How long to wait for replies still in flight after the last tick. */
   drainTimeoutMs?: number;
   flushIntervalMs?: number;
@@ -227,12 +232,17 @@ export const clientSessionMachine = setup({
       const cause =
         event.type === 'connection.lost'
           ? { code: event.code, message: event.message }
-          : event.type === 'server.message' && event.message.type === 'bye'
+          : event.type === 'tick.due'
             ? {
-                code: 'ERR_SERVER_BYE',
-                message: `server ended the session: ${event.message.reason}`,
+                code: 'ERR_REPLY_TIMEOUT',
+                message: `no reply for ${context.config.replyTimeoutMs} ms`,
               }
-            : { code: 'ERR_CONNECTION_CLOSED', message: 'connection lost' };
+            : event.type === 'server.message' && event.message.type === 'bye'
+              ? {
+                  code: 'ERR_SERVER_BYE',
+                  message: `server ended the session: ${event.message.reason}`,
+                }
+              : { code: 'ERR_CONNECTION_CLOSED', message: 'connection lost' };
       context.logger.warn(`connection lost (${cause.message}); reconnecting`, { code: cause.code });
       context.connection?.destroy();
       return { lostBecause: cause, reconnectAttempt: 0 };
@@ -503,6 +513,15 @@ export const clientSessionMachine = setup({
       context.config.secret !== undefined &&
       !context.authenticated,
     canReconnect: ({ context }) => context.config.reconnect.attempts > 0,
+    /** The oldest unanswered tick has waited longer than the reply timeout. */
+    replyOverdue: ({ context, event }) => {
+      const oldest = context.stats.oldestInFlightSentAt();
+      return (
+        event.type === 'tick.due' &&
+        oldest !== null &&
+        event.tick.firedAt - oldest > context.config.replyTimeoutMs
+      );
+    },
     reconnectAttemptsLeft: ({ context }) =>
       context.reconnectAttempt < context.config.reconnect.attempts,
     isServerBye: ({ event }) => event.type === 'server.message' && event.message.type === 'bye',
@@ -557,6 +576,7 @@ export const clientSessionMachine = setup({
       reconnect: { ...DEFAULT_RETRY, ...input.reconnect },
       handshakeTimeoutMs: input.handshakeTimeoutMs ?? 5000,
       drainTimeoutMs: input.drainTimeoutMs ?? 2000,
+      replyTimeoutMs: input.replyTimeoutMs ?? 3000,
       flushIntervalMs: input.flushIntervalMs ?? 200,
       spinMs: input.spinMs ?? 0,
     },
@@ -668,7 +688,14 @@ export const clientSessionMachine = setup({
           states: {
             online: {
               on: {
-                'tick.due': { actions: 'sendTick' },
+                'tick.due': [
+                  {
+                    guard: 'replyOverdue',
+                    target: 'reconnecting',
+                    actions: ['noteLoss', 'recordUnanswered', 'skipOfflineSlot'],
+                  },
+                  { actions: 'sendTick' },
+                ],
                 'server.message': [
                   { guard: 'isReply', actions: 'recordReply' },
                   {

@@ -71,6 +71,12 @@ export class SessionStats {
     return { tick, rttMs };
   }
 
+  /** Monotonic send time of the oldest tick still waiting for its reply, or `null`. */
+  oldestInFlightSentAt(): number | null {
+    for (const tick of this.inFlight.values()) return tick.sentAt; // Map keeps send order
+    return null;
+  }
+
   get inFlightCount(): number {
     return this.inFlight.size;
   }
