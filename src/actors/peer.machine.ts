@@ -249,6 +249,18 @@ export const peerMachine = setup({
       handle = input.clock.setTimeout(tick, input.ms);
       return () => input.clock.clearTimeout(handle);
     }),
+    /**
+     * Owns the uploader and the open files for as long as the peer is in the swarm: however
+     * the swarm state is left (even by stopping the actor), uploads stop and files close.
+     */
+    holdResources: fromCallback<PeerEvent, { context: PeerContext }>(({ input }) => {
+      return () => {
+        input.context.uploader.stop();
+        for (const record of input.context.swarm.files.values()) {
+          record.stored?.close().catch(() => undefined);
+        }
+      };
+    }),
     closeFiles: fromPromise(async ({ input }: { input: { context: PeerContext } }) => {
       const { swarm, uploader } = input.context;
       uploader.stop();
@@ -809,6 +821,7 @@ export const peerMachine = setup({
           src: 'ticker',
           input: ({ context }) => ({ clock: context.config.clock, ms: context.config.tickMs }),
         },
+        { src: 'holdResources', input: ({ context }) => ({ context }) },
       ],
       entry: 'dial',
       on: {

@@ -233,6 +233,9 @@ export const transferMachine = setup({
       });
       return () => subscription.unsubscribe();
     }),
+    holdConnection: fromCallback<TransferEvent, { connection: PeerConnection }>(({ input }) => {
+      return () => input.connection.destroy();
+    }),
     announce: fromCallback<
       TransferEvent,
       { connection: PeerConnection; id: string; announcements$: Observable<Announcement> }
@@ -446,6 +449,11 @@ export const transferMachine = setup({
     },
     connected: {
       initial: 'handshaking',
+      // However this actor ends (even stopped from outside), its socket does not outlive it.
+      invoke: {
+        src: 'holdConnection',
+        input: ({ context }) => ({ connection: context.connection! }),
+      },
       on: {
         'connection.lost': { target: '.closing', actions: 'endWith' },
         'transfer.close': { target: '.closing', actions: 'endWith' },

@@ -1,4 +1,4 @@
-import { merge, mergeMap, type Observable } from 'rxjs';
+import { merge, mergeMap, Observable } from 'rxjs';
 import { openReceivingFile, type ReceivingFile } from '../storage/chunkStore';
 import type { Manifest } from '../storage/manifest';
 import { describeError } from '../transport/errors';
@@ -55,12 +55,15 @@ export function storagePipeline(
   options: StoragePipelineOptions,
 ): Observable<StorageEvent> {
   const concurrency = options.concurrency ?? 8;
+  // A file whose open completes after the pipeline was torn down is closed, not leaked.
+  let stopped = false;
   const opened = opens$.pipe(
     mergeMap(async (manifest): Promise<StorageEvent> => {
       try {
         const file = await openReceivingFile(options.dir, manifest, {
           durable: options.durable ?? true,
         });
+        if (stopped) await file.close();
         return { type: 'file.opened', name: manifest.name, file };
       } catch (error) {
         return { type: 'file.failed', name: manifest.name, ...describeError(error) };
@@ -92,5 +95,11 @@ export function storagePipeline(
       }
     }, concurrency),
   );
-  return merge(opened, stored);
+  return new Observable<StorageEvent>((subscriber) => {
+    const subscription = merge(opened, stored).subscribe(subscriber);
+    return () => {
+      stopped = true;
+      subscription.unsubscribe();
+    };
+  });
 }

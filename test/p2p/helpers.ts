@@ -71,3 +71,163 @@ export async function hashes(dir: string): Promise<Record<string, string>> {
 }
 
 export { randomBytes, rm };
+
+import net from 'node:net';
+import type { Transport } from '../../src/transport';
+import {
+  createFrameDecoder,
+  decodePayload,
+  encodeFrame,
+  PEER_MAX_FRAME_BYTES,
+  PEER_PROTOCOL_VERSION,
+  type PeerBye,
+  type PeerConnection,
+  type PeerEntry,
+  type PeerMessage,
+  peerConnection,
+} from '../../src/transport';
+
+/** A hand-driven peer speaking the raw protocol: for hostile, silent and scripted peers. */
+export interface FakePeer {
+  connection: PeerConnection;
+  received: PeerMessage[];
+  /** Resolves when the real peer ends the connection: with its bye, if it sent one. */
+  closed: Promise<{ bye: PeerBye | null; code: string | null }>;
+  send(message: PeerMessage): void;
+  /** Resolves with the first received message of `type` (bounded wait). */
+  next<T extends PeerMessage['type']>(
+    type: T,
+    timeoutMs?: number,
+  ): Promise<Extract<PeerMessage, { type: T }>>;
+}
+
+export async function fakePeer(
+  transport: Transport,
+  target: { host: string; port: number },
+  self: Partial<PeerEntry> & { peerId: string },
+  onMessage?: (message: PeerMessage, fake: FakePeer) => void,
+): Promise<FakePeer> {
+  const channel = await transport.connect(target);
+  const connection = peerConnection(channel);
+  const received: PeerMessage[] = [];
+  let bye: PeerBye | null = null;
+  const waiters: Array<() => void> = [];
+  let fake!: FakePeer;
+  const closed = new Promise<{ bye: PeerBye | null; code: string | null }>((resolve) => {
+    connection.messages$.subscribe({
+      next: (message) => {
+        received.push(message);
+        if (message.type === 'bye') bye = message;
+        onMessage?.(message, fake);
+        for (const w of waiters.splice(0)) w();
+      },
+      error: (error: { code?: string }) => resolve({ bye, code: bye?.code ?? error.code ?? 'ERR' }),
+      complete: () => resolve({ bye, code: bye?.code ?? null }),
+    });
+  });
+  fake = {
+    connection,
+    received,
+    closed,
+    send: (message) => connection.send(message),
+    next: (type, timeoutMs = 5000) =>
+      new Promise((resolve, reject) => {
+        const started = Date.now();
+        const check = () => {
+          const found = received.find((m) => m.type === type);
+          if (found) return resolve(found as never);
+          if (Date.now() - started > timeoutMs) return reject(new Error(`no ${type} message`));
+          waiters.push(check);
+          setTimeout(check, 50);
+        };
+        check();
+      }),
+  };
+  connection.send({
+    type: 'hello',
+    version: PEER_PROTOCOL_VERSION,
+    self: { host: '127.0.0.1', port: 9, seq: 1, complete: false, offers: [], ...self },
+  });
+  return fake;
+}
+
+/**
+ * A TCP proxy in front of a peer that tampers with the `chunk` messages the peer sends
+ * back through it: `corrupt(n)` decides, for the n-th chunk (from 0), whether to flip a bit.
+ */
+export async function corruptingProxy(corrupt: (n: number) => boolean): Promise<{
+  port: number;
+  /** Where to forward; set it before anyone connects. */
+  target: { host: string; port: number };
+  corrupted: () => number;
+  close: () => Promise<void>;
+}> {
+  const target = { host: '127.0.0.1', port: 0 };
+  let seen = 0;
+  let corrupted = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target.port, target.host);
+    sockets.add(client);
+    sockets.add(upstream);
+    const decoder = createFrameDecoder({ maxFrameBytes: PEER_MAX_FRAME_BYTES });
+    client.on('data', (d) => upstream.write(d));
+    upstream.on('data', (d) => {
+      for (const payload of decoder.push(d)) {
+        const message = decodePayload(payload) as { type: string; data?: Buffer };
+        if (
+          message.type === 'chunk' &&
+          message.data &&
+          message.data.length > 0 &&
+          corrupt(seen++)
+        ) {
+          const data = Buffer.from(message.data);
+          data.writeUInt8(data[0]! ^ 0x01, 0);
+          message.data = data;
+          corrupted += 1;
+        }
+        client.write(encodeFrame(message));
+      }
+    });
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', end);
+    upstream.on('close', end);
+    client.on('error', end);
+    upstream.on('error', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    target,
+    corrupted: () => corrupted,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Resolves once `predicate` holds for the actor's snapshot (checked on every change, bounded). */
+export function until<T>(
+  actor: { getSnapshot(): T; subscribe(fn: () => void): { unsubscribe(): void } },
+  predicate: (snapshot: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (predicate(actor.getSnapshot())) return resolve();
+    const timer = setTimeout(() => {
+      sub.unsubscribe();
+      reject(new Error('condition not reached in time'));
+    }, timeoutMs);
+    const sub = actor.subscribe(() => {
+      if (predicate(actor.getSnapshot())) {
+        clearTimeout(timer);
+        sub.unsubscribe();
+        resolve();
+      }
+    });
+  });
+}
