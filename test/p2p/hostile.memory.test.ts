@@ -1,0 +1,154 @@
+import { readdir } from 'node:fs/promises';
+import { Bitfield } from '../../src/storage/bitfield';
+import { manifestOfBuffer } from '../../src/storage/manifest';
+import { createMemoryNetwork, type MemoryNetwork } from '../../src/transport';
+import { fakePeer, hashes, launch, randomBytes, rm, sha, type TestPeer, tempDir } from './helpers';
+
+let root: string;
+let network: MemoryNetwork;
+const peers: TestPeer[] = [];
+beforeEach(async () => {
+  root = await tempDir();
+  network = createMemoryNetwork();
+});
+afterEach(async () => {
+  for (const p of peers.splice(0)) {
+    if (p.started.actor.getSnapshot().status === 'active') {
+      p.started.actor.send({ type: 'peer.stop', reason: 'test over' });
+    }
+    await p.started.done.catch(() => undefined);
+  }
+  await rm(root, { recursive: true, force: true });
+});
+
+const onMemory = (host: string) => ({ transport: network, listen: { host, port: 0 } });
+const chunkSize = 16 * 1024;
+
+/** A manifest message for `data` under any name, bypassing the builder's name check. */
+function manifestMessage(name: string, data: Buffer) {
+  const real = manifestOfBuffer('placeholder', data, chunkSize);
+  const count = Math.ceil(data.length / chunkSize);
+  return {
+    type: 'manifest' as const,
+    name,
+    size: real.size,
+    sha256: real.sha256,
+    chunkSize,
+    chunkHashes: real.chunkHashes,
+    have: Bitfield.full(count).toBytes(),
+  };
+}
+
+describe('hostile peers (in-memory network)', () => {
+  it.each([
+    ['../x', '../x', 'ERR_BAD_MANIFEST'],
+    ['/etc/passwd', '/etc/passwd', 'ERR_BAD_MANIFEST'],
+    ['a/b', 'a/b', 'ERR_BAD_MANIFEST'],
+    ['a NUL byte', 'nul\0byte', 'ERR_BAD_MANIFEST'],
+    ['..', '..', 'ERR_BAD_MANIFEST'],
+    // Over the schema's bound: dropped by the connection before any logic sees it.
+    ['10,000 characters', 'x'.repeat(10_000), 'ECONNRESET'],
+  ])('a manifest named %s is refused and its sender cut off', async (_label, name, code) => {
+    const own = { name: 'own.bin', data: randomBytes(2 * chunkSize) };
+    const p = await launch(root, 'p', own, { ...onMemory('10.0.0.1'), expect: 2 });
+    peers.push(p);
+    const fake = await fakePeer(network, p.started.address, { peerId: 'hostile' });
+    await fake.next('manifest');
+    fake.send(manifestMessage(name, randomBytes(100)) as never);
+    const { code: closedWith } = await fake.closed;
+    expect(closedWith).toBe(code);
+    // The honest peer goes on: a real second peer still gets and gives its file.
+    const q = await launch(
+      root,
+      'q',
+      { name: 'q.bin', data: randomBytes(chunkSize) },
+      {
+        ...onMemory('10.0.0.2'),
+        expect: 2,
+        bootstrap: [p.started.address],
+      },
+    );
+    peers.push(q);
+    const [sp, sq] = await Promise.all([p.started.done, q.started.done]);
+    expect([sp.outcome, sq.outcome]).toEqual(['done', 'done']);
+    expect((await readdir(p.dir)).sort()).toEqual(['own.bin', 'q.bin']);
+    expect((await readdir(root)).sort()).toEqual(['p', 'q']);
+  });
+
+  it('a hello offering an unsafe name is refused', async () => {
+    const p = await launch(
+      root,
+      'p',
+      { name: 'own.bin', data: randomBytes(10) },
+      onMemory('10.0.0.1'),
+    );
+    peers.push(p);
+    const fake = await fakePeer(network, p.started.address, {
+      peerId: 'offers-bad',
+      offers: ['../../etc/passwd'],
+    });
+    expect((await fake.closed).code).toBe('ERR_BAD_FILE_NAME');
+  });
+
+  it('serves only chunks of its manifests: a path or an unknown index is rejected, never read', async () => {
+    const own = { name: 'own.bin', data: randomBytes(chunkSize + 1) };
+    const p = await launch(root, 'p', own, { ...onMemory('10.0.0.1'), chunkSize });
+    peers.push(p);
+    const fake = await fakePeer(network, p.started.address, { peerId: 'curious' });
+    await fake.next('manifest');
+    fake.send({ type: 'request', name: '/etc/passwd', index: 0 });
+    fake.send({ type: 'request', name: '../own.bin', index: 0 });
+    fake.send({ type: 'request', name: 'own.bin', index: 2 });
+    fake.send({ type: 'request', name: 'own.bin', index: 1 });
+    const chunk = await fake.next('chunk');
+    expect(chunk).toMatchObject({ name: 'own.bin', index: 1 });
+    expect(sha(Buffer.from(chunk.data))).toBe(sha(own.data.subarray(chunkSize)));
+    const rejects = fake.received.filter((m) => m.type === 'reject');
+    expect(rejects.map((r) => [r.name, r.index, r.code])).toEqual([
+      ['/etc/passwd', 0, 'ERR_NO_CHUNK'],
+      ['../own.bin', 0, 'ERR_NO_CHUNK'],
+      ['own.bin', 2, 'ERR_NO_CHUNK'],
+    ]);
+  });
+
+  it('a silent peer is timed out and its requests go to another holder', async () => {
+    const f = { name: 'f.bin', data: randomBytes(40 * chunkSize) };
+    const g = { name: 'g.bin', data: randomBytes(chunkSize) };
+    const opts = { expect: 2, chunkSize, timing: { stallTimeoutMs: 300 } };
+    // The honest holder is slow enough (≈ 0.6 s for f) that the time-out, not the end
+    // game, is what takes the silent peer's requests away.
+    const honest = await launch(root, 'honest', f, {
+      ...onMemory('10.0.0.2'),
+      ...opts,
+      uploadLimit: 1024 * 1024,
+    });
+    const b = await launch(root, 'b', g, { ...onMemory('10.0.0.3'), ...opts });
+    peers.push(honest, b);
+    let requests = 0;
+    // The silent peer says it holds f.bin, and names the honest holder only once asked.
+    const silent = await fakePeer(
+      network,
+      b.started.address,
+      { peerId: 'silent', offers: ['f.bin'] },
+      (m, fake) => {
+        if (m.type !== 'request') return;
+        requests += 1;
+        if (requests === 1) {
+          fake.send({
+            type: 'peers',
+            peers: [{ ...honest.started.actor.getSnapshot().context.swarm.membership.self }],
+          });
+        }
+      },
+    );
+    silent.send(manifestMessage('f.bin', f.data) as never);
+    const sb = await b.started.done;
+    expect(sb.error).toBeNull();
+    expect(requests).toBeGreaterThan(0);
+    expect(sb.outcome).toBe('done');
+    const seen = sb.peers.find((p) => p.peerId === 'silent');
+    expect(seen?.status).toBe('dead');
+    expect(seen?.reason).toMatch(/^ERR_STALLED/);
+    expect(await hashes(b.dir)).toEqual({ 'f.bin': sha(f.data), 'g.bin': sha(g.data) });
+  });
+});
