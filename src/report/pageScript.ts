@@ -5,7 +5,7 @@
  * in `window.timeswarmReport` (`charts: [{ id, points }]`, `errors`), which the browser
  * test reads.
  */
-export const PAGE_SCRIPT = String.raw`
+export const PAGE_SCRIPT = `
 (function () {
   'use strict';
   var report = (window.timeswarmReport = { charts: [], errors: [], ready: false });

@@ -44,7 +44,7 @@ const scriptSafe = (code: string) => code.replace(/<\/script/gi, '<\\/script');
  * data are inlined, so the file opens offline, from disk, anywhere.
  */
 export function renderReport(input: ReportInput): string {
-  const { analysis, series } = input;
+  const { analysis } = input;
   const title = input.title ?? 'timeswarm report';
   const page = pageData(input);
   const assets = uplot();

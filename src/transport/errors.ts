@@ -26,7 +26,10 @@ export class FrameTooLargeError extends TransportError {
 export class DecodeError extends TransportError {
   override name = 'DecodeError';
   override readonly code = 'ERR_DECODE';
-  constructor(message = 'Frame is not a single valid msgpack value', options?: { cause?: unknown }) {
+  constructor(
+    message = 'Frame is not a single valid msgpack value',
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }

@@ -1,4 +1,9 @@
-import { type ByteChannel, type Connection, type ConnectionOptions, createFramedConnection } from './connection';
+import {
+  type ByteChannel,
+  type Connection,
+  type ConnectionOptions,
+  createFramedConnection,
+} from './connection';
 import {
   type ClientMessage,
   parseClientMessage,
