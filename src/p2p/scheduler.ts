@@ -200,7 +200,7 @@ export class ChunkScheduler {
     }
     const cancels = [...askers].map((peer) => ({ peer, file, index }));
     for (const peer of [...askers]) this.unrequest(peer, file, index);
-    return cancels.filter(({ peer }) => this.peers.has(peer));
+    return cancels.filter(({ peer }) => peer !== from && this.peers.has(peer));
   }
 
   /** The peer answered without the chunk (`reject`), or the request was withdrawn. */

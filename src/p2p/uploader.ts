@@ -143,18 +143,20 @@ export class Uploader {
     if (this.stopped || this.timer !== null) return;
     const { clock, limiter } = this.options;
     while (this.reading < this.maxReads) {
-      const pick = this.nextLink();
-      if (pick === 'empty') return;
-      if (pick === 'blocked') {
-        this.later(2);
-        return;
-      }
+      if (this.queued === 0) return;
+      // Tokens first: the round-robin cursor moves only when a chunk is really dispatched.
       if (limiter) {
         const wait = limiter.delay(clock.now());
         if (wait > 0) {
           this.later(wait);
           return;
         }
+      }
+      const pick = this.nextLink();
+      if (pick === 'empty') return;
+      if (pick === 'blocked') {
+        this.later(2);
+        return;
       }
       const [id, link] = pick;
       const request = link.queue.shift()!;
