@@ -72,6 +72,8 @@ export interface PeerInput {
   giveUpAfterMs?: number;
   /** A peer that said it was full is not dialed again for this long. */
   busyCooldownMs?: number;
+  /** Until a peer is met, unreachable bootstrap addresses are dialed again this often. */
+  bootstrapRetryMs?: number;
   /** How often connections are topped up and give-up conditions checked. */
   tickMs?: number;
   /** On the way out, how long transfers get to say goodbye. */
@@ -108,6 +110,8 @@ export interface BootstrapEntry {
   port: number;
   state: 'pending' | 'dialing' | 'reached' | 'failed' | 'self';
   reason: string | null;
+  /** A failed address is dialed again from this time on, while no peer has been met. */
+  retryAt: number;
 }
 
 export interface PeerConfig {
@@ -126,6 +130,7 @@ export interface PeerConfig {
   discoveryTimeoutMs: number;
   giveUpAfterMs: number;
   busyCooldownMs: number;
+  bootstrapRetryMs: number;
   tickMs: number;
   closeTimeoutMs: number;
   timing: TransferTiming;
@@ -344,7 +349,12 @@ export const peerMachine = setup({
         slots -= 1;
       };
       for (let i = 0; i < bootstrap.length && slots > 0; i++) {
-        if (bootstrap[i]!.state !== 'pending') continue;
+        // Until some peer is met, a bootstrap peer that was not up yet is tried again.
+        const retry =
+          bootstrap[i]!.state === 'failed' &&
+          context.met === 0 &&
+          bootstrap[i]!.retryAt <= config.clock.now();
+        if (bootstrap[i]!.state !== 'pending' && !retry) continue;
         bootstrap[i]!.state = 'dialing';
         spawn(bootstrap[i]!, null, i);
       }
@@ -629,7 +639,12 @@ export const peerMachine = setup({
           : context.bootstrap.map((b, i) => {
               if (i !== record.bootstrap || b.state !== 'dialing') return b;
               return event.stage === 'connect'
-                ? { ...b, state: 'failed' as const, reason: `${event.code}: ${event.reason}` }
+                ? {
+                    ...b,
+                    state: 'failed' as const,
+                    reason: `${event.code}: ${event.reason}`,
+                    retryAt: config.clock.now() + config.bootstrapRetryMs,
+                  }
                 : { ...b, state: 'reached' as const };
             });
       enqueue.assign({ transfers, activeByPeer, bootstrap });
@@ -793,6 +808,7 @@ export const peerMachine = setup({
         ...b,
         state: 'pending' as const,
         reason: null,
+        retryAt: 0,
       })),
       met: 0,
       startedAt: config.clock.now(),
@@ -946,6 +962,7 @@ function resolveConfig(input: PeerInput): PeerConfig {
     discoveryTimeoutMs: input.discoveryTimeoutMs ?? 30_000,
     giveUpAfterMs: input.giveUpAfterMs ?? 15_000,
     busyCooldownMs: input.busyCooldownMs ?? 2000,
+    bootstrapRetryMs: input.bootstrapRetryMs ?? 1000,
     tickMs: input.tickMs ?? 250,
     closeTimeoutMs: input.closeTimeoutMs ?? 2000,
     timing: {

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { hashes, launch, randomBytes, rm, sha, type TestPeer, tempDir } from './helpers';
 
 let root: string;
@@ -42,5 +43,31 @@ describe('swarm over real TCP', () => {
       });
       expect(await hashes(peers[i]!.dir)).toEqual(expected);
     }
+  });
+
+  it('a bootstrap peer that starts late is still found (its address is tried again)', async () => {
+    // Reserve a free port, release it, and start the bootstrap peer on it only later.
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port: p } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(p));
+      });
+    });
+    const a = { name: 'a.bin', data: randomBytes(50_000) };
+    const b = { name: 'b.bin', data: randomBytes(60_000) };
+    const early = await launch(root, 'early', b, {
+      expect: 2,
+      bootstrapRetryMs: 200,
+      bootstrap: [{ host: '127.0.0.1', port }],
+    });
+    peers.push(early);
+    await new Promise((r) => setTimeout(r, 700));
+    const late = await launch(root, 'late', a, { expect: 2, listen: { host: '127.0.0.1', port } });
+    peers.push(late);
+    const [se, sl] = await Promise.all([early.started.done, late.started.done]);
+    expect([se.outcome, sl.outcome]).toEqual(['done', 'done']);
+    const expected = { 'a.bin': sha(a.data), 'b.bin': sha(b.data) };
+    expect(await hashes(early.dir)).toEqual(expected);
+    expect(await hashes(late.dir)).toEqual(expected);
   });
 });
