@@ -113,6 +113,8 @@ interface TransferContext {
   remote: PeerEntry | null;
   /** Requests sent and not yet answered (approximate after cancels; only drives the stall timer). */
   outstanding: number;
+  /** The remote's greeting has been received (its first `peers` message ends it). */
+  synced: boolean;
   stage: 'connect' | 'handshake' | 'trading';
   end: { code: string; reason: string; byRemote: boolean } | null;
 }
@@ -122,8 +124,8 @@ const DONE = 'DONE';
 /**
  * One connection to one remote peer:
  *
- * connecting ⇄ backoff → connected(handshaking → admitting → trading(idle ⇄ waiting)
- * → closing) → closed
+ * connecting ⇄ backoff → connected(handshaking → admitting → trading(syncing → idle ⇄
+ * waiting) → closing) → closed
  *
  * Both sides send `hello` at once; the peer machine then admits or refuses the remote
  * (duplicate, self, full, banned). While trading, control messages go up to the peer
@@ -288,6 +290,10 @@ export const transferMachine = setup({
         context.connection!.send({ type: 'cancel', name, index });
       enqueue.assign({ outstanding: Math.max(0, context.outstanding - event.requests.length) });
     }),
+    markSynced: assign({
+      synced: ({ context, event }) =>
+        context.synced || (event.type === 'remote.message' && event.message.type === 'peers'),
+    }),
     answered: assign({ outstanding: ({ context }) => Math.max(0, context.outstanding - 1) }),
     sendFarewell: ({ context, event }) => {
       assertEvent(event, 'transfer.refuse');
@@ -389,6 +395,7 @@ export const transferMachine = setup({
       ['manifest', 'have', 'peers', 'done', 'reject'].includes(event.message.type),
     isReject: ({ event }) => event.type === 'remote.message' && event.message.type === 'reject',
     hasOutstanding: ({ context }) => context.outstanding > 0,
+    isSynced: ({ context }) => context.synced,
     lastOutstanding: ({ context }) => context.outstanding <= 1,
   },
   delays: {
@@ -409,6 +416,7 @@ export const transferMachine = setup({
     connection: input.channel ? peerConnection(input.channel, {}, input.counters) : null,
     remote: null,
     outstanding: 0,
+    synced: false,
     stage: input.channel ? 'handshake' : 'connect',
     end: null,
   }),
@@ -510,12 +518,12 @@ export const transferMachine = setup({
               }),
             },
           ],
-          initial: 'idle',
+          initial: 'syncing',
           on: {
             'remote.message': [
               { guard: 'isBye', target: 'closing', actions: 'endWith' },
               { guard: 'isReject', target: '.answered', actions: 'forward' },
-              { guard: 'isForwarded', actions: 'forward' },
+              { guard: 'isForwarded', actions: ['forward', 'markSynced'] },
               // A second hello, or anything else out of place.
               { target: 'closing', actions: 'endWith' },
             ],
@@ -523,6 +531,17 @@ export const transferMachine = setup({
             'transfer.cancel': { actions: 'sendCancels' },
           },
           states: {
+            /** The remote's greeting (its manifests, then whom it knows) is still arriving. */
+            syncing: {
+              always: { guard: 'isSynced', target: 'idle' },
+              after: {
+                handshakeTimeout: {
+                  target: '#transfer.connected.closing',
+                  actions: 'endHandshakeTimeout',
+                },
+              },
+              on: { 'remote.chunk': { actions: 'answered' } },
+            },
             idle: {
               always: { guard: 'hasOutstanding', target: 'waiting' },
               on: { 'remote.chunk': { actions: 'answered' } },

@@ -1,0 +1,159 @@
+import { Subject } from 'rxjs';
+import { createActor, fromCallback, SimulatedClock } from 'xstate';
+import {
+  type Announcement,
+  type TransferToPeerEvent,
+  transferMachine,
+} from '../../src/actors/transfer.machine';
+import type { IncomingChunk } from '../../src/p2p/storagePipeline';
+import { Uploader } from '../../src/p2p/uploader';
+import {
+  createMemoryNetwork,
+  type PeerEntry,
+  type PeerMessage,
+  peerConnection,
+} from '../../src/transport';
+
+const flush = async () => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+};
+
+const me: PeerEntry = {
+  peerId: 'me',
+  host: '10.0.0.1',
+  port: 7000,
+  seq: 1,
+  complete: false,
+  offers: [],
+};
+const them: PeerEntry = {
+  peerId: 'them',
+  host: '10.0.0.2',
+  port: 7000,
+  seq: 1,
+  complete: false,
+  offers: [],
+};
+
+/** An inbound transfer on an in-memory network, its parent a recorder, time simulated. */
+async function setUp() {
+  const network = createMemoryNetwork();
+  const listener = await network.listen({ host: '10.0.0.1', port: 7000 });
+  const accepted = new Promise<Parameters<Parameters<typeof listener.accept>[0]>[0]>((resolve) =>
+    listener.accept(resolve),
+  );
+  const remote = peerConnection(await network.connect({ host: '10.0.0.1', port: 7000 }));
+  const fromTransfer: PeerMessage[] = [];
+  remote.messages$.subscribe({ next: (m) => fromTransfer.push(m), error: () => undefined });
+  const toParent: TransferToPeerEvent[] = [];
+  const parent = createActor(
+    fromCallback<TransferToPeerEvent>(({ receive }) => {
+      receive((event) => toParent.push(event));
+    }),
+  ).start();
+  const sim = new SimulatedClock();
+  const clock = {
+    now: () => sim.now(),
+    setTimeout: sim.setTimeout.bind(sim),
+    clearTimeout: sim.clearTimeout.bind(sim),
+  };
+  const transfer = createActor(transferMachine, {
+    clock: sim,
+    input: {
+      id: 't1',
+      direction: 'inbound',
+      transport: network,
+      channel: await accepted,
+      self: () => me,
+      peer: parent,
+      uploader: new Uploader({ clock, lookup: () => undefined, limiter: null }),
+      chunks: new Subject<IncomingChunk>(),
+      announcements$: new Subject<Announcement>(),
+      greeting: () => [{ type: 'peers', peers: [me] }],
+      counters: { sent: 0, received: 0 },
+      timing: {
+        connectTimeoutMs: 1000,
+        handshakeTimeoutMs: 1000,
+        stallTimeoutMs: 5000,
+        retry: { attempts: 1, initialDelayMs: 10, maxDelayMs: 10 },
+      },
+    },
+  });
+  transfer.start();
+  await flush();
+  return { sim, transfer, remote, fromTransfer, toParent };
+}
+
+describe('transfer machine (simulated time, in-memory network)', () => {
+  it('says hello at once and gives up on a silent remote after the handshake time-out', async () => {
+    const { sim, transfer, fromTransfer, toParent } = await setUp();
+    expect(fromTransfer[0]).toMatchObject({ type: 'hello', self: { peerId: 'me' } });
+    expect(transfer.getSnapshot().value).toEqual({ connected: 'handshaking' });
+    sim.increment(999);
+    expect(transfer.getSnapshot().status).toBe('active');
+    sim.increment(1);
+    await flush();
+    expect(transfer.getSnapshot().status).toBe('done');
+    expect(toParent.at(-1)).toMatchObject({
+      type: 'transfer.closed',
+      code: 'ERR_HANDSHAKE_TIMEOUT',
+      stage: 'handshake',
+    });
+    expect(fromTransfer.at(-1)).toMatchObject({ type: 'bye', code: 'ERR_HANDSHAKE_TIMEOUT' });
+  });
+
+  it('hello → admitted → greeting → syncing until the remote’s peers → requests → stalled', async () => {
+    const { sim, transfer, remote, fromTransfer, toParent } = await setUp();
+    remote.send({ type: 'hello', version: 1, self: them });
+    await flush();
+    expect(toParent[0]).toMatchObject({
+      type: 'transfer.hello',
+      hello: { self: { peerId: 'them' } },
+    });
+    expect(transfer.getSnapshot().value).toEqual({ connected: 'admitting' });
+    transfer.send({ type: 'transfer.admit' });
+    await flush();
+    expect(fromTransfer.map((m) => m.type)).toEqual(['hello', 'peers']);
+    expect(transfer.getSnapshot().value).toEqual({ connected: { trading: 'syncing' } });
+    remote.send({ type: 'peers', peers: [them] });
+    await flush();
+    expect(transfer.getSnapshot().value).toEqual({ connected: { trading: 'idle' } });
+    expect(toParent.at(-1)).toMatchObject({
+      type: 'transfer.message',
+      peerId: 'them',
+      message: { type: 'peers' },
+    });
+    transfer.send({
+      type: 'transfer.request',
+      requests: [
+        { name: 'f', index: 0 },
+        { name: 'f', index: 1 },
+      ],
+    });
+    await flush();
+    expect(fromTransfer.filter((m) => m.type === 'request')).toHaveLength(2);
+    expect(transfer.getSnapshot().value).toEqual({ connected: { trading: 'waiting' } });
+    // One answer restarts the stall timer; then silence.
+    sim.increment(4000);
+    remote.send({ type: 'chunk', name: 'f', index: 0, data: Buffer.from('x') });
+    await flush();
+    sim.increment(4000);
+    expect(transfer.getSnapshot().status).toBe('active');
+    sim.increment(1000);
+    await flush();
+    expect(toParent.at(-1)).toMatchObject({
+      type: 'transfer.closed',
+      code: 'ERR_STALLED',
+      stage: 'trading',
+    });
+    expect(fromTransfer.at(-1)).toMatchObject({ type: 'bye', code: 'ERR_STALLED' });
+  });
+
+  it('a remote speaking another protocol version is refused', async () => {
+    const { remote, fromTransfer, toParent } = await setUp();
+    remote.send({ type: 'hello', version: 2, self: them });
+    await flush();
+    expect(toParent.at(-1)).toMatchObject({ type: 'transfer.closed', code: 'ERR_VERSION' });
+    expect(fromTransfer.at(-1)).toMatchObject({ type: 'bye', code: 'ERR_VERSION' });
+  });
+});
