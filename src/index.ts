@@ -21,6 +21,8 @@ export type {
   FileWriterOutput,
 } from './actors/fileWriter.machine';
 export { closeWriter, fileWriterMachine } from './actors/fileWriter.machine';
+export type { PeerEvent, PeerInput, StartedPeer } from './actors/peer.machine';
+export { peerMachine, startPeer } from './actors/peer.machine';
 export type {
   ServedClient,
   ServerEvent,
@@ -29,8 +31,11 @@ export type {
 } from './actors/server.machine';
 export { serverMachine } from './actors/server.machine';
 export type { ClientSessionSummary } from './actors/sessionSummary';
+export type { TransferInput, TransferToPeerEvent } from './actors/transfer.machine';
+export { transferMachine } from './actors/transfer.machine';
 export type { Logger, LogLevel } from './log/logger';
 export { configureLogging, getLogger } from './log/logger';
+export * as p2p from './p2p';
 export * as storage from './storage';
 export * from './time';
 export * as transport from './transport';

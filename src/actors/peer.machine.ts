@@ -449,8 +449,11 @@ export const peerMachine = setup({
         lastProgressAt: config.clock.now(),
       });
       enqueue.sendTo(transferId, { type: 'transfer.admit' });
-      for (const message of swarm.peersMessages(changed.length > 0 ? changed : [])) {
-        if (changed.length > 0) context.announcements.next({ message, except: transferId });
+      // Tell everyone else about the newcomer (or its newer entry).
+      if (changed.length > 0) {
+        for (const message of swarm.peersMessages(changed)) {
+          context.announcements.next({ message, except: transferId });
+        }
       }
       context.logger.verbose(
         `trading with ${remote.peerId} at ${remoteAddress} (${record.direction})`,

@@ -1,0 +1,14 @@
+/** Peer-to-peer building blocks with no XState in them: the peer and transfer machines compose these. */
+export type { Member, MemberStatus, MembershipOptions } from './membership';
+export { Membership } from './membership';
+export type { PeerFileReport, PeerSummary } from './peerSummary';
+export { summarizePeer } from './peerSummary';
+export type { Assignment, SchedulerOptions } from './scheduler';
+export { ChunkScheduler } from './scheduler';
+export type { IncomingChunk, StorageEvent, StoragePipelineOptions } from './storagePipeline';
+export { storagePipeline } from './storagePipeline';
+export type { FileRecord, InboundFile, ManifestVerdict, MissingFile } from './swarm';
+export { MAX_FILES, SwarmState } from './swarm';
+export { TokenBucket } from './tokenBucket';
+export type { UploadClock, UploadEvent, UploaderOptions, UploadLink } from './uploader';
+export { Uploader } from './uploader';
