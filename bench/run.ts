@@ -1,7 +1,7 @@
 /**
  * The benchmark suite (see BENCHMARKS.md):
  *
- *   npm run bench                      tick, capacity, writer (the default set, ~6 minutes)
+ *   npm run bench                      tick, capacity, writer (the default set, ~10 minutes)
  *   npm run bench -- tick [flags…]     one benchmark, flags passed on
  *   npm run bench -- all               the default set and memory (5 more minutes)
  *   npm run bench -- list

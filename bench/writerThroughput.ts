@@ -2,7 +2,7 @@
  * Writer throughput: rows/s written through fileWriterMachine (a Subject of TimestampRow,
  * timestampTableFormat) against a raw fs.createWriteStream writing the same formatted lines.
  *
- *   npm run bench -- writer [--rows 2000000] [--runs 3] [--batch 10000] [--only line,ours,batch]
+ *   npm run bench -- writer [--rows 2000000] [--runs 3] [--batch 10000] [--only line,ours,batch,slab]
  *                           [--flush-interval 200ms]   (the writer's flushIntervalMs; 200 ms is the default)
  *                           [--profile]   (CPU-profile our writer's first run)
  *
@@ -10,6 +10,9 @@
  * a busy server would, so the writer's flush timer and the stream's drain both get to run.
  * The clock starts once the file is open and stops when it is finished (footer, fsync,
  * close) for every variant. Variants alternate within each run; medians are reported.
+ *
+ * Also measured: `sketch: slab appender`, the fix suggested for the writer's appender (see
+ * slabSketch), to show what it would gain.
  *
  * Baselines: `raw stream, per line` (one ws.write per formatted line, awaiting 'drain'
  * when asked — the plain way to use a write stream) and `raw stream, per batch` (the lines
@@ -25,6 +28,7 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
+import { open } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
@@ -91,6 +95,76 @@ async function ours(
   };
 }
 
+/**
+ * A sketch of the fix suggested for src/storage/batchedAppender.ts (bench-only code): each
+ * line is encoded at once into a 64 KiB Buffer slab (off the JS heap) instead of being kept
+ * as a string until the next flush, and the slabs are written with one writev per flush
+ * interval. Same flush interval and fsync as the real writer.
+ */
+async function slabSketch(
+  path: string,
+  rows: number,
+  batch: number,
+  flushIntervalMs: number,
+): Promise<Measured> {
+  const SLAB_BYTES = 64 * 1024;
+  const handle = await open(path, 'w');
+  const format = timestampTableFormat;
+  let slab = Buffer.allocUnsafe(SLAB_BYTES);
+  let used = 0;
+  let full: Buffer[] = [];
+  let chain: Promise<unknown> = Promise.resolve();
+  let written = 0;
+  const append = (text: string) => {
+    if (used + text.length * 3 > SLAB_BYTES) {
+      full.push(slab.subarray(0, used));
+      slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, text.length * 3));
+      used = 0;
+    }
+    used += slab.write(text, used);
+  };
+  const flush = () => {
+    if (used > 0) {
+      full.push(slab.subarray(0, used));
+      slab = Buffer.allocUnsafe(SLAB_BYTES);
+      used = 0;
+    }
+    const buffers = full;
+    full = [];
+    if (buffers.length > 0) {
+      chain = chain.then(async () => {
+        written += (await handle.writev(buffers)).bytesWritten;
+      });
+    }
+    return chain;
+  };
+  append(format.header);
+  const timer = setInterval(() => void flush(), flushIntervalMs);
+  const started = performance.now();
+  let records = 0;
+  for (let i = 0; i < rows; ) {
+    const end = Math.min(rows, i + batch);
+    for (; i < end; i++) {
+      records += 1;
+      append(format.line(row(i), records));
+    }
+    await nextMacrotask();
+  }
+  clearInterval(timer);
+  append(format.footer({ durationMs: 0 }));
+  await flush();
+  await handle.sync();
+  await handle.close();
+  const ms = performance.now() - started;
+  return {
+    variant: 'sketch: slab appender',
+    ms,
+    rowsPerSecond: (rows / ms) * 1000,
+    bytes: Math.max(written, statSync(path).size),
+    records,
+  };
+}
+
 async function raw(
   path: string,
   rows: number,
@@ -147,7 +221,8 @@ async function main(): Promise<void> {
   try {
     for (let run = 1; run <= runs; run++) {
       // Alternate the order so that neither side always runs on a warmer (or busier) machine.
-      const order = run % 2 === 1 ? ['line', 'ours', 'batch'] : ['batch', 'ours', 'line'];
+      const order =
+        run % 2 === 1 ? ['line', 'ours', 'batch', 'slab'] : ['slab', 'batch', 'ours', 'line'];
       for (const variant of order.filter((v) => !args.only || args.only.split(',').includes(v))) {
         const path = join(dir, `${variant}-${run}.txt`);
         const profiling = args.profile && run === 1 && variant === 'ours';
@@ -155,7 +230,9 @@ async function main(): Promise<void> {
         const measured =
           variant === 'ours'
             ? await ours(path, rows, batch, flushIntervalMs)
-            : await raw(path, rows, batch, variant === 'batch');
+            : variant === 'slab'
+              ? await slabSketch(path, rows, batch, flushIntervalMs)
+              : await raw(path, rows, batch, variant === 'batch');
         if (profiling) {
           mkdirSync(RESULTS_DIR, { recursive: true });
           profilePath = join(RESULTS_DIR, 'writerThroughput-ours.cpuprofile');
@@ -176,25 +253,28 @@ async function main(): Promise<void> {
   const oursRate = med('fileWriterMachine');
   const perLine = med('raw stream, per line');
   const perBatch = med('raw stream, per batch');
-  const bytes = by('fileWriterMachine')[0]!.bytes;
+  const slab = med('sketch: slab appender');
+  const bytes = results[0]!.bytes;
   const sameSize = results.every((r) => Math.abs(r.bytes - bytes) < 200); // footers differ slightly
   const allRecords = by('fileWriterMachine').every((r) => r.records === rows);
+  const mibps = (rate: number) => fmt((rate * bytes) / rows / 2 ** 20, 1);
   printTable(
-    `Writer throughput, ${fmt(rows)} rows (${fmt(bytes / 2 ** 20, 0)} MiB), median of ${runs} runs`,
-    ['variant', 'rows/s', 'MiB/s', 'ratio fileWriterMachine / this'],
+    `Writer throughput, ${fmt(rows)} rows (${fmt(bytes / 2 ** 20, 0)} MiB), median of ${runs} runs (baseline: raw stream, per line)`,
+    ['variant', 'rows/s', 'MiB/s', 'ratio to baseline'],
     [
-      ['fileWriterMachine (ours)', fmt(oursRate), fmt((oursRate * bytes) / rows / 2 ** 20, 1), ''],
       [
-        'raw stream, per line (baseline)',
-        fmt(perLine),
-        fmt((perLine * bytes) / rows / 2 ** 20, 1),
+        'fileWriterMachine (ours)',
+        fmt(oursRate),
+        mibps(oursRate),
         fmt(ratio(oursRate, perLine), 2),
       ],
+      ['raw stream, per line (baseline)', fmt(perLine), mibps(perLine), '1.00'],
+      ['raw stream, per batch', fmt(perBatch), mibps(perBatch), fmt(ratio(perBatch, perLine), 2)],
       [
-        'raw stream, per batch',
-        fmt(perBatch),
-        fmt((perBatch * bytes) / rows / 2 ** 20, 1),
-        fmt(ratio(oursRate, perBatch), 2),
+        'sketch: slab appender (suggested fix)',
+        fmt(slab),
+        mibps(slab),
+        fmt(ratio(slab, perLine), 2),
       ],
     ],
   );
@@ -219,7 +299,12 @@ async function main(): Promise<void> {
     bytes,
     sameSize,
     allRecords,
-    medianRowsPerSecond: { ours: oursRate, rawPerLine: perLine, rawPerBatch: perBatch },
+    medianRowsPerSecond: {
+      ours: oursRate,
+      rawPerLine: perLine,
+      rawPerBatch: perBatch,
+      slabSketch: slab,
+    },
     ratio: { vsPerLine: ratio(oursRate, perLine), vsPerBatch: ratio(oursRate, perBatch) },
     runsDetail: results,
   });

@@ -92,8 +92,8 @@ let socketErrors = 0;
 // A tick frame with a 4-byte seq (msgpack uint32) and a float64 t1, patched in place per tick.
 const TEMPLATE = encodeFrame({ type: 'tick', seq: 0x0001_0000, t1: Date.now() * 1000 });
 const SEQ_OFFSET = TEMPLATE.indexOf(Buffer.from([0xce, 0x00, 0x01, 0x00, 0x00])) + 1;
-const T1_OFFSET = TEMPLATE.lastIndexOf(0xcb) + 1;
-if (SEQ_OFFSET <= 0 || T1_OFFSET !== TEMPLATE.length - 8) {
+const T1_OFFSET = TEMPLATE.length - 8; // msgpack float64 (0xcb + 8 bytes) ends the frame
+if (SEQ_OFFSET <= 0 || TEMPLATE[T1_OFFSET - 1] !== 0xcb) {
   throw new Error(`unexpected tick encoding ${TEMPLATE.toString('hex')}`);
 }
 const wallMicros = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
