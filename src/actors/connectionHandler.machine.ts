@@ -10,7 +10,7 @@ import {
 } from 'xstate';
 import { getLogger, type Logger } from '../log/logger';
 import type { TimestampRow } from '../storage';
-import type { Clock } from '../time';
+import { type Clock, TickPace } from '../time';
 import {
   type ByteChannel,
   type ClientHello,
@@ -70,11 +70,18 @@ export type ConnectionHandlerEvent =
 export interface ExchangeLimits {
   /** Fastest tick interval accepted, in hello and in practice. */
   minIntervalMs: number;
-  /** Ticks a client may send ahead of `minIntervalMs` pacing (jitter, catch-up) before it is cut off. */
+  /**
+   * Ticks a client may send ahead of `minIntervalMs` pacing, by its own clock (t1), before it
+   * is cut off. Ticks that merely arrive bunched (a backlog after a server stall) are
+   * tolerated for up to 5 s of stall.
+   */
   tickBurst: number;
   /** A client silent this long (or 3 of its intervals, if longer) is cut off. */
   idleTimeoutMs: number;
 }
+
+/** How long a server stall may last before the ticks it queued count against a client. */
+const BACKLOG_TOLERANCE_MS = 5000;
 
 export const DEFAULT_EXCHANGE_LIMITS: ExchangeLimits = {
   minIntervalMs: 10,
@@ -96,7 +103,9 @@ export interface HandlerContext {
   logger: Logger;
   hello: ClientHello | null;
   clientId: number | null;
+  /** Ticks answered so far, as last reported (for the inspector); `answered` is exact. */
   ticks: number;
+  answered: { ticks: number };
   closeReason: string;
   closeCode: string;
 }
@@ -109,6 +118,8 @@ export interface ResponderInput {
   limits: ExchangeLimits;
   /** The interval the client announced in its hello. */
   intervalMs: number;
+  /** Ticks answered, counted on the data path; read by the handler when it closes. */
+  answered: { ticks: number };
 }
 
 /**
@@ -123,17 +134,22 @@ const respondToTicks = fromCallback<ConnectionHandlerEvent, ResponderInput>(
     const client = connection.remoteAddress;
     const server = connection.localAddress;
     const idleLimitMs = Math.max(limits.idleTimeoutMs, 3 * input.intervalMs);
-    let ticks = 0;
-    let reported = 0;
+    const { answered } = input;
+    let reported = answered.ticks;
     let lastHeard = clock.now();
-    // A leaky bucket of ticks: each tick adds one, one drains per minimum interval. More than
-    // `tickBurst` ticks ahead of that pace is a flood, not jitter.
-    let level = 0;
-    let levelAt = clock.now();
+    // More than `tickBurst` ticks ahead of the minimum interval, by the client's own clock, is
+    // a flood; a backlog that queued while this server was stalled is not (see TickPace).
+    const pace = new TickPace(
+      limits.minIntervalMs,
+      limits.tickBurst,
+      limits.tickBurst + BACKLOG_TOLERANCE_MS / limits.minIntervalMs,
+      clock.now(),
+    );
     let stopped = false;
     const report = () => {
-      if (ticks !== reported) sendBack({ type: 'exchange.progress', ticks });
-      reported = ticks;
+      if (answered.ticks !== reported)
+        sendBack({ type: 'exchange.progress', ticks: answered.ticks });
+      reported = answered.ticks;
     };
     const end = (event: ConnectionHandlerEvent) => {
       stopped = true;
@@ -172,9 +188,7 @@ const respondToTicks = fromCallback<ConnectionHandlerEvent, ResponderInput>(
             message: `unexpected ${message.type} after the handshake`,
           });
         }
-        level = Math.max(0, level - (now - levelAt) / limits.minIntervalMs) + 1;
-        levelAt = now;
-        if (level > limits.tickBurst) {
+        if (!pace.admit(now, message.t1)) {
           return end({
             type: 'protocol.violation',
             code: 'ERR_RATE_LIMIT',
@@ -186,7 +200,7 @@ const respondToTicks = fromCallback<ConnectionHandlerEvent, ResponderInput>(
         const t3 = clock.wallMicros();
         connection.send({ type: 'reply', seq: message.seq, t1: message.t1, t2, t3 });
         rows.next({ senderIp: server, receiverIp: client, timeMicros: t3 });
-        ticks += 1;
+        answered.ticks += 1;
       },
       error(error) {
         if (!stopped) end({ type: 'connection.lost', ...describeError(error) });
@@ -342,7 +356,8 @@ export const connectionHandlerMachine = setup({
         `${who} from ${context.connection.remoteAddress} closed: ${context.closeReason}`,
         {
           code: context.closeCode,
-          ticks: context.ticks,
+          ticks: context.answered.ticks,
+          address: context.connection.remoteAddress,
         },
       );
       enqueue.sendTo(context.server, {
@@ -350,7 +365,7 @@ export const connectionHandlerMachine = setup({
         handlerId: self.id,
         clientId: context.clientId,
         address: context.connection.remoteAddress,
-        ticks: context.ticks,
+        ticks: context.answered.ticks,
         reason: context.closeReason,
         code: context.closeCode,
       } satisfies HandlerToServerEvent);
@@ -398,6 +413,7 @@ export const connectionHandlerMachine = setup({
     hello: null,
     clientId: null,
     ticks: 0,
+    answered: { ticks: 0 },
     closeReason: '',
     closeCode: 'OK',
   }),
@@ -492,6 +508,7 @@ export const connectionHandlerMachine = setup({
           progressIntervalMs: context.progressIntervalMs,
           limits: context.limits,
           intervalMs: context.hello?.intervalMs ?? context.limits.minIntervalMs,
+          answered: context.answered,
         }),
       },
       on: {
@@ -507,7 +524,7 @@ export const connectionHandlerMachine = setup({
   output: ({ context }) => ({
     clientId: context.clientId,
     address: context.connection.remoteAddress,
-    ticks: context.ticks,
+    ticks: context.answered.ticks,
     reason: context.closeReason,
     code: context.closeCode,
   }),

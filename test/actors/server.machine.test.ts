@@ -126,7 +126,7 @@ describe('server machine', () => {
     flood.send({ type: 'hello', version: 1, intervalMs: 10 });
     await until(() => messages.length === 1);
     for (let seq = 0; seq < 200 && !flood.isClosed; seq++) {
-      flood.send({ type: 'tick', seq, t1: seq });
+      flood.send({ type: 'tick', seq, t1: world.time.clock.wallMicros() });
       await advance(world.time.sim, 1, 1);
     }
     await until(() => server.actor.getSnapshot().context.served.length === 1);
@@ -146,12 +146,28 @@ describe('server machine', () => {
     client.send({ type: 'hello', version: 1, intervalMs: 10 });
     await until(() => messages.length === 1);
     for (let seq = 0; seq < 300; seq++) {
-      client.send({ type: 'tick', seq, t1: seq });
+      client.send({ type: 'tick', seq, t1: world.time.clock.wallMicros() });
       await advance(world.time.sim, seq % 2 === 0 ? 6 : 14, 2); // late, early, late…: 10 ms on average
     }
     await until(() => messages.length === 301);
     const summary = await stop(server);
     expect(summary.clients[0]).toMatchObject({ ticks: 300, code: 'OK' });
+  });
+
+  test('a backlog of well-paced ticks (the server was stalled) is not mistaken for a flood', async () => {
+    const server = await startServer();
+    const client = await connect(server.port);
+    const messages: ServerMessage[] = [];
+    client.messages$.subscribe((m) => messages.push(m));
+    client.send({ type: 'hello', version: 1, intervalMs: 10 });
+    await until(() => messages.length === 1);
+    // 100 ticks stamped 10 ms apart (1 s of sending) reach the server all at once.
+    const start = world.time.clock.wallMicros();
+    for (let seq = 0; seq < 100; seq++)
+      client.send({ type: 'tick', seq, t1: start + seq * 10_000 });
+    await until(() => messages.length === 101);
+    const summary = await stop(server);
+    expect(summary.clients[0]).toMatchObject({ ticks: 100, code: 'OK' });
   });
 
   test('cuts off an exchanging client that goes silent, or trickles a frame a byte at a time', async () => {
