@@ -187,7 +187,10 @@ export const clientSessionMachine = setup({
         input,
         signal,
       }: {
-        input: Pick<ClientSessionContext['config'], 'transport' | 'server' | 'localAddress'>;
+        input: Pick<
+          ClientSessionContext['config'],
+          'transport' | 'server' | 'localAddress' | 'clock'
+        >;
         signal: AbortSignal;
       }) => {
         const channel = await input.transport.connect({
@@ -195,7 +198,10 @@ export const clientSessionMachine = setup({
           signal,
           ...(input.localAddress ? { localAddress: input.localAddress } : {}),
         });
-        return clientConnection(channel);
+        const { clock } = input;
+        return clientConnection(channel, {
+          stamp: () => ({ wallMicros: clock.wallMicros(), monoMs: clock.now() }),
+        });
       },
     ),
     /**
@@ -353,8 +359,10 @@ export const clientSessionMachine = setup({
     sendTick: assign(({ context, event }) => {
       assertEvent(event, 'tick.due');
       const { connection, stats, config } = context;
+      // Stamp and write at once; bookkeeping waits until the tick is on the wire.
+      const sentAt = config.clock.now();
       const t1 = config.clock.wallMicros();
-      connection!.send({ type: 'tick', seq: event.tick.slot, t1 });
+      connection!.sendNow({ type: 'tick', seq: event.tick.slot, t1 });
       context.tableRows.next({
         senderIp: connection!.localAddress,
         receiverIp: connection!.remoteAddress,
@@ -364,7 +372,7 @@ export const clientSessionMachine = setup({
         {
           seq: event.tick.slot,
           t1,
-          sentAt: event.tick.firedAt,
+          sentAt,
           timerErrorMs: event.tick.firedAt - event.tick.dueAt,
         },
         event.tick.missedBefore,
@@ -376,13 +384,15 @@ export const clientSessionMachine = setup({
       const reply = event.message;
       if (reply.type !== 'reply') return {};
       const { connection, stats, config } = context;
-      const t4 = config.clock.wallMicros();
+      // The reply's arrival, stamped when its bytes came in (not after decoding it).
+      const arrived = connection!.receivedAt;
+      const t4 = arrived?.wallMicros ?? config.clock.wallMicros();
       context.tableRows.next({
         senderIp: connection!.remoteAddress,
         receiverIp: connection!.localAddress,
         timeMicros: reply.t3,
       });
-      const answered = stats.recordReply(reply.seq, config.clock.now());
+      const answered = stats.recordReply(reply.seq, arrived?.monoMs ?? config.clock.now());
       if (answered) {
         context.exchanges.next({
           seq: reply.seq,

@@ -195,7 +195,7 @@ const respondToTicks = fromCallback<ConnectionHandlerEvent, ResponderInput>(
             message: `ticks faster than one per ${limits.minIntervalMs} ms`,
           });
         }
-        const t2 = clock.wallMicros();
+        const t2 = connection.receivedAt?.wallMicros ?? clock.wallMicros();
         rows.next({ senderIp: client, receiverIp: server, timeMicros: message.t1 });
         const t3 = clock.wallMicros();
         connection.send({ type: 'reply', seq: message.seq, t1: message.t1, t2, t3 });
@@ -399,6 +399,8 @@ export const connectionHandlerMachine = setup({
   id: 'connectionHandler',
   context: ({ input }) => ({
     connection: serverConnection(input.channel, {
+      // t2 is when the tick's bytes arrived, not when it was decoded and validated.
+      stamp: () => ({ wallMicros: input.clock.wallMicros(), monoMs: input.clock.now() }),
       maxFrameBytes: input.maxFrameBytes ?? 64 * 1024,
     }),
     clock: input.clock,

@@ -36,6 +36,18 @@ export interface ConnectionOptions<In> {
   maxFrameBytes?: number;
   /** A peer that lets more than this wait in our send buffer is cut off (it is not reading). */
   maxSendBufferBytes?: number;
+  /**
+   * Called when bytes arrive, before they are decoded; the result is {@link Connection.receivedAt}
+   * while their messages are delivered. Timestamps a message at its arrival, not after the
+   * decoding, validation and state machine that come after.
+   */
+  stamp?: () => Stamp;
+}
+
+/** A receive time: wall clock (µs since the epoch) and monotonic clock (ms). */
+export interface Stamp {
+  wallMicros: number;
+  monoMs: number;
 }
 
 /**
@@ -53,6 +65,13 @@ export interface Connection<In, Out> {
   readonly messages$: Observable<In>;
   /** Queues a message; frames queued in the same tick of the event loop go out in one write. */
   send(message: Out): void;
+  /**
+   * Writes a message (and anything queued before it) to the socket now, for messages whose
+   * timestamp should be taken as close to the wire as possible.
+   */
+  sendNow(message: Out): void;
+  /** With the `stamp` option: when the bytes of the messages being delivered arrived. */
+  readonly receivedAt: Stamp | undefined;
   /** Sends what is queued, then ends the connection. */
   close(): void;
   /** Drops the connection at once. */
@@ -72,6 +91,7 @@ export function createFramedConnection<In, Out>(
   });
   const maxSendBuffer = options.maxSendBufferBytes ?? DEFAULT_MAX_SEND_BUFFER_BYTES;
   let pending: Buffer[] = [];
+  let receivedAt: Stamp | undefined;
   let pendingBytes = 0;
   let flushScheduled = false;
   let closed = false;
@@ -110,6 +130,7 @@ export function createFramedConnection<In, Out>(
 
   const receiver: ByteReceiver = {
     data(chunk) {
+      if (options.stamp) receivedAt = options.stamp();
       try {
         for (const payload of decoder.push(chunk)) {
           queue.push(options.parse(decodePayload(payload)));
@@ -187,6 +208,9 @@ export function createFramedConnection<In, Out>(
     get isClosed() {
       return closed;
     },
+    get receivedAt() {
+      return receivedAt;
+    },
     send(message) {
       if (closed) return;
       const bytes = encodeFrame(message);
@@ -196,6 +220,13 @@ export function createFramedConnection<In, Out>(
         flushScheduled = true;
         queueMicrotask(flush);
       }
+    },
+    sendNow(message) {
+      if (closed) return;
+      const bytes = encodeFrame(message);
+      pending.push(bytes);
+      pendingBytes += bytes.length;
+      flush(); // a microtask already scheduled finds nothing left to write
     },
     close() {
       if (closed) return;

@@ -2,7 +2,7 @@ export { clientProof, createNonce, proofMatches, serverProof } from './auth';
 export type { ChannelListener, ConnectOptions, ListenOptions, Transport } from './channelTransport';
 export { normalizeAddress } from './channelTransport';
 export { decodePayload, encodeFrame } from './codec';
-export type { ByteChannel, ByteReceiver, Connection, ConnectionOptions } from './connection';
+export type { ByteChannel, ByteReceiver, Connection, ConnectionOptions, Stamp } from './connection';
 export { createFramedConnection, DEFAULT_MAX_SEND_BUFFER_BYTES } from './connection';
 export {
   ConnectionError,
