@@ -9,8 +9,8 @@ import { fileError, StorageError } from './errors';
  */
 export interface BatchedAppender {
   readonly path: string;
-  /** Characters buffered and not yet handed to the OS. */
-  readonly pendingChars: number;
+  /** Bytes buffered and not yet handed to the OS. */
+  readonly pendingBytes: number;
   /** Bytes handed to the OS so far. */
   readonly writtenBytes: number;
   append(text: string): void;
@@ -52,19 +52,40 @@ export async function openBatchedAppender(path: string, header = ''): Promise<Ba
     if (regular) await unlink(path).catch(() => undefined);
     throw fileError('write to', path, cause);
   }
-  let buffer: string[] = [];
-  let pendingChars = 0;
+  // Lines are encoded into off-heap slabs as they are appended. Keeping them as JS strings
+  // until the flush (and joining them then) made the writer spend most of its time in the
+  // garbage collector: see BENCHMARKS.md, writer throughput.
+  let slabs: Buffer[] = [];
+  let slab = Buffer.allocUnsafe(SLAB_BYTES);
+  let used = 0;
+  let pendingBytes = 0;
   let chain: Promise<void> = Promise.resolve();
   let closed = false;
 
+  const sealSlab = () => {
+    if (used > 0) slabs.push(slab.subarray(0, used));
+    slab = Buffer.allocUnsafe(SLAB_BYTES);
+    used = 0;
+  };
+  const push = (text: string) => {
+    const worst = text.length * 3; // UTF-8 bytes per UTF-16 code unit, at most
+    if (used + worst > slab.length) {
+      sealSlab();
+      if (worst > slab.length) slab = Buffer.allocUnsafe(worst);
+    }
+    const n = slab.write(text, used, 'utf8');
+    used += n;
+    pendingBytes += n;
+  };
+
   const writeOut = (): Promise<void> => {
     chain = chain.then(async () => {
-      if (buffer.length === 0) return;
-      const bytes = Buffer.from(buffer.join(''), 'utf8');
-      buffer = [];
-      pendingChars = 0;
+      sealSlab();
+      const parts = slabs;
+      slabs = [];
+      pendingBytes = 0;
       try {
-        writtenBytes += await writeAll(handle, bytes);
+        for (const part of parts) writtenBytes += await writeAll(handle, part);
       } catch (cause) {
         throw fileError('write to', path, cause);
       }
@@ -74,28 +95,28 @@ export async function openBatchedAppender(path: string, header = ''): Promise<Ba
 
   return {
     path,
-    get pendingChars() {
-      return pendingChars;
+    get pendingBytes() {
+      return pendingBytes;
     },
     get writtenBytes() {
       return writtenBytes;
     },
     append(text) {
       if (closed) throw new StorageError(`Append after close: ${path}`, 'ERR_CLOSED', path);
-      buffer.push(text);
-      pendingChars += text.length;
+      push(text);
     },
     flush: writeOut,
     async abandon() {
       if (closed) return;
       closed = true;
-      buffer = [];
+      slabs = [];
+      used = 0;
       await chain.catch(() => undefined);
       await handle.close().catch(() => undefined);
     },
     async close(lastText) {
       if (closed) return;
-      if (lastText) buffer.push(lastText);
+      if (lastText) push(lastText);
       closed = true;
       try {
         await writeOut();
@@ -108,6 +129,9 @@ export async function openBatchedAppender(path: string, header = ''): Promise<Ba
     },
   };
 }
+
+/** Size of the buffers lines are encoded into before a flush writes them. */
+const SLAB_BYTES = 64 * 1024;
 
 /** Writes every byte: one write(2) may take only part of them (a nearly full disk, a signal). */
 async function writeAll(handle: FileHandle, bytes: Buffer): Promise<number> {

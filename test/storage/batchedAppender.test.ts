@@ -42,7 +42,7 @@ describe('openBatchedAppender', () => {
     const path = join(dir, 'lines.txt');
     const appender = await openBatchedAppender(path, 'header\n');
     expect(appender.path).toBe(path);
-    expect(appender.pendingChars).toBe(0); // the header is written at open
+    expect(appender.pendingBytes).toBe(0); // the header is written at open
     const expected = ['header\n'];
     const flushes: Promise<void>[] = [];
     for (let batch = 0; batch < 60; batch++) {
@@ -57,7 +57,7 @@ describe('openBatchedAppender', () => {
       else flushes.push(flushed);
     }
     await Promise.all(flushes);
-    expect(appender.pendingChars).toBe(0);
+    expect(appender.pendingBytes).toBe(0);
     const text = expected.join('');
     expect(await readFile(path, 'utf8')).toBe(text);
     expect(appender.writtenBytes).toBe(Buffer.byteLength(text, 'utf8'));
@@ -69,7 +69,7 @@ describe('openBatchedAppender', () => {
     const appender = await openBatchedAppender(path, 'header\n');
     appender.append('one\n');
     expect(await readFile(path, 'utf8')).toBe('header\n'); // written at open; rows wait
-    expect(appender.pendingChars).toBe('one\n'.length);
+    expect(appender.pendingBytes).toBe(Buffer.byteLength('one\n'));
     expect(appender.writtenBytes).toBe('header\n'.length);
     await appender.flush();
     expect(await readFile(path, 'utf8')).toBe('header\none\n');
