@@ -143,10 +143,20 @@ async function runSwarm(k: number, options: Options, rate: number | null): Promi
     const last = Math.max(...(await Promise.all(completions)));
     const summaries: PeerSummary[] = await Promise.all(peers.map((p) => p.done));
     let ok = summaries.every((s) => s.outcome === 'done');
+    for (const [i, s] of summaries.entries()) {
+      if (s.outcome !== 'done') {
+        process.stderr.write(
+          `peer ${i} ${s.peerId}: ${s.error?.code} ${s.error?.message}; missing ${s.missing.map((m) => `${m.name} (${m.reason})`).join('; ')}\n`,
+        );
+      }
+    }
     for (const f of files) {
-      for (let i = 0; i < k && ok; i++) {
-        const data = await readFile(join(files[i]!.dir, f.name));
-        if (sha(data) !== f.hash) ok = false;
+      for (let i = 0; i < k; i++) {
+        const data = await readFile(join(files[i]!.dir, f.name)).catch(() => Buffer.alloc(0));
+        if (sha(data) !== f.hash) {
+          ok = false;
+          process.stderr.write(`peer ${i}: ${f.name} missing or different\n`);
+        }
       }
     }
     const uploads = summaries.map((s) => s.bytes.chunkSent);
@@ -282,9 +292,9 @@ async function main(): Promise<void> {
   say(`Command: \`npx tsx bench/p2pExchange.ts ${process.argv.slice(2).join(' ')}\``);
   say('');
   say(
-    '| k | bound (k−1)·S/B | swarm time | × bound | naive push time | × bound | min bytes k(k−1)S | swarm wire bytes | × min | end-game dup. | naive wire bytes | × min | max upload / (k−1)S | verified |',
+    '| k | bound (k−1)·S/B | swarm time | × bound | naive push time | × bound | min bytes k(k−1)S | swarm wire bytes | × min | swarm chunk payload × min | end-game dup. | naive wire bytes | × min | max upload / (k−1)S | verified |',
   );
-  say('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  say('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const k of options.ks) {
     const bound = ((k - 1) * options.size) / options.rate;
     const minBytes = k * (k - 1) * options.size;
@@ -293,7 +303,7 @@ async function main(): Promise<void> {
     say(
       `| ${k} | ${bound.toFixed(2)} s | ${swarm.seconds.toFixed(2)} s | ${(swarm.seconds / bound).toFixed(3)} | ` +
         `${naive ? `${naive.seconds.toFixed(2)} s` : '–'} | ${naive ? (naive.seconds / bound).toFixed(3) : '–'} | ` +
-        `${mib(minBytes)} | ${mib(swarm.wireBytes)} | ${(swarm.wireBytes / minBytes).toFixed(4)} | ${mib(swarm.duplicateBytes)} | ` +
+        `${mib(minBytes)} | ${mib(swarm.wireBytes)} | ${(swarm.wireBytes / minBytes).toFixed(4)} | ${(swarm.chunkBytes / minBytes).toFixed(4)} | ${mib(swarm.duplicateBytes)} | ` +
         `${naive ? mib(naive.wireBytes) : '–'} | ${naive ? (naive.wireBytes / minBytes).toFixed(4) : '–'} | ` +
         `${swarm.maxUploadShare.toFixed(2)} | ${swarm.ok && (naive?.ok ?? true) ? 'yes' : 'NO'} |`,
     );

@@ -66,6 +66,11 @@ export interface TransferInput {
   announcements$: Observable<Announcement>;
   /** What to say first once admitted: manifests with our bitfields, the peers we know. */
   greeting: () => PeerMessage[];
+  /**
+   * Trims a broadcast for this remote before it is sent (`null`: send nothing): it need not
+   * hear of chunks it already holds, nor of a file it announced itself.
+   */
+  tailor?: (remotePeerId: string, message: PeerMessage) => PeerMessage | null;
   counters: ByteCounters;
   timing: TransferTiming;
   logger?: Logger;
@@ -240,10 +245,18 @@ export const transferMachine = setup({
     }),
     announce: fromCallback<
       TransferEvent,
-      { connection: PeerConnection; id: string; announcements$: Observable<Announcement> }
+      {
+        connection: PeerConnection;
+        id: string;
+        peerId: string;
+        announcements$: Observable<Announcement>;
+        tailor: TransferInput['tailor'];
+      }
     >(({ input }) => {
       const subscription = input.announcements$.subscribe(({ message, except }) => {
-        if (except !== input.id) input.connection.send(message);
+        if (except === input.id) return;
+        const out = input.tailor ? input.tailor(input.peerId, message) : message;
+        if (out) input.connection.send(out);
       });
       return () => subscription.unsubscribe();
     }),
@@ -514,7 +527,9 @@ export const transferMachine = setup({
               input: ({ context }) => ({
                 connection: context.connection!,
                 id: context.input.id,
+                peerId: context.remote!.peerId,
                 announcements$: context.input.announcements$,
+                tailor: context.input.tailor,
               }),
             },
           ],

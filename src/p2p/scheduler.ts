@@ -144,11 +144,27 @@ export class ChunkScheduler {
   /** A peer got one more chunk (its `have` announcement). */
   peerHas(peer: string, file: string, index: number): void {
     const state = this.files.get(file);
-    const bits = this.peers.get(peer)?.files.get(file);
-    if (!state || !bits) return;
+    if (!state || index < 0 || index >= state.count) return;
+    // The peer may know the file from our manifest only (it never sent its own): start empty.
+    const peerState = this.peerState(peer);
+    let bits = peerState.files.get(file);
+    if (!bits) {
+      bits = new Bitfield(state.count);
+      peerState.files.set(file, bits);
+    }
     if (!bits.set(index)) return;
     state.availability[index]! += 1;
     if (state.missing.has(index) && !state.requested.has(index)) this.dirty = true;
+  }
+
+  /** Whether `peer` announced `file` to us (so it knows that file). */
+  peerKnows(peer: string, file: string): boolean {
+    return this.peers.get(peer)?.files.has(file) ?? false;
+  }
+
+  /** Whether `peer` holds chunk `index` of `file`, as far as we know. */
+  peerHasChunk(peer: string, file: string, index: number): boolean {
+    return this.peers.get(peer)?.files.get(file)?.has(index) ?? false;
   }
 
   /** The peer is gone: forget what it holds; its outstanding requests become unrequested. */

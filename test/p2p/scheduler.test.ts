@@ -197,8 +197,9 @@ describe('chunk scheduler', () => {
               s.setPeerFile(`p${op.peer}`, 'f', 10, bits(10, op.held));
               model.set(op.peer, new Set(op.held));
             } else if (op.op === 'have') {
+              // A `have` from a peer that never sent its manifest starts it off empty.
               s.peerHas(`p${op.peer}`, 'f', op.index);
-              model.get(op.peer)?.add(op.index);
+              model.set(op.peer, (model.get(op.peer) ?? new Set()).add(op.index));
             } else {
               s.removePeer(`p${op.peer}`);
               model.delete(op.peer);
