@@ -1,7 +1,7 @@
 /**
  * The benchmark suite (see BENCHMARKS.md):
  *
- *   npm run bench                      tick, capacity, writer (the default set, ~10 minutes)
+ *   npm run bench                      tick, capacity, writer, p2p (the default set)
  *   npm run bench -- tick [flags…]     one benchmark, flags passed on
  *   npm run bench -- all               the default set and memory (5 more minutes)
  *   npm run bench -- list
@@ -30,8 +30,12 @@ const BENCHMARKS: Record<string, { file: string; about: string }> = {
     file: 'memory.ts',
     about: 'server RSS with 100 clients after 10 s vs after 5 min (long)',
   },
+  p2p: {
+    file: 'p2pExchange.ts',
+    about: 'k peers share 4 MB files under an upload cap vs the (k−1)·S/B lower bound',
+  },
 };
-const DEFAULT_SET = ['tick', 'capacity', 'writer'];
+const DEFAULT_SET = ['tick', 'capacity', 'writer', 'p2p'];
 
 function runOne(name: string, args: string[]): number {
   const bench = BENCHMARKS[name]!;
