@@ -132,7 +132,9 @@ async function runSwarm(k: number, options: Options, rate: number | null): Promi
               resolve(performance.now());
               return true;
             }
-            return s.status !== 'active' && (resolve(performance.now()), true);
+            if (s.status === 'active') return false;
+            resolve(performance.now());
+            return true;
           };
           if (check()) return;
           const sub = p.actor.subscribe(() => {

@@ -29,6 +29,7 @@ import {
   type ByteCounters,
   type ChannelListener,
   describeError,
+  MAX_PEERS_PER_MESSAGE,
   type PeerEntry,
   type PeerMessage,
   type Transport,
@@ -60,7 +61,10 @@ export interface PeerInput {
   maxConnections?: number;
   /** Upload cap in bytes per second for all connections together; null or absent for none. */
   uploadLimit?: number | null;
-  /** After holding everything, how long at most to keep serving peers that are not done. */
+  /**
+   * After holding everything, keep serving until every known peer is complete, or until
+   * nothing has moved in the swarm for this long.
+   */
   lingerMs?: number;
   chunkSize?: number;
   /** Requests outstanding to one peer. */
@@ -186,7 +190,9 @@ const newPeerId = () => randomBytes(8).toString('hex');
  * decides what to ask of whom, the uploader serves requests within the upload cap, and the
  * storage pipeline verifies and writes chunks — data never passes through this machine.
  * Complete means holding every file known (and `expect` of them); the peer then lingers,
- * serving, until every peer it knows is complete or `lingerMs` has passed.
+ * serving, until every peer it knows is complete, or nobody has fetched anything for
+ * `lingerMs` (those left are stuck or gone). Two complete peers drop their connection to
+ * free slots for peers still fetching.
  */
 export const peerMachine = setup({
   types: {
@@ -392,7 +398,8 @@ export const peerMachine = setup({
           type: 'transfer.refuse',
           code,
           reason,
-          ...(farewell ? { farewell: swarm.peersMessages() } : {}),
+          // A full peer names whom it knows, so the dialer can go there instead.
+          ...(farewell ? { peers: swarm.knownEntries().slice(0, MAX_PEERS_PER_MESSAGE) } : {}),
         });
       if (remote.peerId === selfId) {
         if (record.bootstrap !== null) {
@@ -624,6 +631,9 @@ export const peerMachine = setup({
           swarm.membership.setStatus(peerId, 'dead', { code: 'DONE', message: 'left the swarm' });
         else if (event.code === 'ERR_STALLED') swarm.membership.setStatus(peerId, 'dead', reason);
         else swarm.membership.setStatus(peerId, 'unknown', reason);
+        if (event.code === 'ERR_BUSY' && event.byRemote) {
+          swarm.membership.markBusy(peerId, config.clock.now() + config.busyCooldownMs);
+        }
         context.logger.verbose(`connection to ${peerId} ended: ${event.code} ${event.reason}`);
       } else if (peerId && event.stage === 'connect') {
         swarm.membership.setStatus(peerId, 'dead', reason);
@@ -686,6 +696,23 @@ export const peerMachine = setup({
           context.announcements.next({ message });
     },
     markWaiting: assign({ waitingSince: ({ context }) => context.config.clock.now() }),
+    /**
+     * Two complete peers have nothing left to trade: their connection is closed (`IDLE`) so
+     * both have a slot free for a peer that is still fetching (with many peers and bounded
+     * connections, latecomers would otherwise find everyone full).
+     */
+    releaseIdle: enqueueActions(({ context, enqueue }) => {
+      const { membership } = context.swarm;
+      if (!membership.self.complete) return;
+      for (const [peerId, id] of Object.entries(context.activeByPeer)) {
+        if (!membership.get(peerId)?.entry.complete) continue;
+        enqueue.sendTo(id, {
+          type: 'transfer.close',
+          code: 'IDLE',
+          reason: 'both hold every file',
+        });
+      }
+    }),
     closeTransfers: enqueueActions(({ context, enqueue }) => {
       const complete = context.swarm.isComplete(context.config.expect, context.met);
       for (const id of Object.keys(context.transfers)) {
@@ -760,6 +787,10 @@ export const peerMachine = setup({
     somethingToDo: ({ context }) =>
       context.swarm.scheduler.inFlight() > 0 ||
       Object.values(context.transfers).some((r) => r.stage !== 'trading'),
+    lingeredEnough: ({ context }) =>
+      context.config.clock.now() -
+        Math.max(context.completeAt ?? 0, context.lastProgressAt, context.uploader.lastSentAt) >=
+      context.config.lingerMs,
     gaveUp: ({ context }) =>
       context.config.clock.now() - Math.max(context.waitingSince, context.lastProgressAt) >=
       context.config.giveUpAfterMs,
@@ -772,7 +803,6 @@ export const peerMachine = setup({
   },
   delays: {
     discoveryTimeout: ({ context }) => context.config.discoveryTimeoutMs,
-    linger: ({ context }) => context.config.lingerMs,
     closeTimeout: ({ context }) => context.config.closeTimeoutMs,
   },
 }).createMachine({
@@ -858,7 +888,7 @@ export const peerMachine = setup({
         'chunk.unwanted': { actions: ['handleUnwanted', 'schedule'] },
         'file.opened': { actions: ['handleOpened', 'schedule'] },
         'file.failed': { actions: 'handleFileFailed' },
-        'peer.tick': { actions: ['dial', 'schedule'] },
+        'peer.tick': { actions: ['dial', 'schedule', 'releaseIdle'] },
         'peer.stop': { target: 'leaving', actions: 'stopFromUser' },
       },
       initial: 'discovering',
@@ -901,7 +931,13 @@ export const peerMachine = setup({
             { guard: 'notComplete', target: 'exchanging' },
             { guard: 'othersComplete', target: '#peer.leaving' },
           ],
-          after: { linger: '#peer.leaving' },
+          on: {
+            'peer.tick': [
+              // Nobody has fetched anything for `lingerMs`: those left are stuck or gone.
+              { guard: 'lingeredEnough', target: '#peer.leaving' },
+              { actions: ['dial', 'schedule', 'releaseIdle'] },
+            ],
+          },
         },
       },
     },
@@ -958,7 +994,8 @@ function resolveConfig(input: PeerInput): PeerConfig {
     dir: input.dir,
     expect: input.expect ?? null,
     maxConnections,
-    maxOutbound: Math.max(1, Math.ceil(maxConnections / 2)),
+    // Dialing fewer than half the slots leaves room for latecomers to be accepted somewhere.
+    maxOutbound: Math.max(1, Math.floor((maxConnections - 1) / 2)),
     uploadLimit: input.uploadLimit ?? null,
     lingerMs: input.lingerMs ?? 10_000,
     chunkSize: input.chunkSize ?? DEFAULT_CHUNK_SIZE,
@@ -1000,7 +1037,7 @@ function transferInput(
     uploader: context.uploader,
     chunks: context.chunks,
     announcements$: context.announcements.asObservable(),
-    greeting: () => swarm.greeting(),
+    greeting: (remote: string) => swarm.greeting(remote),
     tailor: (remote: string, message: PeerMessage) => tailorFor(swarm, remote, message),
     counters: context.counters,
     timing: config.timing,

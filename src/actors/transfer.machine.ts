@@ -15,6 +15,7 @@ import {
   type ByteChannel,
   type ByteCounters,
   describeError,
+  MAX_PEERS_PER_MESSAGE,
   PEER_PROTOCOL_VERSION,
   type PeerConnection,
   type PeerEntry,
@@ -64,8 +65,11 @@ export interface TransferInput {
   chunks: Observer<IncomingChunk>;
   /** What the peer says to everyone while we trade. */
   announcements$: Observable<Announcement>;
-  /** What to say first once admitted: manifests with our bitfields, the peers we know. */
-  greeting: () => PeerMessage[];
+  /**
+   * What to say first once admitted (the remote's ID given): manifests with our bitfields,
+   * or just `have`s for files the remote already announced; then the peers we know.
+   */
+  greeting: (remotePeerId: string) => PeerMessage[];
   /**
    * Trims a broadcast for this remote before it is sent (`null`: send nothing): it need not
    * hear of chunks it already holds, nor of a file it announced itself.
@@ -105,7 +109,7 @@ export type TransferEvent =
   | { type: 'remote.chunk'; name: string; index: number }
   | { type: 'connection.lost'; code: string; message: string }
   | { type: 'transfer.admit' }
-  | { type: 'transfer.refuse'; code: string; reason: string; farewell?: PeerMessage[] }
+  | { type: 'transfer.refuse'; code: string; reason: string; peers?: PeerEntry[] }
   | { type: 'transfer.request'; requests: Array<{ name: string; index: number }> }
   | { type: 'transfer.cancel'; requests: Array<{ name: string; index: number }> }
   | { type: 'transfer.close'; code: string; reason: string };
@@ -121,7 +125,7 @@ interface TransferContext {
   /** The remote's greeting has been received (its first `peers` message ends it). */
   synced: boolean;
   stage: 'connect' | 'handshake' | 'trading';
-  end: { code: string; reason: string; byRemote: boolean } | null;
+  end: { code: string; reason: string; byRemote: boolean; peers?: PeerEntry[] } | null;
 }
 
 const DONE = 'DONE';
@@ -276,10 +280,14 @@ export const transferMachine = setup({
         remoteAddress: context.connection!.remoteAddress,
       } satisfies TransferToPeerEvent);
     },
+    /** The side that accepted the connection greets first; the dialer answers (`greetBack`). */
     startTrading: ({ context }) => {
       const { connection } = context;
       context.input.uploader.attach(context.input.id, connection!);
-      for (const message of context.input.greeting()) connection!.send(message);
+      if (context.input.direction === 'inbound') {
+        for (const message of context.input.greeting(context.remote!.peerId))
+          connection!.send(message);
+      }
     },
     stopUploads: ({ context }) => context.input.uploader.detach(context.input.id),
     forward: ({ context, event }) => {
@@ -303,15 +311,32 @@ export const transferMachine = setup({
         context.connection!.send({ type: 'cancel', name, index });
       enqueue.assign({ outstanding: Math.max(0, context.outstanding - event.requests.length) });
     }),
-    markSynced: assign({
-      synced: ({ context, event }) =>
-        context.synced || (event.type === 'remote.message' && event.message.type === 'peers'),
+    /**
+     * The remote's greeting ends with its first `peers` message. A dialer greets only then:
+     * it knows what the remote holds (and sends a `have` instead of a whole manifest for a
+     * file the remote announced), and a refused dialer never greets for nothing.
+     */
+    markSynced: enqueueActions(({ context, event, enqueue }) => {
+      if (context.synced || event.type !== 'remote.message' || event.message.type !== 'peers')
+        return;
+      enqueue.assign({ synced: true });
+      if (context.input.direction === 'outbound') {
+        for (const message of context.input.greeting(context.remote!.peerId))
+          context.connection!.send(message);
+      }
     }),
-    answered: assign({ outstanding: ({ context }) => Math.max(0, context.outstanding - 1) }),
-    sendFarewell: ({ context, event }) => {
-      assertEvent(event, 'transfer.refuse');
-      for (const message of event.farewell ?? []) context.connection!.send(message);
+    /** A `bye` may name other peers to try (a full peer's answer): passed on as gossip. */
+    forwardByePeers: ({ context, event }) => {
+      assertEvent(event, 'remote.message');
+      if (event.message.type !== 'bye' || !event.message.peers?.length) return;
+      context.input.peer.send({
+        type: 'transfer.message',
+        transferId: context.input.id,
+        peerId: context.remote!.peerId,
+        message: { type: 'peers', peers: event.message.peers },
+      } satisfies TransferToPeerEvent);
     },
+    answered: assign({ outstanding: ({ context }) => Math.max(0, context.outstanding - 1) }),
     endWith: assign({
       end: ({ context, event }) => {
         if (context.end) return context.end;
@@ -319,8 +344,14 @@ export const transferMachine = setup({
           case 'connection.lost':
             return { code: event.code, reason: event.message, byRemote: false };
           case 'transfer.close':
-          case 'transfer.refuse':
             return { code: event.code, reason: event.reason, byRemote: false };
+          case 'transfer.refuse':
+            return {
+              code: event.code,
+              reason: event.reason,
+              byRemote: false,
+              ...(event.peers ? { peers: event.peers } : {}),
+            };
           case 'remote.message':
             if (event.message.type === 'bye')
               return { code: event.message.code, reason: event.message.reason, byRemote: true };
@@ -374,6 +405,7 @@ export const transferMachine = setup({
           type: 'bye',
           code: /^[A-Z0-9_]{1,64}$/.test(end.code) ? end.code : 'ERR_CLOSED',
           reason: end.reason.slice(0, 500),
+          ...(end.peers ? { peers: end.peers.slice(0, MAX_PEERS_PER_MESSAGE) } : {}),
         });
       }
       connection.close();
@@ -505,7 +537,7 @@ export const transferMachine = setup({
           after: { handshakeTimeout: { target: 'closing', actions: 'endHandshakeTimeout' } },
           on: {
             'transfer.admit': 'trading',
-            'transfer.refuse': { target: 'closing', actions: ['sendFarewell', 'endWith'] },
+            'transfer.refuse': { target: 'closing', actions: 'endWith' },
           },
         },
         trading: {
@@ -536,7 +568,7 @@ export const transferMachine = setup({
           initial: 'syncing',
           on: {
             'remote.message': [
-              { guard: 'isBye', target: 'closing', actions: 'endWith' },
+              { guard: 'isBye', target: 'closing', actions: ['forwardByePeers', 'endWith'] },
               { guard: 'isReject', target: '.answered', actions: 'forward' },
               { guard: 'isForwarded', actions: ['forward', 'markSynced'] },
               // A second hello, or anything else out of place.

@@ -160,13 +160,33 @@ export class SwarmState {
     return { type: 'manifest', name, size, sha256, chunkSize, chunkHashes, have: have.toBytes() };
   }
 
-  /** What we tell a newly admitted peer: every manifest we know, and every peer we know. */
-  greeting(): PeerMessage[] {
+  /**
+   * What we tell a newly admitted peer: every file we know — as a manifest with our bitfield,
+   * or, for a file the remote has announced to us already, just a `have` of the chunks we
+   * hold that it lacks — then every peer we know (the `peers` message ends a greeting).
+   */
+  greeting(remote?: string): PeerMessage[] {
     const out: PeerMessage[] = [];
-    for (const record of this.files.values())
-      if (record.state !== 'failed') out.push(this.manifestMessage(record));
+    for (const record of this.files.values()) {
+      if (record.state === 'failed') continue;
+      const { name } = record.manifest;
+      if (!remote || !this.scheduler.peerKnows(remote, name)) {
+        out.push(this.manifestMessage(record));
+        continue;
+      }
+      const held = record.stored ? [...record.stored.have.indices()] : [];
+      const chunks = held.filter((i) => !this.scheduler.peerHasChunk(remote, name, i));
+      for (let i = 0; i < chunks.length; i += 4096) {
+        out.push({ type: 'have', name, chunks: chunks.slice(i, i + 4096) });
+      }
+    }
     out.push(...this.peersMessages());
     return out;
+  }
+
+  /** Every entry we know, ours first. */
+  knownEntries(): PeerEntry[] {
+    return [this.membership.self, ...this.membership.others().map((m) => m.entry)];
   }
 
   /** Our membership view (us first) as `peers` messages of at most MAX_PEERS_PER_MESSAGE entries. */

@@ -69,6 +69,8 @@ export class Uploader {
   readonly bytesByLink = new Map<string, number>();
   bytesSent = 0;
   chunksSent = 0;
+  /** When the last chunk went out (clock ms), or -Infinity. */
+  lastSentAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: UploaderOptions) {
     this.maxQueue = options.maxQueuePerLink ?? 64;
@@ -179,6 +181,7 @@ export class Uploader {
       if (data) {
         link.sink.send({ type: 'chunk', name, index, data });
         this.bytesSent += data.length;
+        this.lastSentAt = this.options.clock.now();
         this.chunksSent += 1;
         this.bytesByLink.set(id, (this.bytesByLink.get(id) ?? 0) + data.length);
         this.sent$.next({ link: id, name, index, bytes: data.length });

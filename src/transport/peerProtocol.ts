@@ -112,7 +112,13 @@ export const peersSchema = z.object({
   peers: z.array(peerEntrySchema).max(MAX_PEERS_PER_MESSAGE),
 });
 export const doneSchema = z.object({ type: z.literal('done'), seq: u32 });
-export const peerByeSchema = z.object({ type: z.literal('bye'), code, reason });
+export const peerByeSchema = z.object({
+  type: z.literal('bye'),
+  code,
+  reason,
+  /** With `ERR_BUSY`: whom the sender knows, to dial instead. */
+  peers: z.array(peerEntrySchema).max(MAX_PEERS_PER_MESSAGE).optional(),
+});
 
 export const peerMessageSchema = z.discriminatedUnion('type', [
   peerHelloSchema,

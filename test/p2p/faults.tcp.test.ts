@@ -204,4 +204,42 @@ describe('faults over real TCP', () => {
     expect(['failed', 'dialing']).toContain(summary.bootstrap[0]?.state);
     expect(summary.bootstrap[0]?.reason).toMatch(/ECONNREFUSED/);
   });
+
+  it('a restarted peer keeps the chunks it verified and fetches only the rest', async () => {
+    const f = { name: 'f.bin', data: randomBytes(40 * chunkSize) };
+    const g = { name: 'g.bin', data: randomBytes(chunkSize) };
+    // The source waits for a third file that never comes, so it stays up while its peer restarts.
+    const source = await launch(root, 'source', f, {
+      chunkSize,
+      expect: 3,
+      uploadLimit: 600 * 1024,
+      giveUpAfterMs: 20_000,
+    });
+    peers.push(source);
+    const first = await launch(root, 'receiver', g, {
+      chunkSize,
+      expect: 2,
+      bootstrap: [source.started.address],
+    });
+    await until(
+      first.started.actor,
+      (s) => (s.context.swarm.inbound.get('f.bin')?.chunks ?? 0) >= 10,
+    );
+    kill(first.started);
+    await new Promise((r) => setTimeout(r, 100));
+    // Same folder, same files: the part file is re-verified, only the missing chunks are fetched.
+    const again = await launch(root, 'receiver', g, {
+      chunkSize,
+      expect: 2,
+      lingerMs: 300,
+      bootstrap: [source.started.address],
+    });
+    peers.push(again);
+    const summary = await again.started.done;
+    expect(summary.error).toBeNull();
+    const fetched = summary.received.find((r) => r.name === 'f.bin')?.chunks ?? 0;
+    expect(fetched).toBeGreaterThan(0);
+    expect(fetched).toBeLessThanOrEqual(30);
+    expect(await hashes(again.dir)).toEqual({ 'f.bin': sha(f.data), 'g.bin': sha(g.data) });
+  });
 });

@@ -116,7 +116,10 @@ export function addShareOptions(command: Command): Command {
         .default(null, 'unlimited'),
     )
     .addOption(
-      new Option('--linger <time>', 'after holding every file, keep serving at most this long')
+      new Option(
+        '--linger <time>',
+        'after holding every file, keep serving until the peers it knows are done; leave after this long with nothing moving',
+      )
         .argParser(parseDuration)
         .default(10_000, '10s'),
     )
