@@ -100,21 +100,15 @@ describe('server machine', () => {
     await stop(server);
   });
 
-  test('refuses another protocol version with ERR_VERSION', async () => {
+  test.each([
+    ['another protocol version', { version: 2, intervalMs: 10 }, 'ERR_VERSION'],
+    ['an interval below the minimum', { version: 1, intervalMs: 1 }, 'ERR_INTERVAL'],
+  ])('refuses a hello with %s (%s)', async (_what, hello, code) => {
     const server = await startServer();
     const a = await connect(server.port);
     const fromA = received(a);
-    a.send({ type: 'hello', version: 2, intervalMs: 10 });
-    expect((await fromA)[0]).toMatchObject({ type: 'refused', code: 'ERR_VERSION' });
-    await stop(server);
-  });
-
-  test('refuses a hello with an interval below the minimum with ERR_INTERVAL', async () => {
-    const server = await startServer();
-    const a = await connect(server.port);
-    const fromA = received(a);
-    a.send({ type: 'hello', version: 1, intervalMs: 1 });
-    expect((await fromA)[0]).toMatchObject({ type: 'refused', code: 'ERR_INTERVAL' });
+    a.send({ type: 'hello', ...hello });
+    expect((await fromA)[0]).toMatchObject({ type: 'refused', code });
     await stop(server);
   });
 
