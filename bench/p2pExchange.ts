@@ -29,6 +29,7 @@ interface Options {
   naive: boolean;
   maxConnections: number;
   chunkSize: number;
+  inFlight: number | null;
 }
 
 function parseBytes(text: string): number {
@@ -55,6 +56,7 @@ function parseArgs(argv: string[]): Options {
     naive: !argv.includes('--no-naive'),
     maxConnections: Number(get('max-connections') ?? 8),
     chunkSize: parseBytes(get('chunk') ?? '64KiB'),
+    inFlight: get('in-flight') ? Number(get('in-flight')) : null,
   };
 }
 
@@ -99,6 +101,7 @@ async function runSwarm(k: number, options: Options, rate: number | null): Promi
       lingerMs: 5000,
       maxConnections: options.maxConnections,
       chunkSize: options.chunkSize,
+      ...(options.inFlight ? { maxInFlightPerPeer: options.inFlight } : {}),
       durable: false,
       giveUpAfterMs: 60_000,
       timing: { stallTimeoutMs: 60_000 },
