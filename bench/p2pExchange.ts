@@ -8,13 +8,16 @@
  *   its file to everyone, raw bytes, same token bucket).
  * - Also: the uncapped loopback time for the largest k.
  *
- *   npx tsx bench/p2pExchange.ts [--k 2,4,8,16] [--size 4MiB] [--rate 2MiB] [--uncapped 16] [--out bench/P2P_RESULTS.md]
+ *   npx tsx bench/p2pExchange.ts [--k 2,4,8,16] [--size 4MiB] [--rate 2MiB] [--uncapped 16]
+ *     [--max-connections 8] [--chunk 64KiB] [--in-flight 4] [--no-naive] [--out bench/results/p2pExchange.md]
+ *
+ * The figures of record, with how to read them, are in bench/P2P_RESULTS.md.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { startPeer } from '../src/actors/peer.machine';
 import type { PeerSummary } from '../src/p2p/peerSummary';
 import { TokenBucket } from '../src/p2p/tokenBucket';
@@ -52,7 +55,7 @@ function parseArgs(argv: string[]): Options {
     size: parseBytes(get('size') ?? '4MiB'),
     rate: parseBytes(get('rate') ?? '2MiB'),
     uncapped: get('uncapped') === 'none' ? null : Number(get('uncapped') ?? 16),
-    out: get('out') === 'none' ? null : (get('out') ?? 'bench/P2P_RESULTS.md'),
+    out: get('out') === 'none' ? null : (get('out') ?? 'bench/results/p2pExchange.md'),
     naive: !argv.includes('--no-naive'),
     maxConnections: Number(get('max-connections') ?? 8),
     chunkSize: parseBytes(get('chunk') ?? '64KiB'),
@@ -324,6 +327,7 @@ async function main(): Promise<void> {
     );
   }
   if (options.out) {
+    await mkdir(dirname(options.out), { recursive: true });
     await writeFile(options.out, `${lines.join('\n')}\n`);
     process.stdout.write(`\nwritten to ${options.out}\n`);
   }
