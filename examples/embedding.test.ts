@@ -36,7 +36,7 @@ test('two clients, one simulated minute, no sockets', async () => {
         transport: network,
         server: { host: 'server', port: 5555 },
         requestedId: id,
-        localAddress: `10.0.0.${id}`, // any label: nothing is bound on a memory network
+        localAddress: `127.0.0.${id + 1}`, // a label: nothing is bound on a memory network
         durationMs: 60_000,
         outDir: join(outDir, `client_${id}`),
         clock,

@@ -50,7 +50,7 @@ describe('hostile peers (in-memory network)', () => {
     ['10,000 characters', 'x'.repeat(10_000), 'ECONNRESET'],
   ])('a manifest named %s is refused and its sender cut off', async (_label, name, code) => {
     const own = { name: 'own.bin', data: randomBytes(2 * chunkSize) };
-    const p = await launch(root, 'p', own, { ...onMemory('10.0.0.1'), expect: 2 });
+    const p = await launch(root, 'p', own, { ...onMemory('127.0.0.1'), expect: 2 });
     peers.push(p);
     const fake = await fakePeer(network, p.started.address, { peerId: 'hostile' });
     await fake.next('manifest');
@@ -63,7 +63,7 @@ describe('hostile peers (in-memory network)', () => {
       'q',
       { name: 'q.bin', data: randomBytes(chunkSize) },
       {
-        ...onMemory('10.0.0.2'),
+        ...onMemory('127.0.0.2'),
         expect: 2,
         bootstrap: [p.started.address],
       },
@@ -80,7 +80,7 @@ describe('hostile peers (in-memory network)', () => {
       root,
       'p',
       { name: 'own.bin', data: randomBytes(10) },
-      onMemory('10.0.0.1'),
+      onMemory('127.0.0.1'),
     );
     peers.push(p);
     const fake = await fakePeer(network, p.started.address, {
@@ -92,7 +92,7 @@ describe('hostile peers (in-memory network)', () => {
 
   it('serves only chunks of its manifests: a path or an unknown index is rejected, never read', async () => {
     const own = { name: 'own.bin', data: randomBytes(chunkSize + 1) };
-    const p = await launch(root, 'p', own, { ...onMemory('10.0.0.1'), chunkSize });
+    const p = await launch(root, 'p', own, { ...onMemory('127.0.0.1'), chunkSize });
     peers.push(p);
     const fake = await fakePeer(network, p.started.address, { peerId: 'curious' });
     await fake.next('manifest');
@@ -118,11 +118,11 @@ describe('hostile peers (in-memory network)', () => {
     // The honest holder is slow enough (≈ 0.6 s for f) that the time-out, not the end
     // game, is what takes the silent peer's requests away.
     const honest = await launch(root, 'honest', f, {
-      ...onMemory('10.0.0.2'),
+      ...onMemory('127.0.0.2'),
       ...opts,
       uploadLimit: 1024 * 1024,
     });
-    const b = await launch(root, 'b', g, { ...onMemory('10.0.0.3'), ...opts });
+    const b = await launch(root, 'b', g, { ...onMemory('127.0.0.3'), ...opts });
     peers.push(honest, b);
     let requests = 0;
     // The silent peer says it holds f.bin, and names the honest holder only once asked.

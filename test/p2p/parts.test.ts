@@ -45,7 +45,7 @@ describe('token bucket', () => {
 
 const entry = (peerId: string, seq = 1, extra: Partial<PeerEntry> = {}): PeerEntry => ({
   peerId,
-  host: '10.0.0.1',
+  host: '127.0.0.1',
   port: 7000,
   seq,
   complete: false,

@@ -20,7 +20,7 @@ const flush = async () => {
 
 const me: PeerEntry = {
   peerId: 'me',
-  host: '10.0.0.1',
+  host: '127.0.0.1',
   port: 7000,
   seq: 1,
   complete: false,
@@ -28,7 +28,7 @@ const me: PeerEntry = {
 };
 const them: PeerEntry = {
   peerId: 'them',
-  host: '10.0.0.2',
+  host: '127.0.0.2',
   port: 7000,
   seq: 1,
   complete: false,
@@ -38,11 +38,11 @@ const them: PeerEntry = {
 /** An inbound transfer on an in-memory network, its parent a recorder, time simulated. */
 async function setUp() {
   const network = createMemoryNetwork();
-  const listener = await network.listen({ host: '10.0.0.1', port: 7000 });
+  const listener = await network.listen({ host: '127.0.0.1', port: 7000 });
   const accepted = new Promise<Parameters<Parameters<typeof listener.accept>[0]>[0]>((resolve) =>
     listener.accept(resolve),
   );
-  const remote = peerConnection(await network.connect({ host: '10.0.0.1', port: 7000 }));
+  const remote = peerConnection(await network.connect({ host: '127.0.0.1', port: 7000 }));
   const fromTransfer: PeerMessage[] = [];
   remote.messages$.subscribe({ next: (m) => fromTransfer.push(m), error: () => undefined });
   const toParent: TransferToPeerEvent[] = [];
