@@ -106,10 +106,11 @@ function expectConsistent(run: Awaited<ReturnType<typeof corruptedSession>>) {
   expect(srv.ticks.length + srv.replies.length).toBe(srv.table.rows.length);
   expect(client.ticks.length + client.replies.length).toBe(client.table.rows.length);
   expect(srv.ticks.length).toBe(srv.replies.length);
-  // The server logged a prefix of the client's ticks (the client may have sent one or two
-  // more that died with the connection), and the client logged a prefix of the replies.
+  // The server logged a prefix of the client's ticks (the client may have sent a few more
+  // that died with the connection before it saw the reset: how many depends on how busy the
+  // machine is), and the client logged a prefix of the replies.
   expect(times(srv.ticks)).toEqual(times(client.ticks).slice(0, srv.ticks.length));
-  expect(client.ticks.length - srv.ticks.length).toBeLessThanOrEqual(2);
+  expect(client.ticks.length - srv.ticks.length).toBeLessThanOrEqual(10);
   expect(times(client.replies)).toEqual(times(srv.replies).slice(0, client.replies.length));
 }
 
@@ -157,7 +158,7 @@ describe('corruption through the fault proxy (real TCP)', () => {
       },
     );
     expect(run.summary).toMatchObject({ outcome: 'done', reconnections: 1, endedEarly: null });
-    expect(run.summary.lost).toBeLessThanOrEqual(2); // in flight on the dropped connection
+    expect(run.summary.lost).toBeLessThanOrEqual(10); // in flight on the dropped connection
     expect(run.served.map((c) => c.code)).toHaveLength(2);
     expect(run.client.table.end?.notes).toMatch(/^1 reconnection/);
     // Same client, same address, one file on each side; still no contradiction.
@@ -167,7 +168,7 @@ describe('corruption through the fault proxy (real TCP)', () => {
     );
     const serverTicks = new Set(times(run.server.ticks));
     const clientTicks = times(run.client.ticks);
-    expect(clientTicks.filter((t) => !serverTicks.has(t)).length).toBeLessThanOrEqual(2);
+    expect(clientTicks.filter((t) => !serverTicks.has(t)).length).toBeLessThanOrEqual(10);
     expect(run.server.ticks.every((r) => clientTicks.includes(r.timeMicros))).toBe(true);
   });
 
