@@ -24,7 +24,7 @@ const read = (path: string) =>
  *
  * @example
  * const { analysis } = await analyzeRun(['out/demo']);
- * console.log(analysis.clients[0]?.offsetMs?.median);
+ * const medianOffsetMs = analysis.clients[0]?.offsetMs?.median;
  */
 export async function analyzeRun(paths: readonly string[]): Promise<RunData & { files: RunFiles }> {
   const files = await findRunFiles(paths);

@@ -21,7 +21,7 @@ const flush = async () => {
 const me: PeerEntry = {
   peerId: 'me',
   host: '127.0.0.1',
-  port: 7000,
+  port: 0, // set from the listener in setUp
   seq: 1,
   complete: false,
   offers: [],
@@ -29,7 +29,7 @@ const me: PeerEntry = {
 const them: PeerEntry = {
   peerId: 'them',
   host: '127.0.0.2',
-  port: 7000,
+  port: 0, // set from the listener in setUp
   seq: 1,
   complete: false,
   offers: [],
@@ -38,11 +38,13 @@ const them: PeerEntry = {
 /** An inbound transfer on an in-memory network, its parent a recorder, time simulated. */
 async function setUp() {
   const network = createMemoryNetwork();
-  const listener = await network.listen({ host: '127.0.0.1', port: 7000 });
+  const listener = await network.listen({ host: '127.0.0.1', port: 0 });
+  me.port = listener.port;
+  them.port = listener.port + 1; // any other port: `them` only advertises it
   const accepted = new Promise<Parameters<Parameters<typeof listener.accept>[0]>[0]>((resolve) =>
     listener.accept(resolve),
   );
-  const remote = peerConnection(await network.connect({ host: '127.0.0.1', port: 7000 }));
+  const remote = peerConnection(await network.connect({ host: '127.0.0.1', port: listener.port }));
   const fromTransfer: PeerMessage[] = [];
   remote.messages$.subscribe({ next: (m) => fromTransfer.push(m), error: () => undefined });
   const toParent: TransferToPeerEvent[] = [];
