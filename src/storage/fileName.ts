@@ -1,7 +1,20 @@
 import { StorageError } from './errors';
 
-/** Longest accepted file name, in UTF-8 bytes; leaves room for the temporary name around it. */
-export const MAX_FILE_NAME_BYTES = 200;
+/**
+ * Longest accepted file name, in bytes (the rule admits only ASCII, so bytes = characters).
+ * Leaves room for the `.NAME.part` temporary around it on every common file system.
+ */
+export const MAX_FILE_NAME_BYTES = 128;
+
+/** Why a name was refused, as a stable token (the message is for people). */
+export type FileNameViolation =
+  | 'not-a-string'
+  | 'empty'
+  | 'too-long'
+  | 'bad-character'
+  | 'bad-first-character'
+  | 'trailing-dot'
+  | 'reserved-device-name';
 
 /** A name that must not be used as a file name under `--dir`; `code` is `ERR_BAD_FILE_NAME`. */
 export class FileNameError extends StorageError {
@@ -9,47 +22,88 @@ export class FileNameError extends StorageError {
   constructor(
     readonly reason: string,
     readonly fileName: string,
+    readonly violation: FileNameViolation = 'bad-character',
   ) {
-    super(
-      `Refused file name ${JSON.stringify(fileName.slice(0, 80))}: ${reason}`,
-      'ERR_BAD_FILE_NAME',
-    );
+    // The refused name is hostile: JSON.stringify escapes every control and format character
+    // but not U+202E or homoglyphs, so the message shows only its printable-ASCII rendering.
+    super(`Refused file name ${printableName(fileName)}: ${reason}`, 'ERR_BAD_FILE_NAME');
   }
 }
 
-// Control characters (C0, DEL, C1) and the Unicode line/paragraph separators.
-const FORBIDDEN_CHARS = /[\p{Cc}\u2028\u2029]/u;
+/** ASCII letters, digits, `.`, `_`, `-`: the only characters a protocol name may hold. */
+const ALLOWED = /^[A-Za-z0-9._-]*$/;
+/** Names Windows maps to devices, whatever follows the first dot (`nul.txt` is `NUL`). */
+const DEVICE_NAMES = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)/i;
+
+const REASONS: Record<FileNameViolation, string> = {
+  'not-a-string': 'not a string',
+  empty: 'empty',
+  'too-long': `longer than ${MAX_FILE_NAME_BYTES} bytes`,
+  'bad-character': 'only ASCII letters, digits and . _ - are allowed',
+  'bad-first-character': "starts with '.' or '-'",
+  'trailing-dot': "ends with '.'",
+  'reserved-device-name': 'a reserved device name on Windows',
+};
 
 /**
- * Why `name` is not a safe single path component, or `null` when it is.
+ * Which rule `name` breaks, or `null` when it is a valid protocol file name.
  *
- * A name from the network becomes `join(dir, name)`, so it must be exactly one plain
- * component: no separators of any platform (`/`, `\`, `:`), no `..` anywhere, no leading
- * dot (hidden files, and our `.NAME.part` temporaries), no control characters or NUL, no
- * trailing dot or space (Windows strips them), and at most {@link MAX_FILE_NAME_BYTES} bytes.
+ * The protocol rule (docs/protocol-p2p.md, "Names"): 1–{@link MAX_FILE_NAME_BYTES} characters,
+ * each an ASCII letter, digit, `.`, `_` or `-`; not starting with `.` or `-`; not ending with
+ * `.`; not a Windows device name. It is checked on send and on receive.
+ *
+ * Security properties kept here:
+ * - a name is exactly one path component: no separator of any platform, no `..` component,
+ *   no NUL, so `join(dir, name)` stays inside `dir`;
+ * - a person reads it as it is: no bidirectional overrides (U+202E), no zero-width characters
+ *   or BOM, no homoglyphs (everything outside ASCII is refused), no control characters;
+ * - it is inert on a command line or in a shell: no leading `-` (an option), no `*`, `?`,
+ *   `$`, `(`, quotes, spaces or `;`;
+ * - it never collides with our temporaries (`.NAME.part` starts with a dot).
  */
-export function fileNameProblem(name: unknown): string | null {
-  if (typeof name !== 'string') return 'not a string';
+export function fileNameViolation(name: unknown): FileNameViolation | null {
+  if (typeof name !== 'string') return 'not-a-string';
   if (name.length === 0) return 'empty';
-  if (Buffer.byteLength(name, 'utf8') > MAX_FILE_NAME_BYTES)
-    return `longer than ${MAX_FILE_NAME_BYTES} bytes`;
-  if (FORBIDDEN_CHARS.test(name)) return 'contains a control character';
-  if (/[/\\:]/.test(name)) return 'contains a path separator';
-  if (name.includes('..')) return "contains '..'";
-  if (name.startsWith('.')) return 'starts with a dot';
-  if (/[. ]$/.test(name)) return 'ends with a dot or a space';
-  if (name !== name.normalize('NFC')) return 'not in Unicode normal form C';
+  if (name.length > MAX_FILE_NAME_BYTES) return 'too-long';
+  if (!ALLOWED.test(name)) return 'bad-character';
+  if (name.startsWith('.') || name.startsWith('-')) return 'bad-first-character';
+  if (name.endsWith('.')) return 'trailing-dot';
+  if (DEVICE_NAMES.test(name)) return 'reserved-device-name';
   return null;
 }
 
-/** True when {@link fileNameProblem} finds nothing wrong with `name`. */
-export function isSafeFileName(name: unknown): name is string {
-  return fileNameProblem(name) === null;
+/** Why `name` is not a valid protocol file name, for people, or `null` when it is one. */
+export function fileNameProblem(name: unknown): string | null {
+  const violation = fileNameViolation(name);
+  return violation ? REASONS[violation] : null;
 }
 
-/** Returns `name` when it is safe, throws {@link FileNameError} otherwise. */
+/** True when {@link fileNameViolation} finds nothing wrong with `name`. */
+export function isSafeFileName(name: unknown): name is string {
+  return fileNameViolation(name) === null;
+}
+
+/** Returns `name` when it is valid, throws {@link FileNameError} otherwise. */
 export function assertSafeFileName(name: string): string {
-  const problem = fileNameProblem(name);
-  if (problem) throw new FileNameError(problem, name);
+  const violation = fileNameViolation(name);
+  if (violation) throw new FileNameError(REASONS[violation], name, violation);
   return name;
+}
+
+/**
+ * A rendering of any string that is safe to print to a terminal or a log: printable ASCII
+ * kept, everything else as `\u{…}` escapes, cut at 80 characters. Use it for every name that
+ * came from the network and failed the rule.
+ */
+export function printableName(name: string): string {
+  let out = '';
+  for (const ch of name) {
+    if (out.length >= 80) return `"${out}…"`;
+    const cp = ch.codePointAt(0)!;
+    out +=
+      cp >= 0x20 && cp < 0x7f && ch !== '"' && ch !== '\\'
+        ? ch
+        : `\\u{${cp.toString(16).toUpperCase()}}`;
+  }
+  return `"${out}"`;
 }

@@ -11,12 +11,15 @@ export {
   exchangeLogName,
   parseExchangeLog,
 } from './exchangeLog';
+export type { FileNameViolation } from './fileName';
 export {
   assertSafeFileName,
   FileNameError,
   fileNameProblem,
+  fileNameViolation,
   isSafeFileName,
   MAX_FILE_NAME_BYTES,
+  printableName,
 } from './fileName';
 export type { BuildManifestOptions, Manifest } from './manifest';
 export {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { fileError, StorageError } from './errors';
-import { assertSafeFileName, fileNameProblem } from './fileName';
+import { assertSafeFileName, fileNameProblem, printableName } from './fileName';
 
 /** Bytes of a SHA-256 digest. */
 export const HASH_BYTES = 32;
@@ -161,7 +161,7 @@ export function checkManifest(manifest: Manifest): Manifest {
   const problem = manifestProblem(manifest);
   if (problem)
     throw new StorageError(
-      `Bad manifest for ${JSON.stringify(manifest.name)}: ${problem}`,
+      `Bad manifest for ${printableName(manifest.name)}: ${problem}`,
       'ERR_BAD_MANIFEST',
     );
   return manifest;
