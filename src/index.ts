@@ -2,11 +2,7 @@
  * timeswarm as a library: the actors (XState machines) with their input, event and output
  * types, and the transports, storage formats and clocks they are built from.
  */
-export type {
-  ClientSessionEvent,
-  ClientSessionInput,
-  RetryPolicy,
-} from './actors/clientSession.machine';
+export type { ClientSessionEvent, ClientSessionInput } from './actors/clientSession.machine';
 export { clientSessionMachine } from './actors/clientSession.machine';
 export type {
   ConnectionHandlerEvent,
@@ -33,6 +29,8 @@ export { serverMachine } from './actors/server.machine';
 export type { ClientSessionSummary } from './actors/sessionSummary';
 export type { TransferInput, TransferToPeerEvent } from './actors/transfer.machine';
 export { transferMachine } from './actors/transfer.machine';
+export type { ErrorInfo } from './errors';
+export { describeError, TimeswarmError } from './errors';
 export type { Logger, LogLevel } from './log/logger';
 export { configureLogging, getLogger } from './log/logger';
 export * as p2p from './p2p';

@@ -10,6 +10,7 @@ import {
   not,
   setup,
 } from 'xstate';
+import { describeError } from '../errors';
 import { getLogger, type Logger } from '../log/logger';
 import { SessionStats } from '../measure/sessionStats';
 import {
@@ -21,16 +22,24 @@ import {
   type TimestampRow,
   timestampTableFormat,
 } from '../storage';
-import { type Clock, type GridTick, startTickGrid, systemClock } from '../time';
+import {
+  backoffDelay,
+  type Clock,
+  type GridTick,
+  type RetryPolicy,
+  retryPolicy,
+  startTickGrid,
+  systemClock,
+} from '../time';
 import {
   type ClientConnection,
   clientConnection,
   clientProof,
   createNonce,
-  describeError,
   proofMatches,
   SESSION_PROTOCOL_VERSION,
   type ServerMessage,
+  type Stamp,
   serverProof,
   type Transport,
 } from '../transport';
@@ -49,7 +58,7 @@ function gapNote(context: ClientSessionContext): string | null {
 function readEvents(connection: ClientConnection): Observable<ClientSessionEvent> {
   return new Observable<ClientSessionEvent>((subscriber) =>
     connection.messages$
-      .pipe(map((message) => ({ type: 'server.message', message }) as const))
+      .pipe(map(({ message, at }) => ({ type: 'server.message', message, at }) as const))
       .subscribe({
         next: (event) => subscriber.next(event),
         error: (error) => subscriber.next({ type: 'connection.lost', ...describeError(error) }),
@@ -61,14 +70,6 @@ function readEvents(connection: ClientConnection): Observable<ClientSessionEvent
           }),
       }),
   );
-}
-
-export interface RetryPolicy {
-  /** Connection attempts before giving up (1 = no retry). */
-  attempts: number;
-  /** Wait before the second attempt; doubles after each failure. */
-  initialDelayMs: number;
-  maxDelayMs: number;
 }
 
 export interface ClientSessionInput {
@@ -110,7 +111,7 @@ export interface ClientSessionInput {
 }
 
 export type ClientSessionEvent =
-  | { type: 'server.message'; message: ServerMessage }
+  | { type: 'server.message'; message: ServerMessage; at: Stamp }
   | { type: 'connection.lost'; code: string; message: string }
   | { type: 'tick.due'; tick: GridTick }
   | { type: 'ticks.ended'; missed: number }
@@ -159,8 +160,6 @@ export interface ClientSessionContext {
   endedEarly: string | null;
   failure: { code: string; message: string } | null;
 }
-
-const DEFAULT_RETRY: RetryPolicy = { attempts: 5, initialDelayMs: 250, maxDelayMs: 4000 };
 
 /**
  * One client's whole session with the server:
@@ -385,14 +384,14 @@ export const clientSessionMachine = setup({
       if (reply.type !== 'reply') return {};
       const { connection, stats, config } = context;
       // The reply's arrival, stamped when its bytes came in (not after decoding it).
-      const arrived = connection!.receivedAt;
-      const t4 = arrived?.wallMicros ?? config.clock.wallMicros();
+      const arrived = event.at;
+      const t4 = arrived.wallMicros;
       context.tableRows.next({
         senderIp: connection!.remoteAddress,
         receiverIp: connection!.localAddress,
         timeMicros: reply.t3,
       });
-      const answered = stats.recordReply(reply.seq, arrived?.monoMs ?? config.clock.now());
+      const answered = stats.recordReply(reply.seq, arrived.monoMs);
       if (answered) {
         context.exchanges.next({
           seq: reply.seq,
@@ -555,19 +554,12 @@ export const clientSessionMachine = setup({
     nothingInFlight: ({ context }) => context.stats.inFlightCount === 0,
   },
   delays: {
-    retryDelay: ({ context }) =>
-      Math.min(
-        context.config.retry.maxDelayMs,
-        context.config.retry.initialDelayMs * 2 ** (context.attempt - 1),
-      ),
+    retryDelay: ({ context }) => backoffDelay(context.config.retry, context.attempt),
     handshakeTimeout: ({ context }) => context.config.handshakeTimeoutMs,
     sessionDuration: ({ context }) => context.config.durationMs,
     drainTimeout: ({ context }) => context.config.drainTimeoutMs,
     reconnectDelay: ({ context }) =>
-      Math.min(
-        context.config.reconnect.maxDelayMs,
-        context.config.reconnect.initialDelayMs * 2 ** context.reconnectAttempt,
-      ),
+      backoffDelay(context.config.reconnect, context.reconnectAttempt + 1),
   },
 }).createMachine({
   id: 'clientSession',
@@ -582,8 +574,8 @@ export const clientSessionMachine = setup({
       durationMs: input.durationMs ?? 5 * 60_000,
       outDir: input.outDir,
       clock: input.clock ?? systemClock,
-      retry: { ...DEFAULT_RETRY, ...input.retry },
-      reconnect: { ...DEFAULT_RETRY, ...input.reconnect },
+      retry: retryPolicy(input.retry),
+      reconnect: retryPolicy(input.reconnect),
       handshakeTimeoutMs: input.handshakeTimeoutMs ?? 5000,
       drainTimeoutMs: input.drainTimeoutMs ?? 2000,
       replyTimeoutMs: input.replyTimeoutMs ?? 3000,

@@ -8,6 +8,7 @@ import {
   sendTo,
   setup,
 } from 'xstate';
+import { describeError } from '../errors';
 import { getLogger, type Logger } from '../log/logger';
 import type { TimestampRow } from '../storage';
 import { type Clock, TickPace } from '../time';
@@ -17,7 +18,6 @@ import {
   type ClientMessage,
   clientProof,
   createNonce,
-  describeError,
   proofMatches,
   SESSION_PROTOCOL_VERSION,
   type ServerConnection,
@@ -176,7 +176,7 @@ const respondToTicks = fromCallback<ConnectionHandlerEvent, ResponderInput>(
     };
     schedule();
     const subscription = connection.messages$.subscribe({
-      next(message) {
+      next({ message, at }) {
         if (stopped) return;
         const now = clock.now();
         lastHeard = now;
@@ -195,7 +195,7 @@ const respondToTicks = fromCallback<ConnectionHandlerEvent, ResponderInput>(
             message: `ticks faster than one per ${limits.minIntervalMs} ms`,
           });
         }
-        const t2 = connection.receivedAt?.wallMicros ?? clock.wallMicros();
+        const t2 = at.wallMicros;
         rows.next({ senderIp: client, receiverIp: server, timeMicros: message.t1 });
         const t3 = clock.wallMicros();
         connection.send({ type: 'reply', seq: message.seq, t1: message.t1, t2, t3 });
@@ -233,7 +233,7 @@ const ownConnection = fromCallback<ConnectionHandlerEvent, { connection: ServerC
 const readHandshake = fromCallback<ConnectionHandlerEvent, { connection: ServerConnection }>(
   ({ input, sendBack }) => {
     const subscription = input.connection.messages$.subscribe({
-      next: (message) => sendBack({ type: 'client.message', message }),
+      next: ({ message }) => sendBack({ type: 'client.message', message }),
       error: (error) => sendBack({ type: 'connection.lost', ...describeError(error) }),
       complete: () =>
         sendBack({

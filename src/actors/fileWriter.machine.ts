@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import { type AnyActorRef, assign, enqueueActions, fromCallback, fromPromise, setup } from 'xstate';
+import { describeError } from '../errors';
 import { getLogger, type Logger } from '../log/logger';
 import {
   type EndInfo,
@@ -8,7 +9,6 @@ import {
   type RecordFile,
   type RecordFormat,
 } from '../storage';
-import { describeError } from '../transport';
 
 export interface FileWriterInput {
   path: string;

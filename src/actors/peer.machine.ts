@@ -13,6 +13,7 @@ import {
   setup,
   toPromise,
 } from 'xstate';
+import { describeError } from '../errors';
 import { getLogger, type Logger } from '../log/logger';
 import { type PeerSummary, summarizePeer } from '../p2p/peerSummary';
 import { type IncomingChunk, type StorageEvent, storagePipeline } from '../p2p/storagePipeline';
@@ -23,24 +24,19 @@ import { openSourceFile, type StoredFile } from '../storage/chunkStore';
 import { StorageError } from '../storage/errors';
 import { isSafeFileName } from '../storage/fileName';
 import { buildManifest, DEFAULT_CHUNK_SIZE, type Manifest } from '../storage/manifest';
-import { type Clock, systemClock } from '../time';
+import { type Clock, type RetryPolicy, systemClock } from '../time';
 import {
   type ByteChannel,
   type ByteCounters,
   type ChannelListener,
-  describeError,
   MAX_PEERS_PER_MESSAGE,
   type PeerEntry,
   type PeerMessage,
   type Transport,
 } from '../transport';
+import { acceptConnections } from './shared';
 import type { Announcement } from './transfer.machine';
-import {
-  type TransferRetry,
-  type TransferTiming,
-  type TransferToPeerEvent,
-  transferMachine,
-} from './transfer.machine';
+import { type TransferTiming, type TransferToPeerEvent, transferMachine } from './transfer.machine';
 
 export interface PeerInput {
   transport: Transport;
@@ -83,7 +79,7 @@ export interface PeerInput {
   tickMs?: number;
   /** On the way out, how long transfers get to say goodbye. */
   closeTimeoutMs?: number;
-  timing?: Partial<Omit<TransferTiming, 'retry'>> & { retry?: Partial<TransferRetry> };
+  timing?: Partial<Omit<TransferTiming, 'retry'>> & { retry?: Partial<RetryPolicy> };
   /** fsync received files before and after their rename (default true). */
   durable?: boolean;
   /** Local address for outgoing connections. */
@@ -234,15 +230,7 @@ export const peerMachine = setup({
         }
       },
     ),
-    acceptConnections: fromCallback<PeerEvent, { listener: ChannelListener }>(
-      ({ input, sendBack }) => {
-        input.listener.accept((channel) => sendBack({ type: 'connection.accepted', channel }));
-        return () => {
-          input.listener.accept((channel) => channel.destroy());
-          void input.listener.close();
-        };
-      },
-    ),
+    acceptConnections,
     storage: fromCallback<PeerEvent, { context: PeerContext }>(({ input, sendBack }) => {
       const { context } = input;
       const subscription = storagePipeline(context.opens, context.chunks, {

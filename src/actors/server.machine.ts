@@ -1,21 +1,18 @@
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
 import { assertEvent, assign, enqueueActions, fromCallback, fromPromise, setup } from 'xstate';
+import { describeError } from '../errors';
 import { getLogger, type Logger } from '../log/logger';
 import { SERVER_TABLE_NAME, type TimestampRow, timestampTableFormat } from '../storage';
 import { type Clock, systemClock } from '../time';
-import {
-  type ByteChannel,
-  type ChannelListener,
-  describeError,
-  type Transport,
-} from '../transport';
+import type { ByteChannel, ChannelListener, Transport } from '../transport';
 import {
   connectionHandlerMachine,
   type ExchangeLimits,
   type HandlerToServerEvent,
 } from './connectionHandler.machine';
 import { type FileWriterNotification, fileWriterMachine } from './fileWriter.machine';
+import { acceptConnections } from './shared';
 
 export interface ServerInput {
   transport: Transport;
@@ -116,16 +113,7 @@ export const serverMachine = setup({
       ({ input }: { input: { transport: Transport; host: string; port: number } }) =>
         input.transport.listen({ host: input.host, port: input.port }),
     ),
-    acceptConnections: fromCallback<ServerEvent, { listener: ChannelListener }>(
-      ({ input, sendBack }) => {
-        input.listener.accept((channel) => sendBack({ type: 'connection.accepted', channel }));
-        // Stop listening; connections that arrive meanwhile are refused by the OS, not held.
-        return () => {
-          input.listener.accept((channel) => channel.destroy());
-          void input.listener.close();
-        };
-      },
-    ),
+    acceptConnections,
   },
   actions: {
     openFile: enqueueActions(({ context, enqueue, self }) => {

@@ -8,13 +8,14 @@ import {
   fromPromise,
   setup,
 } from 'xstate';
+import { describeError } from '../errors';
 import { getLogger, type Logger } from '../log/logger';
 import type { IncomingChunk } from '../p2p/storagePipeline';
 import type { Uploader } from '../p2p/uploader';
+import { backoffDelay, type RetryPolicy } from '../time';
 import {
   type ByteChannel,
   type ByteCounters,
-  describeError,
   MAX_PEERS_PER_MESSAGE,
   PEER_PROTOCOL_VERSION,
   type PeerConnection,
@@ -25,20 +26,12 @@ import {
   type Transport,
 } from '../transport';
 
-export interface TransferRetry {
-  /** Connection attempts before giving up (1 = no retry). */
-  attempts: number;
-  /** Wait before the second attempt; doubles after each failure. */
-  initialDelayMs: number;
-  maxDelayMs: number;
-}
-
 export interface TransferTiming {
   connectTimeoutMs: number;
   handshakeTimeoutMs: number;
   /** With requests outstanding, a peer that sends nothing for this long is cut off. */
   stallTimeoutMs: number;
-  retry: TransferRetry;
+  retry: RetryPolicy;
 }
 
 /** A message the peer broadcasts to every trading connection, except `except`. */
@@ -181,7 +174,7 @@ export const transferMachine = setup({
         // take(1) lets go of the connection synchronously after the hello, so whatever the
         // remote sent right behind it stays queued in the connection for the trading reader.
         const subscription = input.connection.messages$.pipe(take(1)).subscribe({
-          next: (message) => {
+          next: ({ message }) => {
             got = true;
             sendBack({ type: 'remote.message', message });
           },
@@ -212,7 +205,7 @@ export const transferMachine = setup({
     >(({ input, sendBack }) => {
       const { connection, id, peerId, uploader, chunks } = input;
       const subscription = connection.messages$.subscribe({
-        next: (message) => {
+        next: ({ message }) => {
           switch (message.type) {
             case 'chunk':
               chunks.next({
@@ -444,11 +437,7 @@ export const transferMachine = setup({
     lastOutstanding: ({ context }) => context.outstanding <= 1,
   },
   delays: {
-    retryDelay: ({ context }) =>
-      Math.min(
-        context.input.timing.retry.maxDelayMs,
-        context.input.timing.retry.initialDelayMs * 2 ** (context.attempt - 1),
-      ),
+    retryDelay: ({ context }) => backoffDelay(context.input.timing.retry, context.attempt),
     handshakeTimeout: ({ context }) => context.input.timing.handshakeTimeoutMs,
     stallTimeout: ({ context }) => context.input.timing.stallTimeoutMs,
   },

@@ -10,5 +10,5 @@ export { storagePipeline } from './storagePipeline';
 export type { FileRecord, InboundFile, ManifestVerdict, MissingFile } from './swarm';
 export { MAX_FILES, SwarmState } from './swarm';
 export { TokenBucket } from './tokenBucket';
-export type { UploadClock, UploadEvent, UploaderOptions, UploadLink } from './uploader';
+export type { UploadEvent, UploaderOptions, UploadLink } from './uploader';
 export { Uploader } from './uploader';

@@ -1,7 +1,7 @@
 import { merge, mergeMap, Observable } from 'rxjs';
+import { describeError } from '../errors';
 import { openReceivingFile, type ReceivingFile } from '../storage/chunkStore';
 import type { Manifest } from '../storage/manifest';
-import { describeError } from '../transport/errors';
 
 /** A chunk as it came off a connection. */
 export interface IncomingChunk {

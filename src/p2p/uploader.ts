@@ -1,6 +1,7 @@
 import { Subject } from 'rxjs';
 import type { StoredFile } from '../storage/chunkStore';
 import { manifestChunkCount } from '../storage/manifest';
+import type { Clock } from '../time/clock';
 import type { PeerMessage } from '../transport/peerProtocol';
 import type { TokenBucket } from './tokenBucket';
 
@@ -12,15 +13,8 @@ export interface UploadLink {
   readonly isClosed: boolean;
 }
 
-/** A timer source (the same shape as the `Clock` actors take). */
-export interface UploadClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
 export interface UploaderOptions {
-  clock: UploadClock;
+  clock: Pick<Clock, 'now' | 'setTimeout' | 'clearTimeout'>;
   /** The files this peer may serve, by name: nothing else is ever read. */
   lookup: (name: string) => StoredFile | undefined;
   /** Caps the upload rate of every link together; `null` for no cap. */

@@ -1,15 +1,15 @@
+import { TimeswarmError } from '../errors';
+
 /** Storage errors carry a stable `code` and, where there is one, the path involved. */
-export class StorageError extends Error {
+export class StorageError extends TimeswarmError {
   override name = 'StorageError';
-  readonly code: string;
   constructor(
     message: string,
     code = 'ERR_STORAGE',
     readonly path?: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    this.code = code;
+    super(message, code, options);
   }
 }
 

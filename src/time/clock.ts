@@ -1,5 +1,3 @@
-import type { SimulatedClock } from 'xstate';
-
 /**
  * Time as every actor sees it. Two clocks, kept apart on purpose (as irtt does): the wall
  * clock says what time it is (the Date/Time columns, the t1..t4 of an exchange); the
@@ -38,17 +36,30 @@ export function skewedClock(base: Clock, skewMs: number): Clock {
 }
 
 /**
- * Wraps XState's `SimulatedClock` so tests drive both the machines' delays and our tick
- * grid with `simulated.increment(ms)`. Wall time starts at `epochMicros`.
+ * A timer source driven by hand: XState's `SimulatedClock` has this shape, so tests drive both
+ * the machines' delays and our own timers with `simulated.increment(ms)`. Declared here, not
+ * imported, so that `time/` knows nothing of XState.
+ */
+export interface ManualTimers {
+  now(): number;
+  // biome-ignore lint/suspicious/noExplicitAny: the shape of XState's SimulatedClock
+  setTimeout(fn: (...args: any[]) => void, ms: number): unknown;
+  // biome-ignore lint/suspicious/noExplicitAny: SimulatedClock takes its own handle type
+  clearTimeout(handle: any): void;
+}
+
+/**
+ * A {@link Clock} over {@link ManualTimers} (e.g. XState's `SimulatedClock`).
+ * Wall time starts at `epochMicros`.
  */
 export function simulatedClock(
-  simulated: SimulatedClock,
+  simulated: ManualTimers,
   epochMicros = Date.UTC(2026, 10, 24) * 1000,
 ): Clock {
   return {
     now: () => simulated.now(),
     wallMicros: () => epochMicros + Math.round(simulated.now() * 1000),
     setTimeout: (fn, ms) => simulated.setTimeout(fn, ms),
-    clearTimeout: (handle) => simulated.clearTimeout(handle as number),
+    clearTimeout: (handle) => simulated.clearTimeout(handle),
   };
 }

@@ -1,4 +1,5 @@
 import { Observable, type Subscriber } from 'rxjs';
+import { systemClock } from '../time/clock';
 import { decodePayload, encodeFrame } from './codec';
 import { ConnectionError, SlowConsumerError, TransportError } from './errors';
 import { createFrameDecoder, DEFAULT_MAX_FRAME_BYTES } from './frameDecoder';
@@ -37,21 +38,35 @@ export interface ConnectionOptions<In> {
   /** A peer that lets more than this wait in our send buffer is cut off (it is not reading). */
   maxSendBufferBytes?: number;
   /**
-   * Called when bytes arrive, before they are decoded; the result is {@link Connection.receivedAt}
-   * while their messages are delivered. Timestamps a message at its arrival, not after the
-   * decoding, validation and state machine that come after.
+   * Called once per read, when bytes arrive and before they are decoded; every message decoded
+   * from those bytes is delivered with the result as its {@link Received.at}. A message is thus
+   * timestamped at its arrival, not after the decoding, validation and state machine that come
+   * after. Defaults to the system clock; pass the actors' clock so a simulated one stamps too.
    */
   stamp?: () => Stamp;
 }
 
 /** A receive time: wall clock (µs since the epoch) and monotonic clock (ms). */
 export interface Stamp {
-  wallMicros: number;
-  monoMs: number;
+  readonly wallMicros: number;
+  readonly monoMs: number;
 }
 
+/** A validated message and when its bytes arrived. */
+export interface Received<In> {
+  readonly message: In;
+  readonly at: Stamp;
+}
+
+/** The stamp of the system clock (wall and monotonic, read together). */
+export const systemStamp = (): Stamp => ({
+  wallMicros: systemClock.wallMicros(),
+  monoMs: systemClock.now(),
+});
+
 /**
- * A connection as actors see it: validated messages in as an RxJS stream, typed messages out.
+ * A connection as actors see it: validated messages in as an RxJS stream (each with its arrival
+ * stamp), typed messages out.
  *
  * `messages$` is single-subscriber and cold with respect to the socket: bytes are read only
  * while someone is subscribed. It completes when the peer ends the connection cleanly and
@@ -62,7 +77,7 @@ export interface Connection<In, Out> {
   readonly localPort: number;
   readonly remoteAddress: string;
   readonly remotePort: number;
-  readonly messages$: Observable<In>;
+  readonly messages$: Observable<Received<In>>;
   /** Queues a message; frames queued in the same tick of the event loop go out in one write. */
   send(message: Out): void;
   /**
@@ -70,8 +85,6 @@ export interface Connection<In, Out> {
    * timestamp should be taken as close to the wire as possible.
    */
   sendNow(message: Out): void;
-  /** With the `stamp` option: when the bytes of the messages being delivered arrived. */
-  readonly receivedAt: Stamp | undefined;
   /** Sends what is queued, then ends the connection. */
   close(): void;
   /** Drops the connection at once. */
@@ -90,8 +103,8 @@ export function createFramedConnection<In, Out>(
     maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
   });
   const maxSendBuffer = options.maxSendBufferBytes ?? DEFAULT_MAX_SEND_BUFFER_BYTES;
+  const stamp = options.stamp ?? systemStamp;
   let pending: Buffer[] = [];
-  let receivedAt: Stamp | undefined;
   let pendingBytes = 0;
   let flushScheduled = false;
   let closed = false;
@@ -120,8 +133,8 @@ export function createFramedConnection<In, Out>(
   // Messages decoded but not yet delivered: a reader may unsubscribe in the middle of a
   // chunk that held several frames (a state change after a handshake); the rest wait here
   // for the next reader instead of being dropped.
-  const queue: In[] = [];
-  let reader: Subscriber<In> | null = null;
+  const queue: Received<In>[] = [];
+  let reader: Subscriber<Received<In>> | null = null;
 
   const deliver = () => {
     // `closed` turns true the moment a reader unsubscribes, even inside its own `next`.
@@ -130,10 +143,10 @@ export function createFramedConnection<In, Out>(
 
   const receiver: ByteReceiver = {
     data(chunk) {
-      if (options.stamp) receivedAt = options.stamp();
+      const at = stamp();
       try {
         for (const payload of decoder.push(chunk)) {
-          queue.push(options.parse(decodePayload(payload)));
+          queue.push({ message: options.parse(decodePayload(payload)), at });
         }
         // Frames before an oversized prefix in the same chunk were good; deliver them first.
         if (decoder.error) throw decoder.error;
@@ -142,7 +155,7 @@ export function createFramedConnection<In, Out>(
         fail(
           error instanceof TransportError
             ? error
-            : new TransportError('Bad frame', { cause: error }),
+            : new TransportError('Bad frame', 'ERR_TRANSPORT', { cause: error }),
         );
         return;
       }
@@ -164,7 +177,7 @@ export function createFramedConnection<In, Out>(
     },
   };
 
-  const messages$ = new Observable<In>((subscriber) => {
+  const messages$ = new Observable<Received<In>>((subscriber) => {
     if (reader && !reader.closed) {
       subscriber.error(new TransportError('A connection has exactly one reader'));
       return;
@@ -207,9 +220,6 @@ export function createFramedConnection<In, Out>(
     messages$,
     get isClosed() {
       return closed;
-    },
-    get receivedAt() {
-      return receivedAt;
     },
     send(message) {
       if (closed) return;

@@ -2,12 +2,18 @@ export { clientProof, createNonce, proofMatches, serverProof } from './auth';
 export type { ChannelListener, ConnectOptions, ListenOptions, Transport } from './channelTransport';
 export { normalizeAddress } from './channelTransport';
 export { decodePayload, encodeFrame } from './codec';
-export type { ByteChannel, ByteReceiver, Connection, ConnectionOptions, Stamp } from './connection';
-export { createFramedConnection, DEFAULT_MAX_SEND_BUFFER_BYTES } from './connection';
+export type {
+  ByteChannel,
+  ByteReceiver,
+  Connection,
+  ConnectionOptions,
+  Received,
+  Stamp,
+} from './connection';
+export { createFramedConnection, DEFAULT_MAX_SEND_BUFFER_BYTES, systemStamp } from './connection';
 export {
   ConnectionError,
   DecodeError,
-  describeError,
   FrameTooLargeError,
   InvalidMessageError,
   SlowConsumerError,

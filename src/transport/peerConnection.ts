@@ -109,9 +109,6 @@ export function peerConnection(
     counters,
     send: (message) => connection.send(message),
     sendNow: (message) => connection.sendNow(message),
-    get receivedAt() {
-      return connection.receivedAt;
-    },
     close: () => connection.close(),
     destroy: () => connection.destroy(),
   };

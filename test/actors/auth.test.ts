@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { firstValueFrom, toArray } from 'rxjs';
+import { firstValueFrom, map, toArray } from 'rxjs';
 import { parseTimestampTable } from '../../src/storage';
 import { clientConnection, clientProof, proofMatches, serverProof } from '../../src/transport';
 import { advance, until } from '../helpers/simulation';
@@ -63,7 +63,12 @@ describe('shared-secret authentication', () => {
     const raw = clientConnection(
       await world.network.connect({ host: '127.0.0.1', port: server.port }),
     );
-    const all = firstValueFrom(raw.messages$.pipe(toArray()));
+    const all = firstValueFrom(
+      raw.messages$.pipe(
+        map(({ message }) => message),
+        toArray(),
+      ),
+    );
     const clientNonce = Buffer.alloc(16, 7);
     raw.send({ type: 'hello', version: 1, intervalMs: 10, nonce: clientNonce });
     // Answer whatever the challenge is with a proof made from the wrong secret.

@@ -108,7 +108,7 @@ describe('client session on simulated time', () => {
       const connection = createFramedConnection<ClientMessage, ServerMessage>(channel, {
         parse: parseClientMessage,
       });
-      connection.messages$.subscribe((message) => {
+      connection.messages$.subscribe(({ message }) => {
         if (message.type === 'hello') connection.send(welcome(1));
         if (message.type === 'tick')
           connection.send({ type: 'reply', seq: message.seq, t1: message.t1, t2: 1, t3: 2 });

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { firstValueFrom, toArray } from 'rxjs';
+import { firstValueFrom, map, toArray } from 'rxjs';
 import { createActor, toPromise } from 'xstate';
 import { type ServerInput, serverMachine } from '../../src/actors/server.machine';
 import { parseTimestampTable } from '../../src/storage';
@@ -28,7 +28,12 @@ async function connect(port: number, localAddress = '127.0.0.9'): Promise<Client
 
 /** Collects what the server sends until it ends the connection. */
 const received = (connection: ClientConnection) =>
-  firstValueFrom(connection.messages$.pipe(toArray()));
+  firstValueFrom(
+    connection.messages$.pipe(
+      map(({ message }) => message),
+      toArray(),
+    ),
+  );
 
 async function stop(server: Awaited<ReturnType<typeof startServer>>) {
   server.actor.send({ type: 'server.stop' });
@@ -41,7 +46,7 @@ describe('server machine', () => {
     const server = await startServer();
     const client = await connect(server.port);
     const messages: ServerMessage[] = [];
-    client.messages$.subscribe((m) => messages.push(m));
+    client.messages$.subscribe(({ message: m }) => messages.push(m));
     client.send({ type: 'hello', version: 1, intervalMs: 10 });
     await until(() => messages.length === 1);
     expect(messages[0]).toMatchObject({ type: 'welcome', clientId: 1, version: 1 });
@@ -116,7 +121,10 @@ describe('server machine', () => {
     const server = await startServer();
     const flood = await connect(server.port);
     const messages: ServerMessage[] = [];
-    flood.messages$.subscribe({ next: (m) => messages.push(m), error: () => undefined });
+    flood.messages$.subscribe({
+      next: ({ message: m }) => messages.push(m),
+      error: () => undefined,
+    });
     flood.send({ type: 'hello', version: 1, intervalMs: 10 });
     await until(() => messages.length === 1);
     for (let seq = 0; seq < 200 && !flood.isClosed; seq++) {
@@ -136,7 +144,7 @@ describe('server machine', () => {
     const server = await startServer();
     const client = await connect(server.port);
     const messages: ServerMessage[] = [];
-    client.messages$.subscribe((m) => messages.push(m));
+    client.messages$.subscribe(({ message: m }) => messages.push(m));
     client.send({ type: 'hello', version: 1, intervalMs: 10 });
     await until(() => messages.length === 1);
     for (let seq = 0; seq < 300; seq++) {
@@ -152,7 +160,7 @@ describe('server machine', () => {
     const server = await startServer();
     const client = await connect(server.port);
     const messages: ServerMessage[] = [];
-    client.messages$.subscribe((m) => messages.push(m));
+    client.messages$.subscribe(({ message: m }) => messages.push(m));
     client.send({ type: 'hello', version: 1, intervalMs: 10 });
     await until(() => messages.length === 1);
     // 100 ticks stamped 10 ms apart (1 s of sending) reach the server all at once.
@@ -168,7 +176,10 @@ describe('server machine', () => {
     const server = await startServer();
     const client = await connect(server.port);
     const messages: ServerMessage[] = [];
-    client.messages$.subscribe({ next: (m) => messages.push(m), error: () => undefined });
+    client.messages$.subscribe({
+      next: ({ message: m }) => messages.push(m),
+      error: () => undefined,
+    });
     client.send({ type: 'hello', version: 1, intervalMs: 10 });
     await until(() => messages.length === 1);
     client.send({ type: 'tick', seq: 0, t1: 0 });
@@ -214,7 +225,7 @@ describe('server machine', () => {
     const server = await startServer();
     const honest = await connect(server.port, '127.0.0.2');
     const honestMessages: ServerMessage[] = [];
-    honest.messages$.subscribe((m) => honestMessages.push(m));
+    honest.messages$.subscribe(({ message: m }) => honestMessages.push(m));
     honest.send({ type: 'hello', version: 1, intervalMs: 10 });
     await until(() => honestMessages.length === 1);
 

@@ -79,7 +79,7 @@ export async function scriptedServer(
     });
     connections.push(connection);
     connection.messages$.subscribe({
-      next: (message) => onMessage(message, connection),
+      next: ({ message }) => onMessage(message, connection),
       error: () => undefined,
     });
   });

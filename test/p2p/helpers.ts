@@ -115,7 +115,7 @@ export async function fakePeer(
   let fake!: FakePeer;
   const closed = new Promise<{ bye: PeerBye | null; code: string | null }>((resolve) => {
     connection.messages$.subscribe({
-      next: (message) => {
+      next: ({ message }) => {
         received.push(message);
         if (message.type === 'bye') bye = message;
         onMessage?.(message, fake);

@@ -46,7 +46,10 @@ async function setUp() {
   );
   const remote = peerConnection(await network.connect({ host: '127.0.0.1', port: listener.port }));
   const fromTransfer: PeerMessage[] = [];
-  remote.messages$.subscribe({ next: (m) => fromTransfer.push(m), error: () => undefined });
+  remote.messages$.subscribe({
+    next: ({ message: m }) => fromTransfer.push(m),
+    error: () => undefined,
+  });
   const toParent: TransferToPeerEvent[] = [];
   const parent = createActor(
     fromCallback<TransferToPeerEvent>(({ receive }) => {

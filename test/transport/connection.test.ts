@@ -1,4 +1,4 @@
-import { firstValueFrom, take, toArray } from 'rxjs';
+import { firstValueFrom, map, take, toArray } from 'rxjs';
 import {
   type ByteChannel,
   type ClientMessage,
@@ -44,7 +44,7 @@ async function channelPair() {
 function record<T>(connection: Connection<T, unknown>) {
   const seen = { messages: [] as T[], error: null as TransportError | null, completed: false };
   const subscription = connection.messages$.subscribe({
-    next: (m) => seen.messages.push(m),
+    next: ({ message: m }) => seen.messages.push(m),
     error: (e: TransportError) => {
       seen.error = e;
     },
@@ -159,7 +159,7 @@ describe('framed connection over the in-memory network', () => {
       const c = clientConnection(client);
       for (let i = 0; i < 6; i++) s.send(reply(i)); // one write, one chunk of 6 frames
       const first: number[] = [];
-      const subscription = c.messages$.subscribe((m) => {
+      const subscription = c.messages$.subscribe(({ message: m }) => {
         if (m.type === 'reply') first.push(m.seq);
         if (first.length === 2) subscription.unsubscribe();
       });
@@ -168,7 +168,13 @@ describe('framed connection over the in-memory network', () => {
       // Sent while nobody reads: held, not dropped.
       s.send(reply(6));
       await settle();
-      const rest = await firstValueFrom(c.messages$.pipe(take(5), toArray()));
+      const rest = await firstValueFrom(
+        c.messages$.pipe(
+          map(({ message }) => message),
+          take(5),
+          toArray(),
+        ),
+      );
       expect(rest.map((m) => (m.type === 'reply' ? m.seq : -1))).toEqual([2, 3, 4, 5, 6]);
     });
 
@@ -180,7 +186,7 @@ describe('framed connection over the in-memory network', () => {
       await settle();
       const seqs: number[] = [];
       for (let i = 0; i < 4; i++) {
-        const m = await firstValueFrom(c.messages$);
+        const { message: m } = await firstValueFrom(c.messages$);
         if (m.type === 'reply') seqs.push(m.seq);
       }
       expect(seqs).toEqual([0, 1, 2, 3]);

@@ -1,4 +1,4 @@
-import { firstValueFrom, take, toArray } from 'rxjs';
+import { firstValueFrom, map, take, toArray } from 'rxjs';
 import {
   type ByteChannel,
   type ChannelListener,
@@ -86,7 +86,13 @@ describe('tcpTransport', () => {
     client.send({ type: 'hello', version: 1, clientId: 7, intervalMs: 10 });
     for (let seq = 0; seq < 50; seq++)
       client.send({ type: 'tick', seq, t1: 1_795_479_133_000_000 + seq });
-    const atServer = await firstValueFrom(server.messages$.pipe(take(51), toArray()));
+    const atServer = await firstValueFrom(
+      server.messages$.pipe(
+        map(({ message }) => message),
+        take(51),
+        toArray(),
+      ),
+    );
     expect(atServer[0]).toEqual({ type: 'hello', version: 1, clientId: 7, intervalMs: 10 });
     expect(atServer.slice(1).map((m) => (m.type === 'tick' ? m.seq : -1))).toEqual(
       Array.from({ length: 50 }, (_, i) => i),
@@ -97,7 +103,13 @@ describe('tcpTransport', () => {
       if (m.type === 'tick')
         server.send({ type: 'reply', seq: m.seq, t1: m.t1, t2: m.t1 + 10, t3: m.t1 + 11 });
     }
-    const atClient = await firstValueFrom(client.messages$.pipe(take(51), toArray()));
+    const atClient = await firstValueFrom(
+      client.messages$.pipe(
+        map(({ message }) => message),
+        take(51),
+        toArray(),
+      ),
+    );
     expect(atClient[0]).toEqual({
       type: 'welcome',
       version: 1,
@@ -127,7 +139,13 @@ describe('tcpTransport', () => {
     const big = { blob: Buffer.alloc(900_000, 0xab), n: 1 };
     sender.send(big);
     sender.send({ n: 2 });
-    const [first, second] = await firstValueFrom(receiver.messages$.pipe(take(2), toArray()));
+    const [first, second] = await firstValueFrom(
+      receiver.messages$.pipe(
+        map(({ message }) => message),
+        take(2),
+        toArray(),
+      ),
+    );
     expect(Buffer.compare((first as { blob: Buffer }).blob, big.blob)).toBe(0);
     expect(second).toEqual({ n: 2 });
   });
@@ -222,7 +240,7 @@ describe('tcpTransport', () => {
       const accepted = new Promise<ByteChannel>((resolve) => listener.accept(resolve));
       const channel = await accepted;
       teardown.push(() => channel.destroy());
-      expect(await firstValueFrom(serverConnection(channel).messages$)).toEqual({
+      expect((await firstValueFrom(serverConnection(channel).messages$)).message).toEqual({
         type: 'tick',
         seq: 1,
         t1: 2,
@@ -240,7 +258,10 @@ describe('tcpTransport', () => {
         code: 'ECONNREFUSED',
       });
       client.send({ type: 'bye', reason: 'still here' });
-      expect(await firstValueFrom(server.messages$)).toEqual({ type: 'bye', reason: 'still here' });
+      expect((await firstValueFrom(server.messages$)).message).toEqual({
+        type: 'bye',
+        reason: 'still here',
+      });
     });
 
     it('close() ends connections that were never handed to a handler', async () => {

@@ -1,0 +1,10 @@
+export type { ConnectionAccepted } from './acceptConnections';
+export { acceptConnections } from './acceptConnections';
+export type {
+  ConnectionEventsOptions,
+  ConnectionLost,
+  Readable,
+  WireEvent,
+} from './connectionEvents';
+export { connectionEvents, readConnection } from './connectionEvents';
+export type { ParentRef } from './refs';
