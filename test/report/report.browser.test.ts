@@ -1,20 +1,24 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type BrowserContext, chromium } from 'playwright-core';
 import { analyzeRun } from '../../src/analysis';
 import { type TransferTimeline, writeReport } from '../../src/report';
 import { startClient, startServer } from '../../src/runtime/start';
 import { tcpTransport } from '../../src/transport';
+import {
+  ARTIFACTS_DIR,
+  type LaunchedBrowser,
+  launchBrowser,
+  saveScreenshot,
+} from '../helpers/browser';
 
 /**
- * Opens the HTML report in Debian's Chromium (headless, offline flags) and checks what a
+ * Opens the HTML report in headless Chromium (test/helpers/browser.ts) and checks what a
  * person would see: every chart drawn with data, nothing fetched from anywhere, no console
  * error. Leaves report.html and report.png under out/test-artifacts/ to look at.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = resolve(__dirname, '../../out/test-artifacts');
+const ARTIFACTS = ARTIFACTS_DIR;
 
 // What the P2P exchange of three peers could look like (Part III writes the real one).
 const transfers: TransferTimeline = {
@@ -78,13 +82,10 @@ const transfers: TransferTimeline = {
 };
 
 let runDir: string;
-let userDataDir: string;
-let context: BrowserContext | undefined;
+let browser: LaunchedBrowser | undefined;
 
 beforeAll(async () => {
   runDir = await mkdtemp(join(tmpdir(), 'timeswarm-browser-run-'));
-  userDataDir = await mkdtemp(join(tmpdir(), 'timeswarm-chromium-'));
-  await mkdir(ARTIFACTS, { recursive: true });
   // A real run: a server and three staggered clients over TCP on loopback.
   const server = await startServer({
     transport: tcpTransport,
@@ -111,30 +112,16 @@ beforeAll(async () => {
     server.actor.send({ type: 'server.stop', reason: 'test over' });
     await server.done;
   }
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1300, height: 900 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchBrowser({ viewport: { width: 1300, height: 900 } });
 });
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await rm(runDir, { recursive: true, force: true });
-  await rm(userDataDir, { recursive: true, force: true });
 });
 
 async function open(path: string) {
-  const page = await context!.newPage();
+  const page = await browser!.context.newPage();
   const problems: string[] = [];
   const requests: string[] = [];
   page.on('console', (message) => {
@@ -215,7 +202,7 @@ describe('the HTML report in Chromium', () => {
     );
     expect(await page.$$eval('#summary tbody tr', (rows) => rows.length)).toBe(3);
 
-    await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
+    await saveScreenshot(page, 'report.png');
     await page.close();
   });
 });
