@@ -149,19 +149,22 @@ describe('a client ticking too fast (real TCP, real codec)', () => {
     flood.send({ type: 'hello', version: 1, intervalMs: 10 });
     await until(() => flood.messages.length === 1);
     let sent = 0;
+    const began = performance.now();
     for (let seq = 0; seq < 500 && !flood.gone; seq++) {
       flood.send({ type: 'tick', seq, t1: Date.now() * 1000 });
       sent += 1;
       await sleep(1);
     }
     await until(() => flood.gone);
+    // Under load `sleep(1)` sleeps longer and the bucket refills meanwhile (one per 10 ms).
+    const refilled = Math.ceil((performance.now() - began) / 10);
 
     const { served, table } = await expectHonestUnaffected(honest, s);
     const cut = served.find((c) => c.address === '127.0.0.31');
     expect(cut).toMatchObject({ code: 'ERR_RATE_LIMIT' });
     // The default burst is 20 ticks ahead of one per 10 ms; at 1 ms it trips after ~23.
     expect(cut!.ticks).toBeGreaterThanOrEqual(20);
-    expect(cut!.ticks).toBeLessThanOrEqual(30);
+    expect(cut!.ticks).toBeLessThanOrEqual(Math.max(30, 21 + refilled));
     expect(rowsFrom(table, '127.0.0.31', '127.0.0.1')).toHaveLength(cut!.ticks);
     expect(rowsFrom(table, '127.0.0.1', '127.0.0.31')).toHaveLength(cut!.ticks);
     // Replies already queued when it was cut off were still sent.

@@ -52,7 +52,8 @@ test('the server is killed and restarted mid-session: the client reconnects, res
     requestedId: 3,
     durationMs: 6000,
     outDir: join(dir.path, 'client'),
-    reconnect: { attempts: 20, initialDelayMs: 100, maxDelayMs: 200 },
+    // ~30 s of attempts: under load the restarted process (tsx) can take several seconds.
+    reconnect: { attempts: 150, initialDelayMs: 100, maxDelayMs: 200 },
   });
   await new Promise((resolve) => setTimeout(resolve, 1500));
   first.child.kill('SIGKILL');
