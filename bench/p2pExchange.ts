@@ -18,9 +18,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
-import { startPeer } from '../src/actors/peer.machine';
 import type { PeerSummary } from '../src/p2p/peerSummary';
 import { TokenBucket } from '../src/p2p/tokenBucket';
+import { startPeer } from '../src/runtime';
 import { tcpTransport } from '../src/transport';
 
 interface Options {

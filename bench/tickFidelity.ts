@@ -30,7 +30,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import type { ClientSessionSummary } from '../src/actors/sessionSummary';
-import { startClient } from '../src/runtime/start';
+import { startClient } from '../src/runtime';
 import { parseExchangeLog } from '../src/storage';
 import { encodeFrame, SESSION_PROTOCOL_VERSION, tcpTransport } from '../src/transport';
 import { benchArgs, duration, positiveInt } from './lib/args';

@@ -9,7 +9,15 @@
  */
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { configureLogging, type LogLevel } from '../src';
+import {
+  type AssignmentResult,
+  clientFiles,
+  configureLogging,
+  exchangeClientFiles,
+  type LogLevel,
+  runAssignment,
+  verificationTable,
+} from '../src';
 import { analyzeRun } from '../src/analysis';
 import { parseDuration, parseLogLevel, parsePort } from '../src/cli/options';
 import { showSessionProgress } from '../src/cli/sessionProgress';
@@ -17,8 +25,6 @@ import { onShutdownSignal } from '../src/cli/signals';
 import { clientSummaryTable } from '../src/cli/summaryTable';
 import { inspectOption, startCliInspection } from '../src/inspect';
 import { readTransferTimeline, writeReport } from '../src/report';
-import { runAssignment } from './assignment';
-import { exchangeClientFiles } from './peerExchange';
 
 interface Options {
   duration: number;
@@ -86,7 +92,7 @@ async function main(): Promise<void> {
     onClientStarted: (session) => started.push(session.actor),
   }).finally(stopProgress);
 
-  const exchanged = await exchangeClientFiles(result, options.out);
+  const exchanged = await exchangeAndVerify(result, options.out);
 
   // The report reads the run folder; a P2P exchange that leaves DIR/transfers.json (a
   // TransferTimeline, src/report/transfers.ts) adds its transfer timeline.
@@ -117,6 +123,28 @@ async function main(): Promise<void> {
     result.clients.every((c) => c.outcome === 'done') &&
     exchanged;
   process.exitCode = ok ? 0 : 1;
+}
+
+/** Part III: the clients' folders exchange their files peer to peer, then each is verified. */
+async function exchangeAndVerify(run: AssignmentResult, runDir: string): Promise<boolean> {
+  const write = (text: string) => process.stderr.write(text);
+  const files = clientFiles(run).length;
+  if (files >= 2) write(`\nPeer-to-peer exchange of ${files} client files (no server)…\n`);
+  const exchange = await exchangeClientFiles(run, runDir);
+  const { result } = exchange;
+  if (!result) {
+    write('\nPeer-to-peer exchange skipped: fewer than two client files.\n');
+    return exchange.ok;
+  }
+  write(`${verificationTable(result, exchange.labels)}\n`);
+  write(
+    result.ok
+      ? `Every folder holds all ${files} files, SHA-256 equal to the originals (${result.seconds.toFixed(2)} s).\n`
+      : 'Exchange incomplete: see the table above.\n',
+  );
+  for (const s of result.summaries)
+    for (const m of s.missing) write(`missing in ${s.dir}: ${m.name}: ${m.reason}\n`);
+  return exchange.ok;
 }
 
 main().catch(async (error: Error & { code?: string }) => {

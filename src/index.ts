@@ -1,6 +1,7 @@
 /**
- * timeswarm as a library: the actors (XState machines) with their input, event and output
- * types, and the transports, storage formats and clocks they are built from.
+ * timeswarm as a library: the assignment run and the peer exchange (the main job), the start
+ * functions for servers, clients and peers, the actors (XState machines) with their input,
+ * event and output types, and the transports, storage formats and clocks they are built from.
  */
 export type { ClientSessionEvent, ClientSessionInput } from './actors/clientSession.machine';
 export { clientSessionMachine } from './actors/clientSession.machine';
@@ -17,8 +18,8 @@ export type {
   FileWriterOutput,
 } from './actors/fileWriter.machine';
 export { closeWriter, fileWriterMachine } from './actors/fileWriter.machine';
-export type { PeerEvent, PeerInput, StartedPeer } from './actors/peer.machine';
-export { peerMachine, startPeer } from './actors/peer.machine';
+export type { PeerEvent, PeerInput } from './actors/peer.machine';
+export { peerMachine } from './actors/peer.machine';
 export type {
   ServedClient,
   ServerEvent,
@@ -29,12 +30,15 @@ export { serverMachine } from './actors/server.machine';
 export type { ClientSessionSummary } from './actors/sessionSummary';
 export type { TransferInput, TransferToPeerEvent } from './actors/transfer.machine';
 export { transferMachine } from './actors/transfer.machine';
+export * from './assignment';
 export type { ErrorInfo } from './errors';
 export { describeError, TimeswarmError } from './errors';
 export type { Logger, LogLevel } from './log/logger';
 export { configureLogging, getLogger } from './log/logger';
 export * as p2p from './p2p';
+export * from './runtime';
 export * as storage from './storage';
+export { verificationTable } from './terminal/verificationTable';
 export * from './time';
 export * as transport from './transport';
 export { createMemoryNetwork, tcpTransport } from './transport';

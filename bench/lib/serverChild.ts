@@ -18,7 +18,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { startServer } from '../../src/runtime/start';
+import { startServer } from '../../src/runtime';
 import {
   createFrameDecoder,
   decodePayload,

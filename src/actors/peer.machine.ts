@@ -1,18 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Subject } from 'rxjs';
-import {
-  type Actor,
-  assertEvent,
-  assign,
-  createActor,
-  enqueueActions,
-  fromCallback,
-  fromPromise,
-  type InspectionEvent,
-  type Observer,
-  setup,
-  toPromise,
-} from 'xstate';
+import { assertEvent, assign, enqueueActions, fromCallback, fromPromise, setup } from 'xstate';
 import { describeError } from '../errors';
 import { getLogger, type Logger } from '../log/logger';
 import { type PeerSummary, summarizePeer } from '../p2p/peerSummary';
@@ -1077,62 +1065,4 @@ function shuffle<T>(items: T[]): T[] {
     [out[i], out[j]] = [out[j]!, out[i]!];
   }
   return out;
-}
-
-/** A started peer: its actor, its listening address, and its summary once it ends. */
-export interface StartedPeer {
-  actor: Actor<typeof peerMachine>;
-  /** `host:port` it listens on. */
-  address: { host: string; port: number };
-  peerId: string;
-  done: Promise<PeerSummary>;
-}
-
-/**
- * Starts a peer actor and waits until it listens (or fails to prepare: then throws with the
- * failure's `code`). The actor gets the same clock as its input, as the machine requires.
- */
-export async function startPeer(
-  input: PeerInput,
-  options: { inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void) } = {},
-): Promise<StartedPeer> {
-  const clock = input.clock ?? systemClock;
-  const actor = createActor(peerMachine, {
-    input: { ...input, clock },
-    clock,
-    ...(options.inspect ? { inspect: options.inspect } : {}),
-  });
-  const done = toPromise(actor);
-  actor.start();
-  const ready = new Promise<void>((resolve) => {
-    const check = () =>
-      actor.getSnapshot().context.address !== null || actor.getSnapshot().status !== 'active';
-    if (check()) return resolve();
-    const subscription = actor.subscribe(() => {
-      if (check()) {
-        subscription.unsubscribe();
-        resolve();
-      }
-    });
-  });
-  await Promise.race([ready, done.catch(() => undefined)]);
-  const { context } = actor.getSnapshot();
-  if (!context.address) {
-    const summary = await done;
-    const error = new Error(summary.error?.message ?? 'peer did not start') as Error & {
-      code?: string;
-    };
-    error.code = summary.error?.code ?? 'ERR_PEER';
-    throw error;
-  }
-  const colon = context.address.lastIndexOf(':');
-  return {
-    actor,
-    address: {
-      host: context.address.slice(0, colon),
-      port: Number(context.address.slice(colon + 1)),
-    },
-    peerId: context.swarm.membership.self.peerId,
-    done,
-  };
 }

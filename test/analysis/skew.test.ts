@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzeRun } from '../../src/analysis';
-import { startClient, startServer } from '../../src/runtime/start';
+import { startClient, startServer } from '../../src/runtime';
 import { skewedClock, systemClock } from '../../src/time';
 import { tcpTransport } from '../../src/transport';
 

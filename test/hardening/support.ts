@@ -6,7 +6,7 @@ import winston from 'winston';
 import type { ClientSessionInput } from '../../src/actors/clientSession.machine';
 import type { ServerInput, ServerSummary } from '../../src/actors/server.machine';
 import type { Logger } from '../../src/log/logger';
-import { startClient, startServer } from '../../src/runtime/start';
+import { startClient, startServer } from '../../src/runtime';
 import { type ParsedTable, parseTimestampTable } from '../../src/storage';
 import {
   createFrameDecoder,

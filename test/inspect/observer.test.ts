@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import { lightenInspectionEvent, lightValue } from '../../src/inspect';
-import { startClient, startServer } from '../../src/runtime/start';
+import { startClient, startServer } from '../../src/runtime';
 import { tcpTransport } from '../../src/transport';
 
 const machineOf = (ref: unknown) =>

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startClient } from '../../src/runtime/start';
+import { startClient } from '../../src/runtime';
 import { parseExchangeLog, parseTimestampTable } from '../../src/storage';
 import { tcpTransport } from '../../src/transport';
 import { tempDir } from '../helpers/simulation';

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClientSessionSummary } from '../../src';
+import { startClient, startServer } from '../../src/runtime';
 import { loopbackAddresses } from '../../src/runtime/loopback';
-import { startClient, startServer } from '../../src/runtime/start';
 import { parseExchangeLog, parseTimestampTable } from '../../src/storage';
 import { tcpTransport } from '../../src/transport';
 import { tempDir } from '../helpers/simulation';

@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import type { StartedPeer } from '../../src/actors/peer.machine';
+import type { StartedPeer } from '../../src/runtime';
 import {
   corruptingProxy,
   hashes,

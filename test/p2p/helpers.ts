@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type PeerInput, type StartedPeer, startPeer } from '../../src/actors/peer.machine';
+import type { PeerInput } from '../../src/actors/peer.machine';
+import { type StartedPeer, startPeer } from '../../src/runtime';
 import { tcpTransport } from '../../src/transport';
 
 export const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');

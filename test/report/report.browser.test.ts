@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { analyzeRun } from '../../src/analysis';
 import { type TransferTimeline, writeReport } from '../../src/report';
-import { startClient, startServer } from '../../src/runtime/start';
+import { startClient, startServer } from '../../src/runtime';
 import { tcpTransport } from '../../src/transport';
 import {
   ARTIFACTS_DIR,

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { inspectOption, startCliInspection } from '../../inspect';
 import { getLogger } from '../../log/logger';
-import { startClient } from '../../runtime/start';
+import { startClient } from '../../runtime';
 import { tcpTransport } from '../../transport';
 import {
   type HostPort,

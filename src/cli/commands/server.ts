@@ -2,7 +2,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import ms from 'ms';
 import { inspectOption, startCliInspection } from '../../inspect';
 import { getLogger } from '../../log/logger';
-import { startServer } from '../../runtime/start';
+import { startServer } from '../../runtime';
 import { skewedClock, systemClock } from '../../time';
 import { tcpTransport } from '../../transport';
 import { parseDuration, parsePort, parsePositiveInt, secretOption } from '../options';

@@ -1,9 +1,10 @@
 import Table from 'cli-table3';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { type PeerInput, type StartedPeer, startPeer } from '../../actors/peer.machine';
+import type { PeerInput } from '../../actors/peer.machine';
 import { inspectOption, startCliInspection } from '../../inspect';
 import { getLogger } from '../../log/logger';
 import type { PeerSummary } from '../../p2p/peerSummary';
+import { type StartedPeer, startPeer } from '../../runtime';
 import { tcpTransport } from '../../transport';
 import { type HostPort, parseDuration, parseHostPort, parsePositiveInt } from '../options';
 import { onShutdownSignal } from '../signals';

@@ -1,9 +1,12 @@
 import { join } from 'node:path';
-import type { ClientSessionSummary, Logger, ServerSummary } from '../src';
-import { getLogger } from '../src';
-import { loopbackAddresses } from '../src/runtime/loopback';
-import { type StartOptions, startClient, startServer } from '../src/runtime/start';
-import { tcpTransport } from '../src/transport';
+import type { ServerSummary } from '../actors/server.machine';
+import type { ClientSessionSummary } from '../actors/sessionSummary';
+import { getLogger, type Logger } from '../log/logger';
+import { type StartedClient, startClient } from '../runtime/client';
+import { loopbackAddresses } from '../runtime/loopback';
+import { startServer } from '../runtime/server';
+import type { StartOptions } from '../runtime/start';
+import { tcpTransport } from '../transport';
 
 export interface AssignmentOptions {
   /** Every client's session length (the assignment: 5 minutes). */
@@ -20,7 +23,7 @@ export interface AssignmentOptions {
   start?: StartOptions;
   logger?: Logger;
   /** Called with each client's actor as it starts (progress display, inspection). */
-  onClientStarted?: (client: ReturnType<typeof startClient>, clientId: number) => void;
+  onClientStarted?: (client: StartedClient, clientId: number) => void;
   /** Aborting stops every session early; the files are finished all the same. */
   signal?: AbortSignal;
 }
@@ -33,11 +36,16 @@ export interface AssignmentResult {
 }
 
 /**
- * Parts I and II of the assignment: one server, then client 1, then clients 2 and 3 while
- * client 1 is already exchanging, each for the full duration; then the server stops.
+ * Parts I and II of the assignment over TCP on loopback: one server, then client 1, then
+ * clients 2 and 3 while client 1 is already exchanging, each for the full duration; then the
+ * server stops. Each client binds its own loopback address (127.0.0.2, …) where the OS allows.
+ *
+ * @example
+ * const run = await runAssignment({ durationMs: 300_000, intervalMs: 10, outDir: 'out/run',
+ *   port: 5555, clients: 3, staggerMs: 2000, spinMs: 1 });
  */
 export async function runAssignment(options: AssignmentOptions): Promise<AssignmentResult> {
-  const logger = options.logger ?? getLogger('example');
+  const logger = options.logger ?? getLogger('assignment');
   const server = await startServer(
     {
       transport: tcpTransport,
@@ -49,7 +57,7 @@ export async function runAssignment(options: AssignmentOptions): Promise<Assignm
   );
   logger.info(`server listening on 127.0.0.1:${server.address.port}`);
   const addresses = await loopbackAddresses(options.clients);
-  const sessions: ReturnType<typeof startClient>[] = [];
+  const sessions: StartedClient[] = [];
   const stopAll = () => {
     for (const session of sessions)
       session.actor.send({ type: 'session.stop', reason: 'stopped by the user' });
@@ -88,16 +96,15 @@ export async function runAssignment(options: AssignmentOptions): Promise<Assignm
   };
 }
 
+/** Waits `ms`, or less when `signal` aborts first. */
 function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 }

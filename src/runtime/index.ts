@@ -1,0 +1,10 @@
+export type { StartedClient } from './client';
+export { startClient } from './client';
+export { StartError } from './errors';
+export { canBindAddress, loopbackAddresses } from './loopback';
+export type { StartedPeer } from './peer';
+export { startPeer } from './peer';
+export type { StartedServer } from './server';
+export { startServer } from './server';
+export type { HostPort, ListeningSelectors, Started, StartOptions } from './start';
+export { startActor, startListening } from './start';
