@@ -4,6 +4,8 @@ const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test', '<rootDir>/examples'],
   testMatch: ['**/*.test.ts'],
+  // Builds dist/ if a source changed since the last build: CLI tests run the built bin.
+  globalSetup: '<rootDir>/test/globalSetup.ts',
   transform: {
     // Transpile only (tsconfig.jest.json): type-checking every test file through ts-jest
     // costs ~20 s a file; `npm test` runs `tsc --noEmit` over src, tests and examples first.

@@ -14,6 +14,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import Table from 'cli-table3';
 import { Command, Option } from 'commander';
+import { buildIfStale } from '../scripts/buildIfStale';
 import { parseRate, parseSize } from '../src/cli/commands/share';
 import { parsePositiveInt } from '../src/cli/options';
 import type { PeerSummary } from '../src/p2p/peerSummary';
@@ -51,6 +52,7 @@ const program = new Command('example:k-peers')
   .option('--linger <time>', 'how long a complete peer keeps serving at most', '10s')
   .showHelpAfterError('(run with --help for usage)');
 
+// The peers run the built CLI: rebuild dist/ first if a source changed since the last build.
 const BIN = resolve(__dirname, '..', 'bin', 'timeswarm.cjs');
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 const mib = (n: number) => `${(n / 1024 ** 2).toFixed(2)} MiB`;
@@ -117,6 +119,7 @@ async function listeningAddress(child: Child): Promise<string> {
 
 async function main(): Promise<void> {
   const options = program.parse(process.argv).opts<Options>();
+  buildIfStale();
   const k = options.peers;
   const ips = await loopbackAddresses(k);
   process.stderr.write(`Creating ${k} files of ${mib(options.size)} in ${options.out}…\n`);

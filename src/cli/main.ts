@@ -1,33 +1,15 @@
-import { Command, Option } from 'commander';
-import { configureLogging, type LogLevel } from '../log/logger';
-import { registerAnalyzeCommand } from './commands/analyze';
-import { registerClientCommand } from './commands/client';
-import { registerServerCommand } from './commands/server';
-import { registerShareCommand } from './commands/share';
-import { parseLogLevel } from './options';
+/**
+ * The `timeswarm` command line. `--version` answers before anything else is loaded; all the
+ * rest goes through the commander program (`program.ts`).
+ *
+ * package.json is two folders up from both `src/cli/` and `dist/cli/`; it is read at run time
+ * (not imported) so the version is never copied into the build.
+ */
+const { version } = require('../../package.json') as { version: string };
 
-const program = new Command('timeswarm')
-  .description(
-    'Timestamp server and clients over TCP (msgpack frames, XState actors), peer-to-peer\n' +
-      'sharing of the resulting files, and measurement of round-trip time and clock offset.',
-  )
-  .version('0.1.0')
-  .addOption(
-    new Option('--log-level <level>', 'error, warn, info, verbose, debug or silent')
-      .argParser(parseLogLevel)
-      .default('info'),
-  )
-  .showHelpAfterError('(run with --help for usage)')
-  .hook('preAction', (command) =>
-    configureLogging(command.opts<{ logLevel: LogLevel }>().logLevel),
-  );
-
-registerServerCommand(program);
-registerClientCommand(program);
-registerShareCommand(program);
-registerAnalyzeCommand(program);
-
-program.parseAsync(process.argv).catch((error: Error & { code?: string }) => {
-  process.stderr.write(`timeswarm: ${error.message}${error.code ? ` (${error.code})` : ''}\n`);
-  process.exit(1);
-});
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  process.stdout.write(`${version}\n`);
+} else {
+  (require('./program') as typeof import('./program')).runCli(process.argv, version);
+}

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander';
 import ms from 'ms';
-import { LOG_LEVELS, type LogLevel } from '../log/logger';
+import { LOG_LEVELS, type LogLevel } from '../log/levels';
 
 /**
  * Parsers for command-line values. Each throws commander's InvalidArgumentError, which

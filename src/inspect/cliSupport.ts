@@ -1,20 +1,8 @@
-import { InvalidArgumentError, Option } from 'commander';
 import type { InspectionEvent, Observer } from 'xstate';
 import type { Logger } from '../log/logger';
 import { DEFAULT_INSPECT_PORT, inspectorInstructions, startInspector } from './inspector';
 
-/** `--inspect [port]` for every command that runs actors. */
-export function inspectOption(): Option {
-  return new Option(
-    '--inspect [port]',
-    `stream every state machine to the Stately inspector (local relay on PORT, default ${DEFAULT_INSPECT_PORT})`,
-  ).argParser((value: string) => {
-    const port = Number(value);
-    if (!/^\d+$/.test(value) || port < 1 || port > 65_535)
-      throw new InvalidArgumentError('Expected a port number 1-65535.');
-    return port;
-  });
-}
+export { inspectOption } from './option';
 
 export interface CliInspection {
   /** For `StartOptions.inspect`; undefined when not inspecting. */

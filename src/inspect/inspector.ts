@@ -4,9 +4,9 @@ import type { InspectionEvent, Observer } from 'xstate';
 import { getLogger, type Logger } from '../log/logger';
 import { lightenInspectionEvent } from './lighten';
 import { loadInspect } from './loadEsm';
+import { DEFAULT_INSPECT_PORT } from './option';
 
-/** Default relay port: the one `@statelyai/inspect` documents. */
-export const DEFAULT_INSPECT_PORT = 8080;
+export { DEFAULT_INSPECT_PORT };
 
 export interface InspectorOptions {
   /** Relay port (HTTP page + WebSocket). The relay of `@statelyai/inspect` needs a fixed port. */

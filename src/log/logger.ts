@@ -1,4 +1,5 @@
 import winston from 'winston';
+import type { LogLevel } from './levels';
 
 /** What every component logs through: winston's logger, scoped by a `component` label. */
 export type Logger = winston.Logger;
@@ -31,8 +32,7 @@ export const rootLogger: Logger = winston.createLogger({
   ],
 });
 
-export const LOG_LEVELS = ['error', 'warn', 'info', 'verbose', 'debug', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export { LOG_LEVELS, type LogLevel } from './levels';
 
 /** Turns console logging on at `level` (or off with `'silent'`). */
 export function configureLogging(level: LogLevel): void {

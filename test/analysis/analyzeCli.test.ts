@@ -10,7 +10,7 @@ import { writeSyntheticRun } from './syntheticRun';
 const run = promisify(execFile);
 const ROOT = resolve(__dirname, '../..');
 const cli = (...args: string[]) =>
-  run(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT });
+  run(process.execPath, [join(ROOT, 'bin', 'timeswarm.cjs'), ...args], { cwd: ROOT });
 
 let dir: string;
 beforeAll(async () => {

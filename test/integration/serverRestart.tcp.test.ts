@@ -55,7 +55,14 @@ test('the server is killed and restarted mid-session: the client reconnects, res
     // ~30 s of attempts: under load the restarted process (tsx) can take several seconds.
     reconnect: { attempts: 150, initialDelayMs: 100, maxDelayMs: 200 },
   });
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  // Kill the server only once the session ticks (on a loaded machine, connecting can take a
+  // while; a kill before that would be a failed first connection, not a reconnection).
+  const deadline = Date.now() + 30_000;
+  while (!session.actor.getSnapshot().matches({ session: 'ticking' })) {
+    if (Date.now() > deadline) throw new Error('the session never started ticking');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1000));
   first.child.kill('SIGKILL');
   await once(first.child, 'exit');
   await new Promise((resolve) => setTimeout(resolve, 300));

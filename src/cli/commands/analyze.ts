@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { analysisTable, analyzeRun } from '../../analysis';
-import { readTransferTimeline, writeReport } from '../../report';
 
-interface AnalyzeOptions {
+/** The implementation, loaded when the command runs: `--help` and `--version` stay light. */
+const load = () => require('./runAnalyze') as typeof import('./runAnalyze');
+
+export interface AnalyzeOptions {
   json?: boolean;
   html?: string;
   title?: string;
@@ -29,20 +30,5 @@ export function registerAnalyzeCommand(program: Command): void {
         'Timing needs the .exchanges.csv sidecars; the server table splits loss by direction.\n\n' +
         'Example: timeswarm analyze out/demo --html out/demo/report.html',
     )
-    .action(async (paths: string[], options: AnalyzeOptions) => {
-      const data = await analyzeRun(paths);
-      if (options.json) process.stdout.write(`${JSON.stringify(data.analysis, null, 2)}\n`);
-      else process.stdout.write(`${analysisTable(data.analysis)}\n`);
-      if (options.html) {
-        const transfers = data.files.transfers
-          ? await readTransferTimeline(data.files.transfers)
-          : null;
-        const path = await writeReport(options.html, {
-          ...data,
-          transfers,
-          ...(options.title ? { title: options.title } : {}),
-        });
-        process.stderr.write(`Report: ${path}\n`);
-      }
-    });
+    .action((paths: string[], options: AnalyzeOptions) => load().runAnalyze(paths, options));
 }

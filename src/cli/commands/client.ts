@@ -1,8 +1,5 @@
 import { type Command, Option } from 'commander';
-import { inspectOption, startCliInspection } from '../../inspect';
-import { getLogger } from '../../log/logger';
-import { startClient } from '../../runtime';
-import { tcpTransport } from '../../transport';
+import { inspectOption } from '../../inspect/option';
 import {
   type HostPort,
   parseCount,
@@ -12,12 +9,12 @@ import {
   parsePositiveInt,
   secretOption,
 } from '../options';
-import { showSessionProgress } from '../sessionProgress';
-import { onShutdownSignal } from '../signals';
-import { clientSummaryTable } from '../summaryTable';
-import { addShareOptions, parsePeerList, runShare, shareInput } from './share';
+import { addShareOptions, parsePeerList } from './share';
 
-interface ClientOptions {
+/** The implementation, loaded when the command runs: `--help` and `--version` stay light. */
+const load = () => require('./runClient') as typeof import('./runClient');
+
+export interface ClientOptions {
   server: HostPort;
   id?: number;
   interval: number;
@@ -93,47 +90,7 @@ export function registerClientCommand(program: Command): void {
       'after',
       '\nExample: timeswarm client --server 127.0.0.1:5555 --id 1 --duration 20s --out out/c1',
     )
-    .action(async (options: ClientOptions) => {
-      const logger = getLogger('client');
-      const inspection = await startCliInspection(options.inspect, (text) =>
-        process.stderr.write(text),
-      );
-      const session = startClient(
-        {
-          transport: tcpTransport,
-          server: options.server,
-          outDir: options.out,
-          intervalMs: options.interval,
-          durationMs: options.duration,
-          spinMs: options.spin,
-          retry: { attempts: options.retries },
-          reconnect: { attempts: options.reconnect },
-          ...(options.secret ? { secret: options.secret } : {}),
-          logger,
-          ...(options.id !== undefined ? { requestedId: options.id } : {}),
-          ...(options.bind !== undefined ? { localAddress: options.bind } : {}),
-        },
-        { inspect: inspection.inspect },
-      );
-      const stopProgress = showSessionProgress(() => [session.actor], { quiet: options.quiet });
-      onShutdownSignal((signal) =>
-        session.actor.send({ type: 'session.stop', reason: `stopped by ${signal}` }),
-      );
-      const summary = await session.done.finally(() => {
-        stopProgress();
-        return inspection.stop();
-      });
-      if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-      else process.stderr.write(`${clientSummaryTable([summary])}\n`);
-      process.exitCode = summary.outcome === 'done' ? 0 : 1;
-      if (options.peers && summary.outcome === 'done' && summary.files) {
-        const share = options as unknown as Parameters<typeof shareInput>[0];
-        process.exitCode = await runShare(
-          shareInput({ ...share, dir: options.out, file: [summary.files.table] }),
-          { quiet: options.quiet },
-        );
-      }
-    });
+    .action((options: ClientOptions) => load().runClient(options));
 }
 
 function parseSpin(value: string): number {

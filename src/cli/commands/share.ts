@@ -1,13 +1,9 @@
-import Table from 'cli-table3';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { PeerInput } from '../../actors/peer.machine';
-import { inspectOption, startCliInspection } from '../../inspect';
-import { getLogger } from '../../log/logger';
-import type { PeerSummary } from '../../p2p/peerSummary';
-import { type StartedPeer, startPeer } from '../../runtime';
-import { tcpTransport } from '../../transport';
+import { inspectOption } from '../../inspect/option';
 import { type HostPort, parseDuration, parseHostPort, parsePositiveInt } from '../options';
-import { onShutdownSignal } from '../signals';
+
+/** The implementation, loaded when the command runs: `--help` and `--version` stay light. */
+const load = () => require('./runShare') as typeof import('./runShare');
 
 /** Exit codes of `timeswarm share` (and of `timeswarm client --peers` after its session). */
 export const SHARE_EXIT = {
@@ -67,7 +63,7 @@ function parsePeerId(value: string): string {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-interface ShareOptions {
+export interface ShareOptions {
   file?: string[];
   dir: string;
   listen: HostPort;
@@ -146,90 +142,6 @@ export function addShareOptions(command: Command): Command {
     );
 }
 
-/** Runs one peer until it is done; prints progress and the verification table; returns the exit code. */
-export async function runShare(
-  input: Omit<PeerInput, 'transport'>,
-  display: { json?: boolean; quiet?: boolean; inspect?: boolean | number } = {},
-): Promise<number> {
-  const logger = getLogger('share');
-  const inspection = await startCliInspection(display.inspect, (text) =>
-    process.stderr.write(text),
-  );
-  let peer: StartedPeer;
-  try {
-    peer = await startPeer(
-      { transport: tcpTransport, logger, ...input },
-      { inspect: inspection.inspect },
-    );
-  } catch (error) {
-    await inspection.stop();
-    const { code, message } = error as { code?: string; message: string };
-    process.stderr.write(`timeswarm share: ${message}${code ? ` (${code})` : ''}\n`);
-    return SHARE_EXIT.error;
-  }
-  process.stderr.write(
-    `peer ${peer.peerId} listening on ${peer.address.host}:${peer.address.port}, receiving into ${input.dir}\n`,
-  );
-  const stopSignals = onShutdownSignal((signal) =>
-    peer.actor.send({ type: 'peer.stop', reason: `stopped by ${signal}` }),
-  );
-  const timer = display.quiet || display.json ? null : setInterval(() => progress(peer), 2000);
-  const summary = await peer.done.finally(() => {
-    if (timer) clearInterval(timer);
-    stopSignals();
-    return inspection.stop();
-  });
-  if (display.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-  else process.stderr.write(`${shareSummaryText(summary)}\n`);
-  if (summary.outcome === 'done') return SHARE_EXIT.ok;
-  const missing = summary.missing.length > 0 || summary.error?.code === 'ERR_MISSING_FILES';
-  return missing || summary.error?.code === 'ERR_NO_PEERS' ? SHARE_EXIT.missing : SHARE_EXIT.error;
-}
-
-function progress(peer: StartedPeer): void {
-  const snapshot = peer.actor.getSnapshot();
-  const { swarm, counters, transfers } = snapshot.context;
-  const files = [...swarm.files.values()];
-  const held = files.filter((f) => f.state === 'complete').length;
-  const connected = Object.values(transfers).filter((t) => t.stage === 'trading').length;
-  const state = JSON.stringify(snapshot.value).replace(/[{}"]/g, '').replace(/:/g, '.');
-  process.stderr.write(
-    `[${state}] ${held}/${files.length} files, ${connected} peers connected, ` +
-      `${mib(counters.received)} in, ${mib(counters.sent)} out\n`,
-  );
-}
-
-const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(2)} MiB`;
-
-/** The verification table: every file, its size, SHA-256 and where it came from; then what is missing and why. */
-export function shareSummaryText(summary: PeerSummary): string {
-  const table = new Table({
-    head: ['file', 'bytes', 'SHA-256', 'from', 'state'],
-    style: { head: [], border: [] },
-  });
-  for (const f of summary.files) {
-    table.push([
-      f.name,
-      String(f.size),
-      `${f.sha256.slice(0, 16)}…`,
-      f.origin === 'own' ? 'own' : 'peers',
-      f.state === 'complete' ? 'verified' : f.state,
-    ]);
-  }
-  const lines = [table.toString()];
-  lines.push(
-    `peer ${summary.peerId}: ${summary.outcome}; ${summary.chunks.received} chunks in (${mib(summary.bytes.chunkReceived)}), ` +
-      `${summary.chunks.sent} out (${mib(summary.bytes.chunkSent)}), ${summary.chunks.bad} bad, ` +
-      `${summary.chunks.duplicates} duplicate; ${summary.peers.length} peers known` +
-      (summary.completeAfterMs !== null
-        ? `; complete after ${(summary.completeAfterMs / 1000).toFixed(2)} s`
-        : ''),
-  );
-  if (summary.error) lines.push(`error ${summary.error.code}: ${summary.error.message}`);
-  for (const m of summary.missing) lines.push(`missing ${m.name}: ${m.reason}`);
-  return lines.join('\n');
-}
-
 export function registerShareCommand(program: Command): void {
   const command = program
     .command('share')
@@ -256,29 +168,7 @@ export function registerShareCommand(program: Command): void {
         '\n  timeswarm share --file c.txt --dir out/c --listen 127.0.0.1:7003 --peers 127.0.0.1:7001 --expect 3',
     )
     .action(async (options: ShareOptions) => {
+      const { runShare, shareInput } = load();
       process.exitCode = await runShare(shareInput(options), options);
     });
-}
-
-/** Turns parsed options into the peer's input. */
-export function shareInput(
-  options: Omit<ShareOptions, 'dir' | 'file'> & { dir: string; file?: string[] },
-): Omit<PeerInput, 'transport'> {
-  return {
-    files: options.file ?? [],
-    dir: options.dir,
-    listen: options.listen,
-    bootstrap: options.peers ?? [],
-    maxConnections: options.maxConnections,
-    uploadLimit: options.uploadLimit,
-    lingerMs: options.linger,
-    giveUpAfterMs: options.giveUp,
-    discoveryTimeoutMs: options.discoveryTimeout,
-    chunkSize: options.chunkSize,
-    ...(options.advertise ? { advertise: options.advertise } : {}),
-    // On loopback, dial from the listening address too, so each peer shows one IP.
-    ...(/^127\./.test(options.listen.host) ? { localAddress: options.listen.host } : {}),
-    ...(options.expect !== undefined ? { expect: options.expect } : {}),
-    ...(options.peerId !== undefined ? { peerId: options.peerId } : {}),
-  };
 }

@@ -1,0 +1,21 @@
+import { analysisTable, analyzeRun } from '../../analysis';
+import { readTransferTimeline, writeReport } from '../../report';
+import type { AnalyzeOptions } from './analyze';
+
+/** `timeswarm analyze`'s work; loaded only when the command runs (see `analyze.ts`). */
+export async function runAnalyze(paths: string[], options: AnalyzeOptions): Promise<void> {
+  const data = await analyzeRun(paths);
+  if (options.json) process.stdout.write(`${JSON.stringify(data.analysis, null, 2)}\n`);
+  else process.stdout.write(`${analysisTable(data.analysis)}\n`);
+  if (options.html) {
+    const transfers = data.files.transfers
+      ? await readTransferTimeline(data.files.transfers)
+      : null;
+    const path = await writeReport(options.html, {
+      ...data,
+      transfers,
+      ...(options.title ? { title: options.title } : {}),
+    });
+    process.stderr.write(`Report: ${path}\n`);
+  }
+}

@@ -1,0 +1,46 @@
+import { Command, Option } from 'commander';
+import type { LogLevel } from '../log/levels';
+import { registerAnalyzeCommand } from './commands/analyze';
+import { registerClientCommand } from './commands/client';
+import { registerServerCommand } from './commands/server';
+import { registerShareCommand } from './commands/share';
+import { parseLogLevel } from './options';
+
+/**
+ * The `timeswarm` program. Declaring it loads commander and the option parsers only; each
+ * command loads its implementation (XState, RxJS, zod, winston, msgpackr, …) when it runs,
+ * so `--help` costs little more than starting Node (see BENCHMARKS.md, "Start-up").
+ */
+export function createProgram(version: string): Command {
+  const program = new Command('timeswarm')
+    .description(
+      'Timestamp server and clients over TCP (msgpack frames, XState actors), peer-to-peer\n' +
+        'sharing of the resulting files, and measurement of round-trip time and clock offset.',
+    )
+    .version(version)
+    .addOption(
+      new Option('--log-level <level>', 'error, warn, info, verbose, debug or silent')
+        .argParser(parseLogLevel)
+        .default('info'),
+    )
+    .showHelpAfterError('(run with --help for usage)')
+    .hook('preAction', (command) => {
+      const { configureLogging } = require('../log/logger') as typeof import('../log/logger');
+      configureLogging(command.opts<{ logLevel: LogLevel }>().logLevel);
+    });
+  registerServerCommand(program);
+  registerClientCommand(program);
+  registerShareCommand(program);
+  registerAnalyzeCommand(program);
+  return program;
+}
+
+/** Parses `argv` and runs the command; a failure prints `timeswarm: message (CODE)` and exits 1. */
+export function runCli(argv: string[], version: string): void {
+  createProgram(version)
+    .parseAsync(argv)
+    .catch((error: Error & { code?: string }) => {
+      process.stderr.write(`timeswarm: ${error.message}${error.code ? ` (${error.code})` : ''}\n`);
+      process.exit(1);
+    });
+}
