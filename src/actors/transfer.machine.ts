@@ -107,7 +107,7 @@ export type TransferEvent =
   | { type: 'transfer.cancel'; requests: Array<{ name: string; index: number }> }
   | { type: 'transfer.close'; code: string; reason: string };
 
-interface TransferContext {
+export interface TransferContext {
   input: TransferInput;
   logger: Logger;
   attempt: number;
