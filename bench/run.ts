@@ -30,6 +30,10 @@ const BENCHMARKS: Record<string, { file: string; about: string }> = {
     file: 'memory.ts',
     about: 'server RSS with 100 clients after 10 s vs after 5 min (long)',
   },
+  startup: {
+    file: 'startup.ts',
+    about: 'timeswarm --version, --help and a 1 s client session vs node -e 0 (whole process)',
+  },
   p2p: {
     file: 'p2pExchange.ts',
     about: 'k peers share 4 MB files under an upload cap vs the (k−1)·S/B lower bound',
