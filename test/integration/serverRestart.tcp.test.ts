@@ -52,7 +52,7 @@ test('the server is killed and restarted mid-session: the client reconnects, res
     requestedId: 3,
     durationMs: 6000,
     outDir: join(dir.path, 'client'),
-    // ~30 s of attempts: under load the restarted process (tsx) can take several seconds.
+    // ~30 s of attempts: under load the restarted process can take several seconds.
     reconnect: { attempts: 150, initialDelayMs: 100, maxDelayMs: 200 },
   });
   // Kill the server only once the session ticks (on a loaded machine, connecting can take a
