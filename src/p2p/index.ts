@@ -1,6 +1,21 @@
 /** Peer-to-peer building blocks with no XState in them: the peer and transfer machines compose these. */
+
+export type {
+  AddressClass,
+  AddressScope,
+  OwnAddress,
+  ScopeCheck,
+  ScopeClass,
+  ScopeRefusal,
+} from './addressScope';
+export { addressScopeFrom, classifyAddress, scopeOf } from './addressScope';
+export type { P2pCode } from './errors';
+export { P2P_CODES, P2pError } from './errors';
+export * from './gossip';
+export * from './identity';
 export type { Member, MemberStatus, MembershipOptions } from './membership';
 export { Membership } from './membership';
+export * from './ownership';
 export type { PeerFileReport, PeerSummary } from './peerSummary';
 export { summarizePeer } from './peerSummary';
 export type { Assignment, SchedulerOptions } from './scheduler';

@@ -13,15 +13,18 @@ export class TokenBucket {
   /**
    * @param bytesPerSecond the sustained rate
    * @param burstBytes most tokens saved up while idle
-   * @param now the time at creation; the bucket starts empty so nothing is sent above the rate
+   * @param now the time at creation
+   * @param initialTokens tokens at creation (default 0: the bucket starts empty so nothing is
+   *   sent above the rate); at most `burstBytes`
    */
   constructor(
     readonly bytesPerSecond: number,
     readonly burstBytes: number,
     now: number,
+    initialTokens = 0,
   ) {
     if (!(bytesPerSecond > 0)) throw new RangeError('bytesPerSecond must be positive');
-    this.tokens = 0;
+    this.tokens = Math.min(initialTokens, burstBytes);
     this.last = now;
   }
 
@@ -45,5 +48,18 @@ export class TokenBucket {
   take(bytes: number, now: number): void {
     this.refill(now);
     this.tokens -= bytes;
+  }
+
+  /** Milliseconds until `amount` whole tokens are there (no debt: for counted events like dials). */
+  delayFor(amount: number, now: number): number {
+    this.refill(now);
+    return this.tokens >= amount ? 0 : ((amount - this.tokens) * 1000) / this.bytesPerSecond;
+  }
+
+  /** Takes `amount` tokens if they are all there now; never goes into debt. */
+  tryTake(amount: number, now: number): boolean {
+    if (this.delayFor(amount, now) > 0) return false;
+    this.tokens -= amount;
+    return true;
   }
 }
