@@ -18,6 +18,8 @@ export { Membership } from './membership';
 export * from './ownership';
 export type { PeerFileReport, PeerSummary } from './peerSummary';
 export { summarizePeer } from './peerSummary';
+export type { MemoryBound, PeerUsage, QuotaCheck, QuotaConfig, QuotaLimit } from './quotas';
+export { AnnouncementQuotas, DEFAULT_QUOTAS, memoryBoundPerPeer } from './quotas';
 export type { Assignment, SchedulerOptions } from './scheduler';
 export { ChunkScheduler } from './scheduler';
 export type { IncomingChunk, StorageEvent, StoragePipelineOptions } from './storagePipeline';

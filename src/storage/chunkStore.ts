@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { type FileHandle, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Bitfield } from './bitfield';
+import { DiskBudget } from './diskSpace';
 import { fileError, StorageError } from './errors';
 import { assertSafeFileName } from './fileName';
 import { chunkLength, type Manifest, manifestChunkCount, readFully, verifyChunk } from './manifest';
@@ -35,11 +36,21 @@ export interface ReceivingFile extends StoredFile {
    * (the manifest lies; the partial file is removed).
    */
   write(index: number, data: Uint8Array): Promise<WriteOutcome>;
+  /**
+   * Gives the file up for good (a conflict, a bad owner, a quota): closes it, deletes its
+   * `.part` and frees its disk promise. A complete file is left alone.
+   */
+  discard(): Promise<void>;
 }
 
 export interface ReceiveOptions {
   /** fsync the file and its folder before and after the rename (default true). */
   durable?: boolean;
+  /**
+   * Free disk shared by the files received into this folder. Without one, free space is
+   * still checked (statfs) for this file alone, with no reserve.
+   */
+  budget?: DiskBudget;
 }
 
 /** `.NAME.part`: hidden, and never a valid name from the network (those may not start with a dot). */
@@ -175,8 +186,20 @@ export async function openReceivingFile(
     );
   }
 
+  // Free disk is checked before a `.part` is created or grown: the bytes still missing must
+  // fit. A resumed `.part` is at most the manifest's size (truncated to it) and only its
+  // missing bytes are promised again.
+  const budget = options.budget ?? new DiskBudget(dir, { reserveBytes: 0 });
   const resumed = await exists(partPath);
-  const handle = await openHandle(partPath, resumed ? 'r+' : 'w+');
+  const allocated = resumed ? await allocatedBytes(partPath) : 0;
+  await budget.reserve(manifest.name, Math.max(0, manifest.size - allocated));
+  let handle: FileHandle;
+  try {
+    handle = await openHandle(partPath, resumed ? 'r+' : 'w+');
+  } catch (error) {
+    budget.release(manifest.name);
+    throw error;
+  }
   const have = new Bitfield(count);
   try {
     await handle.truncate(manifest.size);
@@ -187,17 +210,29 @@ export async function openReceivingFile(
     }
   } catch (error) {
     await handle.close();
+    budget.release(manifest.name);
+    // A `.part` we just created and could not prepare is removed, not left to fill the disk.
+    if (!resumed) await unlink(partPath).catch(() => undefined);
     throw error instanceof StorageError ? error : fileError('prepare', partPath, error);
   }
   const file = new Receiving(manifest, handle, finalPath, partPath, have, false, durable, dir);
+  file.budget = budget;
   if (have.complete) await file.finishNow();
   return file;
+}
+
+/** Bytes a file really occupies (a sparse `.part` occupies only what was written). */
+async function allocatedBytes(path: string): Promise<number> {
+  const info = await stat(path);
+  return Math.min(info.size, info.blocks * 512);
 }
 
 class Receiving implements ReceivingFile {
   private queue: Promise<unknown> = Promise.resolve();
   private failed: StorageError | null = null;
   private held: number;
+  /** The folder's disk budget; this file's promise is freed when it completes or is discarded. */
+  budget: DiskBudget | null = null;
 
   constructor(
     readonly manifest: Manifest,
@@ -282,6 +317,7 @@ class Receiving implements ReceivingFile {
         );
         await this.handle.close().catch(() => undefined);
         await unlink(this.partPath).catch(() => undefined);
+        this.budget?.release(this.manifest.name);
         for (const i of [...this.have.indices()]) this.have.clear(i);
         this.held = 0;
         throw this.failed;
@@ -296,6 +332,7 @@ class Receiving implements ReceivingFile {
       await rename(this.partPath, this.finalPath);
       if (this.durable) await syncFolder(this.dir);
       this.done = true;
+      this.budget?.release(this.manifest.name);
     } catch (error) {
       throw error instanceof StorageError ? error : fileError('finish', this.partPath, error);
     }
@@ -304,5 +341,16 @@ class Receiving implements ReceivingFile {
   async close(): Promise<void> {
     await this.queue;
     await this.handle.close().catch(() => undefined);
+  }
+
+  async discard(): Promise<void> {
+    await this.queue;
+    await this.handle.close().catch(() => undefined);
+    this.budget?.release(this.manifest.name);
+    if (this.done) return;
+    this.failed ??= new StorageError(`${this.manifest.name} was discarded`, 'ERR_DISCARDED');
+    await unlink(this.partPath).catch(() => undefined);
+    for (const i of [...this.have.indices()]) this.have.clear(i);
+    this.held = 0;
   }
 }

@@ -3,6 +3,8 @@ export { openBatchedAppender } from './batchedAppender';
 export { Bitfield } from './bitfield';
 export type { ReceiveOptions, ReceivingFile, StoredFile, WriteOutcome } from './chunkStore';
 export { openReceivingFile, openSourceFile, partFileName } from './chunkStore';
+export type { DiskBudgetOptions, FreeSpaceProbe } from './diskSpace';
+export { DEFAULT_DISK_RESERVE_BYTES, DiskBudget, freeDiskBytes } from './diskSpace';
 export { FormatError, fileError, StorageError } from './errors';
 export type { ExchangeRecord, ParsedExchangeLog } from './exchangeLog';
 export {
