@@ -1,14 +1,14 @@
+import { TimeswarmError } from '../errors';
+
 /**
  * Errors of the peer-to-peer trust layer (identities, signatures, ownership, gossip, quotas).
  * Each carries a stable `code` (also the code a peer sends in `bye`, see
  * docs/protocol-p2p.md §9.12); the message is for people and may change.
  */
-export class P2pError extends Error {
+export class P2pError extends TimeswarmError {
   override name = 'P2pError';
-  readonly code: string;
   constructor(message: string, code = 'ERR_P2P', options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(message, code, options);
   }
 }
 

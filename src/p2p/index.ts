@@ -29,3 +29,11 @@ export { MAX_FILES, SwarmState } from './swarm';
 export { TokenBucket } from './tokenBucket';
 export type { UploadEvent, UploaderOptions, UploadLink } from './uploader';
 export { Uploader } from './uploader';
+export {
+  authToWire,
+  helloToWire,
+  manifestClaimFromWire,
+  recordClaimFromWire,
+  recordToWire,
+  signedManifestToWire,
+} from './wire';

@@ -1,3 +1,4 @@
+import { MAX_RECORD_ADDRESSES_V2 } from '../../transport/peerProtocolV2';
 import { P2P_CODES } from '../errors';
 import type { PeerIdentity } from '../identity/keys';
 import { verifySignature } from '../identity/keys';
@@ -6,8 +7,8 @@ import { bytesToIp, ipToBytes } from './ipBytes';
 
 /** ASCII prefix of a record's signed bytes, followed by one 0x00 byte. */
 export const RECORD_CONTEXT = 'timeswarm-p2p/2 peer record';
-/** Most addresses in one record. */
-export const MAX_RECORD_ADDRESSES = 8;
+/** Most addresses in one record (the wire schema's bound). */
+export const MAX_RECORD_ADDRESSES = MAX_RECORD_ADDRESSES_V2;
 /** Longest lifetime a record may claim (from the receiver's now); longer is refused. */
 export const MAX_RECORD_TTL_MS = 60 * 60 * 1000;
 /** Lifetime the reference peer gives its own records; it re-signs before they expire. */
