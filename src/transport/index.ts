@@ -53,6 +53,28 @@ export {
   parsePeerMessage,
   peerMessageSchema,
 } from './peerProtocol';
+export type {
+  AuthMessage,
+  ByeV2,
+  HandshakeMessage,
+  HelloV2,
+  ManifestV2Message,
+  PeerMessageV2,
+  RecordsMessage,
+  WireAddress,
+  WireSignedRecord,
+} from './peerProtocolV2';
+export {
+  handshakeMessageSchema,
+  helloVersion,
+  MAX_RECORD_ADDRESSES_V2,
+  MAX_RECORDS_PER_MESSAGE,
+  MAX_WIRE_NAME_LENGTH,
+  PEER_PROTOCOL_V2,
+  parseHandshakeMessage,
+  parsePeerMessageV2,
+  peerMessageV2Schema,
+} from './peerProtocolV2';
 export type { ClientConnection, ServerConnection } from './sessionConnections';
 export { clientConnection, serverConnection } from './sessionConnections';
 export type {
