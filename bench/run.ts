@@ -34,6 +34,10 @@ const BENCHMARKS: Record<string, { file: string; about: string }> = {
     file: 'startup.ts',
     about: 'timeswarm --version, --help and a 1 s client session vs node -e 0 (whole process)',
   },
+  signatures: {
+    file: 'signatures.ts',
+    about: 'v2 trust costs: sign/verify of manifests, records, handshakes vs hashing the file',
+  },
   p2p: {
     file: 'p2pExchange.ts',
     about: 'k peers share 4 MB files under an upload cap vs the (k−1)·S/B lower bound',
