@@ -23,7 +23,12 @@ import { parseDuration, parseLogLevel, parsePort } from '../src/cli/options';
 import { showSessionProgress } from '../src/cli/sessionProgress';
 import { onShutdownSignal } from '../src/cli/signals';
 import { clientSummaryTable } from '../src/cli/summaryTable';
-import { inspectOption, startCliInspection } from '../src/inspect';
+import {
+  type InspectFlags,
+  inspectHostOption,
+  inspectOption,
+  startCliInspection,
+} from '../src/inspect';
 import { readTransferTimeline, writeReport } from '../src/report';
 
 interface Options {
@@ -35,7 +40,8 @@ interface Options {
   logLevel: LogLevel;
   quiet?: boolean;
   json?: boolean;
-  inspect?: boolean | number;
+  inspect?: InspectFlags['inspect'];
+  inspectHost?: string;
 }
 
 const program = new Command('example:three-clients')
@@ -60,6 +66,7 @@ const program = new Command('example:three-clients')
   )
   .option('--quiet', 'no live progress bars: a plain progress line every 5 s')
   .addOption(inspectOption())
+  .addOption(inspectHostOption())
   .option('--json', 'print the summaries as one JSON document on stdout')
   .showHelpAfterError('(run with --help for usage)');
 
@@ -71,8 +78,10 @@ async function main(): Promise<void> {
   configureLogging(options.logLevel);
   const abort = new AbortController();
   onShutdownSignal(() => abort.abort());
-  const inspection = await startCliInspection(options.inspect, (text) =>
-    process.stderr.write(text),
+  const inspection = await startCliInspection(
+    options,
+    (text) => process.stderr.write(text),
+    'timeswarm three clients',
   );
   stopInspection = inspection.stop;
   const started: ReturnType<Parameters<typeof showSessionProgress>[0]> = [];

@@ -1,8 +1,15 @@
 import type { InspectionEvent, Observer } from 'xstate';
 import type { Logger } from '../log/logger';
-import { DEFAULT_INSPECT_PORT, inspectorInstructions, startInspector } from './inspector';
+import { inspectorInstructions, startInspector } from './inspector';
+import { DEFAULT_INSPECT_PORT, type InspectFlags } from './option';
 
-export { inspectOption } from './option';
+export {
+  type InspectChoice,
+  type InspectFlags,
+  inspectHostOption,
+  inspectOption,
+  parseInspect,
+} from './option';
 
 export interface CliInspection {
   /** For `StartOptions.inspect`; undefined when not inspecting. */
@@ -17,24 +24,22 @@ export interface CliInspection {
  * is loaded and nothing is opened.
  */
 export async function startCliInspection(
-  flag: boolean | number | undefined,
+  flags: InspectFlags,
   write: (text: string) => void,
+  title = 'timeswarm',
   logger?: Logger,
 ): Promise<CliInspection> {
-  if (flag === undefined || flag === false)
+  if (flags.inspect === undefined || flags.inspect === false)
     return { inspect: undefined, stop: async () => undefined };
+  const choice =
+    flags.inspect === true ? { mode: 'local' as const, port: DEFAULT_INSPECT_PORT } : flags.inspect;
   const handle = await startInspector({
-    port: flag === true ? DEFAULT_INSPECT_PORT : flag,
+    ...choice,
+    ...(flags.inspectHost !== undefined ? { host: flags.inspectHost } : {}),
+    secrets: flags.secret !== undefined ? [flags.secret] : [],
+    title,
     ...(logger ? { logger } : {}),
   });
   write(`${inspectorInstructions(handle)}\n`);
-  return {
-    inspect: handle.inspect,
-    async stop() {
-      await handle.stop();
-      // Insurance: a browser tab or a reconnect timer of the inspector library must not
-      // keep a finished command running. (Unref'd: it never delays a normal exit.)
-      setTimeout(() => process.exit(), 1500).unref();
-    },
-  };
+  return { inspect: handle.inspect, stop: () => handle.stop() };
 }

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { inspectOption } from '../../inspect/option';
+import { type InspectFlags, inspectHostOption, inspectOption } from '../../inspect/option';
 import {
   type HostPort,
   parseCount,
@@ -27,7 +27,8 @@ export interface ClientOptions {
   secret?: string;
   json?: boolean;
   quiet?: boolean;
-  inspect?: boolean | number;
+  inspect?: InspectFlags['inspect'];
+  inspectHost?: string;
   /** After the session, share the file with these peers (see `timeswarm share`). */
   peers?: HostPort[];
 }
@@ -80,6 +81,7 @@ export function registerClientCommand(program: Command): void {
       'no live progress bar: a plain progress line every 5 s (as when not on a TTY)',
     )
     .addOption(inspectOption())
+    .addOption(inspectHostOption())
     .option(
       '--peers <host:port,…>',
       'after the session, share this client’s file with these peers (timeswarm share; its options below apply)',

@@ -11,8 +11,10 @@ import { runShare, shareInput } from './runShare';
 /** `timeswarm client`'s work; loaded only when the command runs (see `client.ts`). */
 export async function runClient(options: ClientOptions): Promise<void> {
   const logger = getLogger('client');
-  const inspection = await startCliInspection(options.inspect, (text) =>
-    process.stderr.write(text),
+  const inspection = await startCliInspection(
+    options,
+    (text) => process.stderr.write(text),
+    'timeswarm client',
   );
   const session = startClient(
     {

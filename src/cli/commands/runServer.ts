@@ -10,8 +10,10 @@ import type { ServerOptions } from './server';
 /** `timeswarm server`'s work; loaded only when the command runs (see `server.ts`). */
 export async function runServer(options: ServerOptions): Promise<void> {
   const logger = getLogger('server');
-  const inspection = await startCliInspection(options.inspect, (text) =>
-    process.stderr.write(text),
+  const inspection = await startCliInspection(
+    options,
+    (text) => process.stderr.write(text),
+    'timeswarm server',
   );
   const server = await startServer(
     {

@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import type { PeerInput } from '../../actors/peer.machine';
-import { startCliInspection } from '../../inspect';
+import { type InspectFlags, startCliInspection } from '../../inspect';
 import { getLogger } from '../../log/logger';
 import type { PeerSummary } from '../../p2p/peerSummary';
 import { type StartedPeer, startPeer } from '../../runtime';
@@ -11,11 +11,13 @@ import { SHARE_EXIT, type ShareOptions } from './share';
 /** Runs one peer until it is done; prints progress and the verification table; returns the exit code. */
 export async function runShare(
   input: Omit<PeerInput, 'transport'>,
-  display: { json?: boolean; quiet?: boolean; inspect?: boolean | number } = {},
+  display: { json?: boolean; quiet?: boolean } & InspectFlags = {},
 ): Promise<number> {
   const logger = getLogger('share');
-  const inspection = await startCliInspection(display.inspect, (text) =>
-    process.stderr.write(text),
+  const inspection = await startCliInspection(
+    display,
+    (text) => process.stderr.write(text),
+    'timeswarm share',
   );
   let peer: StartedPeer;
   try {

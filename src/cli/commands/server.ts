@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import ms from 'ms';
-import { inspectOption } from '../../inspect/option';
+import { type InspectFlags, inspectHostOption, inspectOption } from '../../inspect/option';
 import { parseDuration, parsePort, parsePositiveInt, secretOption } from '../options';
 
 /** The implementation, loaded when the command runs: `--help` and `--version` stay light. */
@@ -19,7 +19,8 @@ export interface ServerOptions {
   json?: boolean;
   quiet?: boolean;
   skew?: number;
-  inspect?: boolean | number;
+  inspect?: InspectFlags['inspect'];
+  inspectHost?: string;
 }
 
 /**
@@ -79,6 +80,7 @@ export function registerServerCommand(program: Command): void {
     .option('--json', 'print the final summary as one JSON document on stdout')
     .option('--quiet', 'no live status line (it is shown only on a TTY anyway)')
     .addOption(inspectOption())
+    .addOption(inspectHostOption())
     .addHelpText(
       'after',
       '\nRuns until SIGINT (Ctrl-C) or SIGTERM, then finishes the file and exits 0.',

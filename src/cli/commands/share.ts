@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { inspectOption } from '../../inspect/option';
+import { type InspectFlags, inspectHostOption, inspectOption } from '../../inspect/option';
 import { type HostPort, parseDuration, parseHostPort, parsePositiveInt } from '../options';
 
 /** The implementation, loaded when the command runs: `--help` and `--version` stay light. */
@@ -79,7 +79,8 @@ export interface ShareOptions {
   peerId?: string;
   json?: boolean;
   quiet?: boolean;
-  inspect?: boolean | number;
+  inspect?: InspectFlags['inspect'];
+  inspectHost?: string;
 }
 
 /** The `share` options, also offered by `client` for sharing after its session (`--peers`). */
@@ -159,6 +160,7 @@ export function registerShareCommand(program: Command): void {
     .option('--json', 'print the final summary as one JSON document on stdout')
     .option('--quiet', 'no progress lines')
     .addOption(inspectOption())
+    .addOption(inspectHostOption())
     .addHelpText(
       'after',
       '\nExit codes: 0 every file held and verified; 2 files missing (each named, with why); 1 other errors.' +
