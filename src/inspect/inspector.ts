@@ -65,13 +65,16 @@ export async function startInspector(options: InspectorOptions = {}): Promise<In
     view = await start(wanted);
   } catch (error) {
     if ((error as { code?: string }).code !== 'EADDRINUSE' || wanted === 0) throw error;
-    logger.warn(`inspector: port ${wanted} is in use; using a free port instead`);
+    logger.warn(`inspector: port ${wanted} is in use; using a free port instead`, {
+      code: 'INSPECT_PORT_IN_USE',
+    });
     view = await start(0);
   }
   const exposed = !isLoopback(host);
   if (exposed)
     logger.warn(
       `inspector bound to ${host}: anyone who can reach this address can watch every machine (secrets are redacted)`,
+      { code: 'INSPECT_EXPOSED' },
     );
   const { port } = view.server.address;
   const base = `${urlHost(host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host)}:${port}`;

@@ -131,7 +131,7 @@ export async function startPageServer(options: PageServerOptions): Promise<PageS
   const address = server.address() as AddressInfo;
   let stopped: Promise<void> | null = null;
   return {
-    address: { host: options.host, port: address.port },
+    address: { host: address.address, port: address.port },
     pages: () => wss.clients.size,
     broadcast(text) {
       for (const ws of wss.clients) {
