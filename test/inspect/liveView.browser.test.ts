@@ -37,12 +37,28 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The little of the browser's globals the recorder uses (the tests compile without DOM types). */
+interface Row {
+  getAttribute(name: string): string | null;
+}
+interface Browser$ {
+  document: {
+    body: unknown;
+    querySelector(selector: string): Row | null;
+    querySelectorAll(selector: string): Iterable<Row>;
+  };
+  MutationObserver: new (
+    callback: () => void,
+  ) => { observe(target: unknown, options: Record<string, unknown>): void };
+}
+
 /**
  * Records, in the page, every state shown in the actor tree by the first actor of `machine`
  * that appears from now on (rows are re-created as the tree changes; data-sid follows it).
  */
 async function recordStates(page: Page, machine: string): Promise<void> {
   await page.evaluate((name) => {
+    const { document, MutationObserver } = globalThis as unknown as Browser$;
     const selector = `.tree .row[data-machine="${name}"]`;
     const before = new Set(
       [...document.querySelectorAll(selector)].map((r) => r.getAttribute('data-sid')),
@@ -157,11 +173,14 @@ describe('the live view in Chromium', () => {
     );
     expect(types.length).toBeGreaterThan(0);
     await page.fill('#type-filter', 'tick');
-    await page.waitForFunction(() =>
-      [...document.querySelectorAll('#log li[data-type]')].every((row) =>
-        row.getAttribute('data-type')?.includes('tick'),
-      ),
-    );
+    await page.waitForFunction(() => {
+      const rows = [
+        ...(globalThis as unknown as Browser$).document.querySelectorAll('#log li[data-type]'),
+      ];
+      return (
+        rows.length > 0 && rows.every((row) => row.getAttribute('data-type')?.includes('tick'))
+      );
+    });
     await page.screenshot({ path: join(ARTIFACTS, 'live-view-filtered.png') });
     expect(problems).toEqual([]);
     expect(foreign).toEqual([]);

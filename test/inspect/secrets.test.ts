@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { InspectionEvent } from 'xstate';
 import WebSocket from 'ws';
+import type { InspectionEvent } from 'xstate';
 import { type InspectorHandle, startInspector } from '../../src/inspect';
 import { startClient, startServer } from '../../src/runtime/start';
 import { tcpTransport } from '../../src/transport';
