@@ -1,34 +1,28 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { type InspectorHandle, startInspector } from '../../src/inspect';
-import { startClient, startServer } from '../../src/runtime/start';
+import { startClient, startServer } from '../../src/runtime';
 import { tcpTransport } from '../../src/transport';
+import { type LaunchedBrowser, launchBrowser, saveScreenshot } from '../helpers/browser';
 
 /**
- * Opens the offline live view in Chromium (headless, no network) and watches a client
+ * Opens the offline live view in headless Chromium (test/helpers/browser.ts, no network) and watches a client
  * session's machine go connecting → ticking → done on the page, reading the DOM (the tree
  * row's data-state, the chart's data-active), never pixels. Leaves screenshots under
  * out/test-artifacts/ to look at.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = resolve(__dirname, '../../out/test-artifacts');
 const SECRET = 'browser-test-secret-7f3a';
 
 let dir: string;
-let browser: Browser;
+let browser: LaunchedBrowser | undefined;
 let inspector: InspectorHandle;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'timeswarm-live-'));
-  await mkdir(ARTIFACTS, { recursive: true });
   inspector = await startInspector({ port: 0, secrets: [SECRET], title: 'timeswarm test' });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-  });
+  browser = await launchBrowser({ viewport: { width: 1400, height: 900 } });
 });
 
 afterAll(async () => {
@@ -90,7 +84,7 @@ const seenStates = (page: Page) =>
 
 describe('the live view in Chromium', () => {
   it('shows a client session going connecting → ticking → done, offline', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await browser!.context.newPage();
     const problems: string[] = [];
     const foreign: string[] = [];
     page.on('console', (m) => {
@@ -144,9 +138,9 @@ describe('the live view in Chromium', () => {
         '#chart[data-machine="clientSession"] g.state[data-active="true"][data-path$="ticking"]',
         { state: 'attached', timeout: 30_000 },
       );
-      await page.screenshot({ path: join(ARTIFACTS, 'live-view-ticking.png') });
+      await saveScreenshot(page, 'live-view-ticking', { fullPage: false });
       await page.click('#fit');
-      await page.screenshot({ path: join(ARTIFACTS, 'live-view-ticking-fit.png') });
+      await saveScreenshot(page, 'live-view-ticking-fit', { fullPage: false });
       await client.done;
     } finally {
       server.actor.send({ type: 'server.stop', reason: 'test over' });
@@ -156,7 +150,7 @@ describe('the live view in Chromium', () => {
       state: 'attached',
       timeout: 30_000,
     });
-    await page.screenshot({ path: join(ARTIFACTS, 'live-view-done.png') });
+    await saveScreenshot(page, 'live-view-done', { fullPage: false });
 
     const states = await seenStates(page);
     const first = (test: (s: string) => boolean) => states.findIndex(test);
@@ -181,7 +175,7 @@ describe('the live view in Chromium', () => {
         rows.length > 0 && rows.every((row) => row.getAttribute('data-type')?.includes('tick'))
       );
     });
-    await page.screenshot({ path: join(ARTIFACTS, 'live-view-filtered.png') });
+    await saveScreenshot(page, 'live-view-filtered', { fullPage: false });
     expect(problems).toEqual([]);
     expect(foreign).toEqual([]);
     await page.close();

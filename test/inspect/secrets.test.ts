@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { InspectionEvent } from 'xstate';
 import { type InspectorHandle, startInspector } from '../../src/inspect';
-import { startClient, startServer } from '../../src/runtime/start';
+import { startClient, startServer } from '../../src/runtime';
 import { tcpTransport } from '../../src/transport';
 
 /**
