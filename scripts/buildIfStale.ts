@@ -32,6 +32,12 @@ export function buildIfStale(root: string = ROOT): 'fresh' | 'built' {
       `npm run build failed (exit ${result.status}):\n${result.stdout}${result.stderr}`,
     );
   }
+  // What tsc does not emit (the inspector page) is copied as `npm run build` does.
+  const copy = spawnSync(process.execPath, [join(root, 'scripts', 'copyAssets.cjs')], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (copy.status !== 0) throw new Error(`copying assets failed:\n${copy.stderr}`);
   // tsc -b leaves its build info untouched when the outputs were already up to date (e.g. a
   // file saved without changes): mark the check done.
   const now = new Date();
@@ -62,7 +68,10 @@ function pruneOrphans(dist: string, src: string): void {
       const child = join(path, entry.name);
       if (entry.isDirectory()) walk(child);
       else {
-        const base = /^(.*)\.(js|js\.map|d\.ts)$/.exec(relative(dist, child))?.[1];
+        const rel = relative(dist, child);
+        const base = /^(.*)\.(js|js\.map|d\.ts)$/.exec(rel)?.[1];
+        // A copied asset (src/inspect/page/app.js) has its source under the same name.
+        if (existsSync(join(src, rel))) continue;
         if (base !== undefined && !existsSync(join(src, `${base}.ts`))) rmSync(child);
       }
     }
