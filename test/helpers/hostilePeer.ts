@@ -14,7 +14,9 @@ import {
   type HostileKey,
   handshakeMac,
   hostileKey,
+  manifestMessage,
   type Role,
+  recordEntry,
   signBytes,
   type Transcript,
   transcriptBytes,
@@ -271,7 +273,43 @@ function frameOf(payload: Uint8Array): Buffer {
   return out;
 }
 
-/** `n` record entries, each from a fresh identity, all pointing at `addresses` (a flood). */
+/** `n` fresh identities (they cost an attacker nothing). */
 export function freshIdentities(n: number): HostileKey[] {
   return Array.from({ length: n }, () => hostileKey());
+}
+
+/**
+ * A gossip flood as `records` messages of at most 64 entries: `n` records, each signed by a
+ * fresh identity about itself, valid for `ttlMs`, listing `addresses` (4- or 16-byte IPs).
+ */
+export function recordFlood(
+  n: number,
+  addresses: Array<{ ip: Uint8Array; port: number }>,
+  nowWallMs: number,
+  ttlMs = 60_000,
+): WireMessage[] {
+  const records = freshIdentities(n).map((key) =>
+    recordEntry(key, { seq: 1, expiresAt: nowWallMs + ttlMs, complete: false, addresses }),
+  );
+  const messages: WireMessage[] = [];
+  for (let i = 0; i < records.length; i += 64) {
+    messages.push({ type: 'records', records: records.slice(i, i + 64) });
+  }
+  return messages;
+}
+
+/** A manifest message with `chunks` chunk hashes (random), signed by `key`: a memory bomb. */
+export function hugeHashManifest(
+  key: HostileKey,
+  name: string,
+  chunks: number,
+  chunkSize = 1024,
+): WireMessage {
+  return manifestMessage(key, {
+    name,
+    size: chunks * chunkSize,
+    sha256: randomBytes(32),
+    chunkSize,
+    chunkHashes: randomBytes(chunks * 32),
+  });
 }
