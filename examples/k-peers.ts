@@ -15,11 +15,14 @@ import { join, resolve } from 'node:path';
 import Table from 'cli-table3';
 import { Command, Option } from 'commander';
 import { buildIfStale } from '../scripts/buildIfStale';
-import { parseRate, parseSize } from '../src/cli/commands/share';
-import { parsePositiveInt } from '../src/cli/options';
-import type { PeerSummary } from '../src/p2p/peerSummary';
-import { loopbackAddresses } from '../src/runtime/loopback';
-import { formatMicros } from '../src/storage/timeFormat';
+import {
+  loopbackAddresses,
+  type PeerSummary,
+  parsePositiveInt,
+  parseRate,
+  parseSize,
+  storage,
+} from '../src';
 
 interface Options {
   peers: number;
@@ -68,7 +71,7 @@ function syntheticTable(peer: number, ip: string, size: number): Buffer {
   let bytes = lines.join('\n').length + 1;
   const start = Date.UTC(2026, 10, 24) * 1000 + peer * 1_000_003;
   for (let n = 1; bytes < size - 60; n++) {
-    const t = formatMicros(start + n * 10_000);
+    const t = storage.formatMicros(start + n * 10_000);
     const [from, to] = n % 2 === 1 ? [ip, '127.0.0.1'] : ['127.0.0.1', ip];
     const line = `| ${n} | ${from} | ${to} | ${t.date} | ${t.time} |`;
     lines.push(line);

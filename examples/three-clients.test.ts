@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parseTimestampTable } from '../src/storage';
+import { storage } from '../src';
 import { tempDir } from '../test/helpers/simulation';
 
 const run = promisify(execFile);
@@ -38,7 +38,7 @@ test('npm run example:three-clients writes the documented layout, parseable, com
     let total = 0;
     for (const client of result.clients) {
       const name = `client_${client.clientId}_TimeData.txt`;
-      const table = parseTimestampTable(
+      const table = storage.parseTimestampTable(
         await readFile(join(out, `client_${client.clientId}`, name), 'utf8'),
       );
       expect(table.rows).toHaveLength(client.ticksSent + client.replies);
@@ -46,7 +46,7 @@ test('npm run example:three-clients writes the documented layout, parseable, com
       expect(table.endedAbruptly).toBe(false);
       total += table.rows.length;
     }
-    const server = parseTimestampTable(
+    const server = storage.parseTimestampTable(
       await readFile(join(out, 'server', 'serverTimeData.txt'), 'utf8'),
     );
     expect(server.rows).toHaveLength(total);

@@ -11,25 +11,26 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import {
   type AssignmentResult,
+  analyzeRun,
   clientFiles,
+  clientSummaryTable,
   configureLogging,
   exchangeClientFiles,
-  type LogLevel,
-  runAssignment,
-  verificationTable,
-} from '../src';
-import { analyzeRun } from '../src/analysis';
-import { parseDuration, parseLogLevel, parsePort } from '../src/cli/options';
-import { showSessionProgress } from '../src/cli/sessionProgress';
-import { onShutdownSignal } from '../src/cli/signals';
-import { clientSummaryTable } from '../src/cli/summaryTable';
-import {
   type InspectFlags,
   inspectHostOption,
   inspectOption,
+  type LogLevel,
+  onShutdownSignal,
+  parseDuration,
+  parseLogLevel,
+  parsePort,
+  readTransferTimeline,
+  runAssignment,
+  showSessionProgress,
   startCliInspection,
-} from '../src/inspect';
-import { readTransferTimeline, writeReport } from '../src/report';
+  verificationTable,
+  writeReport,
+} from '../src';
 
 interface Options {
   duration: number;

@@ -1,10 +1,9 @@
 import { Command, Option } from 'commander';
-import type { LogLevel } from '../log/levels';
+import { type LogLevel, parseLogLevel } from '../options';
 import { registerAnalyzeCommand } from './commands/analyze';
 import { registerClientCommand } from './commands/client';
 import { registerServerCommand } from './commands/server';
 import { registerShareCommand } from './commands/share';
-import { parseLogLevel } from './options';
 
 /**
  * The `timeswarm` program. Declaring it loads commander and the option parsers only; each
@@ -25,7 +24,7 @@ export function createProgram(version: string): Command {
     )
     .showHelpAfterError('(run with --help for usage)')
     .hook('preAction', (command) => {
-      const { configureLogging } = require('../log/logger') as typeof import('../log/logger');
+      const { configureLogging } = require('../index') as typeof import('../index');
       configureLogging(command.opts<{ logLevel: LogLevel }>().logLevel);
     });
   registerServerCommand(program);

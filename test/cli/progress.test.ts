@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { showLiveBars, showSessionProgress } from '../../src/cli/sessionProgress';
+import { showLiveBars, showSessionProgress } from '../../src/terminal';
 
 /** A stream that says it is a terminal and keeps what is written to it. */
 function fakeTerminal(isTTY: boolean) {

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parsePeerList, parseRate, parseSize, SHARE_EXIT } from '../../src/cli/commands/share';
+import { SHARE_EXIT } from '../../src/cli/commands/share';
+import { parsePeerList, parseRate, parseSize } from '../../src/options';
 import { randomBytes, rm, tempDir } from './helpers';
 
 const ROOT = resolve(__dirname, '..', '..');

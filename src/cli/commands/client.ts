@@ -1,15 +1,18 @@
 import { type Command, Option } from 'commander';
-import { type InspectFlags, inspectHostOption, inspectOption } from '../../inspect/option';
 import {
   type HostPort,
+  type InspectFlags,
+  inspectHostOption,
+  inspectOption,
   parseCount,
   parseDuration,
   parseHostPort,
   parseIp,
+  parsePeerList,
   parsePositiveInt,
   secretOption,
-} from '../options';
-import { addShareOptions, parsePeerList } from './share';
+} from '../../options';
+import { addShareOptions } from './share';
 
 /** The implementation, loaded when the command runs: `--help` and `--version` stay light. */
 const load = () => require('./runClient') as typeof import('./runClient');

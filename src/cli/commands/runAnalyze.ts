@@ -1,5 +1,4 @@
-import { analysisTable, analyzeRun } from '../../analysis';
-import { readTransferTimeline, writeReport } from '../../report';
+import { analysisTable, analyzeRun, readTransferTimeline, writeReport } from '../../index';
 import type { AnalyzeOptions } from './analyze';
 
 /** `timeswarm analyze`'s work; loaded only when the command runs (see `analyze.ts`). */

@@ -1,10 +1,12 @@
-import { startCliInspection } from '../../inspect';
-import { getLogger } from '../../log/logger';
-import { startClient } from '../../runtime';
-import { tcpTransport } from '../../transport';
-import { showSessionProgress } from '../sessionProgress';
-import { onShutdownSignal } from '../signals';
-import { clientSummaryTable } from '../summaryTable';
+import {
+  clientSummaryTable,
+  getLogger,
+  onShutdownSignal,
+  showSessionProgress,
+  startClient,
+  startCliInspection,
+  tcpTransport,
+} from '../../index';
 import type { ClientOptions } from './client';
 import { runShare, shareInput } from './runShare';
 

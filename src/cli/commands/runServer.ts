@@ -1,10 +1,13 @@
-import { startCliInspection } from '../../inspect';
-import { getLogger } from '../../log/logger';
-import { startServer } from '../../runtime';
-import { skewedClock, systemClock } from '../../time';
-import { tcpTransport } from '../../transport';
-import { showServerProgress } from '../sessionProgress';
-import { onShutdownSignal } from '../signals';
+import {
+  getLogger,
+  onShutdownSignal,
+  showServerProgress,
+  skewedClock,
+  startCliInspection,
+  startServer,
+  systemClock,
+  tcpTransport,
+} from '../../index';
 import type { ServerOptions } from './server';
 
 /** `timeswarm server`'s work; loaded only when the command runs (see `server.ts`). */

@@ -1,11 +1,15 @@
 import Table from 'cli-table3';
-import type { PeerInput } from '../../actors/peer.machine';
-import { type InspectFlags, startCliInspection } from '../../inspect';
-import { getLogger } from '../../log/logger';
-import type { PeerSummary } from '../../p2p/peerSummary';
-import { type StartedPeer, startPeer } from '../../runtime';
-import { tcpTransport } from '../../transport';
-import { onShutdownSignal } from '../signals';
+import {
+  getLogger,
+  type InspectFlags,
+  onShutdownSignal,
+  type PeerInput,
+  type PeerSummary,
+  type StartedPeer,
+  startCliInspection,
+  startPeer,
+  tcpTransport,
+} from '../../index';
 import { SHARE_EXIT, type ShareOptions } from './share';
 
 /** Runs one peer until it is done; prints progress and the verification table; returns the exit code. */

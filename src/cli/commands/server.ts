@@ -1,7 +1,14 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import ms from 'ms';
-import { type InspectFlags, inspectHostOption, inspectOption } from '../../inspect/option';
-import { parseDuration, parsePort, parsePositiveInt, secretOption } from '../options';
+import {
+  type InspectFlags,
+  inspectHostOption,
+  inspectOption,
+  parseDuration,
+  parsePort,
+  parsePositiveInt,
+  secretOption,
+} from '../../options';
 
 /** The implementation, loaded when the command runs: `--help` and `--version` stay light. */
 const load = () => require('./runServer') as typeof import('./runServer');

@@ -1,6 +1,16 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { type InspectFlags, inspectHostOption, inspectOption } from '../../inspect/option';
-import { type HostPort, parseDuration, parseHostPort, parsePositiveInt } from '../options';
+import {
+  type HostPort,
+  type InspectFlags,
+  inspectHostOption,
+  inspectOption,
+  parseDuration,
+  parseHostPort,
+  parsePeerList,
+  parsePositiveInt,
+  parseRate,
+  parseSize,
+} from '../../options';
 
 /** The implementation, loaded when the command runs: `--help` and `--version` stay light. */
 const load = () => require('./runShare') as typeof import('./runShare');
@@ -13,46 +23,6 @@ export const SHARE_EXIT = {
   /** The exchange ran but not every file was obtained (each is named with the reason). */
   missing: 2,
 } as const;
-
-const UNITS: Record<string, number> = {
-  b: 1,
-  kb: 1e3,
-  kib: 1024,
-  mb: 1e6,
-  mib: 1024 ** 2,
-  gb: 1e9,
-  gib: 1024 ** 3,
-};
-
-/** `64KiB`, `4MB`, `1.5MiB`, `1000` → bytes. */
-export function parseSize(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?$/i.exec(value.trim());
-  const bytes = m ? Math.round(Number(m[1]) * UNITS[(m[2] ?? 'b').toLowerCase()]!) : Number.NaN;
-  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
-    throw new InvalidArgumentError('Expected a size such as 64KiB, 4MB or 1048576.');
-  }
-  return bytes;
-}
-
-/** `2MB/s`, `500KiB`, `unlimited` → bytes per second (null: no cap). */
-export function parseRate(value: string): number | null {
-  if (/^(unlimited|none|0)$/i.test(value.trim())) return null;
-  try {
-    return parseSize(value.trim().replace(/\/s$/i, ''));
-  } catch {
-    throw new InvalidArgumentError('Expected a rate such as 2MB/s, 500KiB/s or unlimited.');
-  }
-}
-
-/** `host:port,host:port` (the option may also be repeated). */
-export function parsePeerList(value: string, previous: HostPort[] = []): HostPort[] {
-  const parts = value
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
-  if (parts.length === 0) throw new InvalidArgumentError('Expected HOST:PORT[,HOST:PORT…].');
-  return [...previous, ...parts.map((p) => parseHostPort(p))];
-}
 
 function parsePeerId(value: string): string {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(value)) {

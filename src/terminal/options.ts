@@ -1,6 +1,8 @@
 import { InvalidArgumentError, Option } from 'commander';
 import ms from 'ms';
 import { LOG_LEVELS, type LogLevel } from '../log/levels';
+// Type only: parsing options must load nothing but commander and ms (see src/options.ts).
+import type { HostPort } from '../runtime/start';
 
 /**
  * Parsers for command-line values. Each throws commander's InvalidArgumentError, which
@@ -45,11 +47,6 @@ export function parseCount(value: string): number {
   return n;
 }
 
-export interface HostPort {
-  host: string;
-  port: number;
-}
-
 /** `HOST:PORT`, `[::1]:PORT`, or just `HOST` (then `defaultPort`). */
 export function parseHostPort(value: string, defaultPort?: number): HostPort {
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
@@ -91,4 +88,44 @@ export function secretOption(): Option {
       if (value.length === 0) throw new InvalidArgumentError('The secret must not be empty.');
       return value;
     });
+}
+
+const UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  kib: 1024,
+  mb: 1e6,
+  mib: 1024 ** 2,
+  gb: 1e9,
+  gib: 1024 ** 3,
+};
+
+/** `64KiB`, `4MB`, `1.5MiB`, `1000` → bytes. */
+export function parseSize(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?$/i.exec(value.trim());
+  const bytes = m ? Math.round(Number(m[1]) * UNITS[(m[2] ?? 'b').toLowerCase()]!) : Number.NaN;
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
+    throw new InvalidArgumentError('Expected a size such as 64KiB, 4MB or 1048576.');
+  }
+  return bytes;
+}
+
+/** `2MB/s`, `500KiB`, `unlimited` → bytes per second (null: no cap). */
+export function parseRate(value: string): number | null {
+  if (/^(unlimited|none|0)$/i.test(value.trim())) return null;
+  try {
+    return parseSize(value.trim().replace(/\/s$/i, ''));
+  } catch {
+    throw new InvalidArgumentError('Expected a rate such as 2MB/s, 500KiB/s or unlimited.');
+  }
+}
+
+/** `host:port,host:port` (the option may also be repeated). */
+export function parsePeerList(value: string, previous: HostPort[] = []): HostPort[] {
+  const parts = value
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (parts.length === 0) throw new InvalidArgumentError('Expected HOST:PORT[,HOST:PORT…].');
+  return [...previous, ...parts.map((p) => parseHostPort(p))];
 }
