@@ -1,6 +1,6 @@
-import { type FileHandle, mkdir, open, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileError, StorageError } from './errors';
+import { type FileSystem, nodeFileSystem, type WritableFile } from './fileSystem';
 
 /**
  * Appends text to a file in batches: `append` only buffers (cheap enough for the hot path),
@@ -21,19 +21,24 @@ export interface BatchedAppender {
 }
 
 /**
- * Creates (or truncates) `path`, creating its folder, and writes `header` first.
+ * Creates (or truncates) `path`, creating its folder, and writes `header` first. Every call
+ * goes through `fs` (the real file system unless a test stands in for a failing disk).
  *
  * @throws StorageError with the fs code (`EACCES`, `ENOSPC`, `EROFS`…) and the path.
  */
-export async function openBatchedAppender(path: string, header = ''): Promise<BatchedAppender> {
-  let handle: FileHandle;
+export async function openBatchedAppender(
+  path: string,
+  header = '',
+  fs: FileSystem = nodeFileSystem,
+): Promise<BatchedAppender> {
+  let handle: WritableFile;
   try {
-    await mkdir(dirname(path), { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    await fs.mkdir(dirname(path), { recursive: true }).catch((error: NodeJS.ErrnoException) => {
       // The folder's name is taken by a file: let `open` report that as ENOTDIR, which says
       // what is wrong, rather than mkdir's EEXIST, which reads as "the file already exists".
       if (error.code !== 'EEXIST') throw error;
     });
-    handle = await open(path, 'w');
+    handle = await fs.open(path, 'w');
   } catch (cause) {
     throw fileError('create', path, cause);
   }
@@ -49,7 +54,7 @@ export async function openBatchedAppender(path: string, header = ''): Promise<Ba
       () => false,
     );
     await handle.close().catch(() => undefined);
-    if (regular) await unlink(path).catch(() => undefined);
+    if (regular) await fs.unlink(path).catch(() => undefined);
     throw fileError('write to', path, cause);
   }
   // Lines are encoded into off-heap slabs as they are appended. Keeping them as JS strings
@@ -134,7 +139,7 @@ export async function openBatchedAppender(path: string, header = ''): Promise<Ba
 const SLAB_BYTES = 64 * 1024;
 
 /** Writes every byte: one write(2) may take only part of them (a nearly full disk, a signal). */
-async function writeAll(handle: FileHandle, bytes: Buffer): Promise<number> {
+async function writeAll(handle: WritableFile, bytes: Buffer): Promise<number> {
   let offset = 0;
   while (offset < bytes.length) {
     const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset, null);

@@ -23,6 +23,8 @@ export {
   MAX_FILE_NAME_BYTES,
   printableName,
 } from './fileName';
+export type { FileInfo, FileSystem, WritableFile } from './fileSystem';
+export { nodeFileSystem } from './fileSystem';
 export type { BuildManifestOptions, Manifest } from './manifest';
 export {
   buildManifest,

@@ -1,4 +1,5 @@
 import { openBatchedAppender } from './batchedAppender';
+import { type FileSystem, nodeFileSystem } from './fileSystem';
 import type { EndInfo, RecordFormat } from './recordFormat';
 
 /** A file of records in some {@link RecordFormat}: numbered, buffered, finished with a footer. */
@@ -17,12 +18,13 @@ export interface RecordFile<R> {
   abandon(): Promise<void>;
 }
 
-/** Creates `path` (truncating it) with the format's header. */
+/** Creates `path` (truncating it) with the format's header, through `fs`. */
 export async function openRecordFile<R>(
   path: string,
   format: RecordFormat<R>,
+  fs: FileSystem = nodeFileSystem,
 ): Promise<RecordFile<R>> {
-  const appender = await openBatchedAppender(path, format.header);
+  const appender = await openBatchedAppender(path, format.header, fs);
   let records = 0;
   return {
     path,
