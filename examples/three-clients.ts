@@ -14,6 +14,7 @@ import {
   analyzeRun,
   clientFiles,
   clientSummaryTable,
+  collectRunMetadata,
   configureLogging,
   exchangeClientFiles,
   type InspectFlags,
@@ -30,6 +31,7 @@ import {
   startCliInspection,
   verificationTable,
   writeReport,
+  writeRunMetadata,
 } from '../src';
 
 interface Options {
@@ -76,6 +78,10 @@ let stopInspection = async (): Promise<void> => undefined;
 
 async function main(): Promise<void> {
   const options = program.parse(process.argv).opts<Options>();
+  // Host, versions, command and load at start; the end is added when the report is written.
+  const runStart = collectRunMetadata({
+    command: ['npm run example:three-clients --', ...process.argv.slice(2)].join(' '),
+  });
   configureLogging(options.logLevel);
   const abort = new AbortController();
   onShutdownSignal(() => abort.abort());
@@ -106,11 +112,14 @@ async function main(): Promise<void> {
 
   // The report reads the run folder; a P2P exchange that leaves DIR/transfers.json (a
   // TransferTimeline, src/report/transfers.ts) adds its transfer timeline.
+  const meta = collectRunMetadata({ ...runStart, ended: true });
+  await writeRunMetadata(options.out, meta);
   const data = await analyzeRun([options.out]);
   const transfers = data.files.transfers ? await readTransferTimeline(data.files.transfers) : null;
   const reportPath = await writeReport(join(options.out, 'report.html'), {
     ...data,
     transfers,
+    meta,
     title: 'timeswarm: three clients on loopback',
   });
   await stopInspection();

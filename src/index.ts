@@ -43,7 +43,14 @@ export * from './options';
 export * as p2p from './p2p';
 export type { PeerSummary } from './p2p/peerSummary';
 export * as report from './report';
-export { readTransferTimeline, writeReport } from './report';
+export {
+  collectRunMetadata,
+  type RunMetadata,
+  readRunMetadata,
+  readTransferTimeline,
+  writeReport,
+  writeRunMetadata,
+} from './report';
 export * from './runtime';
 export * as storage from './storage';
 export * from './terminal';

@@ -132,7 +132,15 @@ export function analyzeClient(inputs: ClientInputs): {
       rttMs: samples.map((s) => round3(s.rttMs ?? s.delayMs)),
       offsetMs: samples.map((s) => round3(s.offsetMs)),
       delayMs: samples.map((s) => round3(s.delayMs)),
+      upMs: samples.map((s) => round3(s.upMs)),
+      downMs: samples.map((s) => round3(s.downMs)),
     },
+    ticks: {
+      t: unique.map((r) => r.t1 / 1e6),
+      timerErrorMs: unique.map((r) => r.timerErrorMicros / 1000),
+    },
+    lost: { t: unique.filter((r) => r.t4 === null).map((r) => r.t1 / 1e6) },
+    missed: missedRuns(unique, intervalMs, plannedSlots),
     filtered: {
       t: filtered.map((s) => s.t1 / 1e6),
       offsetMs: filtered.map((s) => round3(s.offsetMs)),
@@ -179,4 +187,36 @@ function countMissedSlots(records: readonly ExchangeRecord[], plannedSlots: numb
   const last = records[records.length - 1]!.seq;
   if (plannedSlots !== null && plannedSlots > last + 1) missed += plannedSlots - last - 1;
   return missed;
+}
+
+/**
+ * Where the missed slots were: one entry per run of consecutive empty slots, placed on the
+ * grid after the tick before it (first slot: before the first tick; tail: after the last).
+ */
+function missedRuns(
+  records: readonly ExchangeRecord[],
+  intervalMs: number | null,
+  plannedSlots: number | null,
+): { t: number[]; slots: number[] } {
+  const runs = { t: [] as number[], slots: [] as number[] };
+  if (records.length === 0 || intervalMs === null) return runs;
+  const step = intervalMs / 1000;
+  const first = records[0]!;
+  if (first.seq > 0) {
+    runs.t.push(first.t1 / 1e6 - first.seq * step);
+    runs.slots.push(first.seq);
+  }
+  for (let i = 1; i < records.length; i++) {
+    const gap = records[i]!.seq - records[i - 1]!.seq - 1;
+    if (gap > 0) {
+      runs.t.push(records[i - 1]!.t1 / 1e6 + step);
+      runs.slots.push(gap);
+    }
+  }
+  const last = records[records.length - 1]!;
+  if (plannedSlots !== null && plannedSlots > last.seq + 1) {
+    runs.t.push(last.t1 / 1e6 + step);
+    runs.slots.push(plannedSlots - last.seq - 1);
+  }
+  return runs;
 }

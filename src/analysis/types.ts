@@ -96,8 +96,21 @@ export interface RunAnalysis {
 /** Per-client time series for plots; x values are the client's send times, s since the epoch. */
 export interface ClientSeries {
   clientId: number;
-  /** Every answered exchange, in send order. */
-  answered: { t: number[]; rttMs: number[]; offsetMs: number[]; delayMs: number[] };
+  /** Every answered exchange, in send order; up/down are the apparent one-way delays (±θ). */
+  answered: {
+    t: number[];
+    rttMs: number[];
+    offsetMs: number[];
+    delayMs: number[];
+    upMs: number[];
+    downMs: number[];
+  };
+  /** Every tick sent (answered or not), in slot order: how late it left its slot. */
+  ticks: { t: number[]; timerErrorMs: number[] };
+  /** Send times of the ticks that got no reply. */
+  lost: { t: number[] };
+  /** Each run of missed slots: where it began on the grid (s since the epoch) and its length. */
+  missed: { t: number[]; slots: number[] };
   /** Samples kept by the minimum-delay filter. */
   filtered: { t: number[]; offsetMs: number[] };
   rttHistogram: Histogram | null;

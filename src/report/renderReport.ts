@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { numericSort, quantileSorted } from 'simple-statistics';
-import { type Description, histogram } from '../analysis/describe';
-import type { ClientAnalysis, ClientSeries, RunData } from '../analysis/types';
+import type { RunData } from '../analysis/types';
+import type { RunMetadata } from './metadata';
+import { type PageDataOptions, pageData } from './pageData';
 import { PAGE_SCRIPT } from './pageScript';
+import { directionTable, escapeHtml, metadataList, summaryTable } from './tables';
 import type { TransferTimeline } from './transfers';
 
 export interface ReportInput extends RunData {
@@ -13,17 +14,11 @@ export interface ReportInput extends RunData {
   title?: string;
   /** Defaults to now; fixed in tests for a reproducible page. */
   generatedAt?: Date;
+  /** Host, versions, command, load: shown at the top (see `collectRunMetadata`). */
+  meta?: RunMetadata | null;
+  /** Limits of the pre-aggregation (tests use small ones). */
+  aggregation?: PageDataOptions;
 }
-
-const escapeHtml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
-const ms = (value: number | null | undefined, digits = 3) =>
-  value === null || value === undefined ? '–' : value.toFixed(digits);
-const pct = (ratio: number | null) => (ratio === null ? '–' : `${(ratio * 100).toFixed(2)}%`);
-const round = (value: number, digits = 6) => Number(value.toFixed(digits));
 
 let uplotAssets: { js: string; css: string } | null = null;
 /** uPlot's browser build and stylesheet, read once from node_modules and inlined: no CDN. */
@@ -38,23 +33,50 @@ function uplot(): { js: string; css: string } {
 /** Inline `<script>` text must not contain its own end tag. */
 const scriptSafe = (code: string) => code.replace(/<\/script/gi, '<\\/script');
 
+const STYLE = `
+  body { font: 14px/1.45 system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 24px auto; max-width: 1400px; padding: 0 16px; color: #222; }
+  h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 28px; }
+  .meta { color: #666; margin-top: 0; }
+  #metadata { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 2px 24px; margin: 8px 0; font-size: 13px; }
+  #metadata div { display: flex; gap: 8px; } #metadata dt { color: #666; min-width: 11em; } #metadata dd { margin: 0; overflow-wrap: anywhere; }
+  table.fit { border-collapse: collapse; font-variant-numeric: tabular-nums; width: 100%; table-layout: auto; margin-top: 12px; }
+  table.fit th, table.fit td { border: 1px solid #ddd; padding: 3px 6px; text-align: right; vertical-align: top; }
+  table.fit th { background: #f5f5f5; font-weight: 600; font-size: 12px; } table.fit td { white-space: nowrap; }
+  table.fit td.client, table.fit th:first-child { text-align: left; } table.fit small { color: #666; }
+  .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px; vertical-align: baseline; }
+  .chart { margin: 12px 0 24px; } .note { color: #666; font-size: 13px; }
+  .legend { font-size: 13px; display: flex; flex-wrap: wrap; gap: 4px 12px; align-items: center; margin: 2px 0 0 8px; }
+  .legend .key { color: #666; }
+  .client-toggle { font: inherit; background: none; border: 0; padding: 0; cursor: pointer; color: inherit; }
+  .client-toggle.off { opacity: 0.35; text-decoration: line-through; }
+  .readout { font-size: 12px; color: #333; min-height: 1.4em; margin-left: 8px; font-variant-numeric: tabular-nums; }
+  .caveat { background: #fff8e1; border-left: 3px solid #f2b01e; padding: 6px 10px; font-size: 13px; }
+`;
+
 /**
- * One self-contained HTML file: summary table, RTT over time, clock offset over time, RTT
- * histogram and, when given, the P2P transfer timeline. The chart library (uPlot) and the
- * data are inlined, so the file opens offline, from disk, anywhere.
+ * One self-contained HTML file that reads at 5 minutes and at 1 hour: run metadata, a
+ * per-client table, RTT percentile bands and CDF, loss and missed slots, timer error, offset
+ * θ with its ±δ/2 bound, one-way delay per direction and, when given, the P2P transfers.
+ * Series are pre-aggregated into time windows here in Node (pageData.ts), so the page stays
+ * small and draws in well under a second; raw exchanges ride along (up to a budget) for
+ * zooming in. uPlot and the data are inlined: the file opens offline, from disk, anywhere.
  */
 export function renderReport(input: ReportInput): string {
   const { analysis } = input;
   const title = input.title ?? 'timeswarm report';
-  const page = pageData(input);
+  const { page, raw } = pageData(input.series, input.transfers, input.aggregation);
   const assets = uplot();
   const json = JSON.stringify(page).replace(/</g, '\\u003c');
+  // base64 only: nothing in it can close the element.
+  const rawElement = raw
+    ? `<script type="application/json" id="report-raw">${JSON.stringify(raw)}</script>\n`
+    : '';
   const generated = (input.generatedAt ?? new Date()).toISOString();
   const start = page.t0 ? new Date(page.t0 * 1000).toISOString() : null;
   const transfers = input.transfers
     ? `<section>
   <h2>Peer-to-peer transfers</h2>
-  <p>Each bar is one file arriving at one peer, from its first request to its verified rename; hover for its sources, size and chunks.</p>
+  <p class="note">Each bar is one file arriving at one peer, from its first request to its verified rename; hover for its sources, size and chunks.</p>
   <div id="chart-transfers" class="chart"></div>
   <div id="chart-transfer-bytes" class="chart"></div>
 </section>`
@@ -66,41 +88,39 @@ export function renderReport(input: ReportInput): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
 <style>${assets.css}</style>
-<style>
-  body { font: 14px/1.45 system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 24px auto; max-width: 1400px; padding: 0 16px; color: #222; }
-  h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 17px; margin-top: 28px; }
-  .meta { color: #666; margin-top: 0; }
-  table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
-  th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: right; white-space: nowrap; }
-  th { background: #f5f5f5; } td:first-child, th:first-child { text-align: left; }
-  .chart { margin: 12px 0 24px; } .note { color: #666; font-size: 13px; } .legend { font-size: 13px; }
-</style>
+<style>${STYLE}</style>
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>
 <p class="meta">Generated ${generated}${start ? ` · first tick ${start} (UTC)` : ''} · ${analysis.clients.length} client(s) · from ${escapeHtml(analysis.inputs.join(', '))}</p>
+${metadataList(input.meta, analysis.server)}
 <section>
   <h2>Per client</h2>
   ${summaryTable(analysis.clients)}
   ${directionTable(analysis.clients)}
-  <p class="note">θ = ((t2 − t1) + (t3 − t4)) / 2 is the server's clock minus the client's (positive: server ahead); δ = (t4 − t1) − (t3 − t2) is the round trip minus the server's holding time. "Filtered" keeps, of every 8 consecutive exchanges, the one with the smallest δ (NTP's clock filter, as chrony does). One-way delays include ±θ; their IPDV does not.${serverNote(input)}</p>
+  <p class="note">θ = ((t2 − t1) + (t3 − t4)) / 2 is the server's clock minus the client's (positive: server ahead); δ = (t4 − t1) − (t3 − t2) is the round trip minus the server's holding time. "Filtered" keeps, of every 8 consecutive exchanges, the one with the smallest δ (NTP's clock filter). Missed slots: 10 ms slots on the client's grid in which its timer sent nothing. Lost: ticks sent that got no reply.</p>
 </section>
 <section>
   <h2>Round-trip time</h2>
   <div id="chart-rtt" class="chart"></div>
-  <p class="note">y axis up to the 99.5th percentile × 1.2; drag to zoom, double-click to reset.</p>
-  <div id="chart-histogram" class="chart"></div>
+  <div id="chart-cdf" class="chart"></div>
 </section>
 <section>
-  <h2>Clock offset</h2>
+  <h2>Loss, missed slots and timer error</h2>
+  <div id="chart-loss" class="chart"></div>
+  <div id="chart-timer" class="chart"></div>
+</section>
+<section>
+  <h2>Clock offset and one-way delay</h2>
   <div id="chart-offset" class="chart"></div>
-  <p class="note">Dots: every exchange. Lines: the minimum-delay filter. y axis from the 0.5th to the 99.5th percentile.</p>
+  <p class="caveat" id="clock-caveat"><b>Clock caveat.</b> One-way delays are measured across two clocks: up = t2 − t1 reads the server's clock minus the client's, so it includes +θ; down = t4 − t3 includes −θ. Only their sum (δ) and their variation (IPDV) are free of the offset. On one host both sides share a clock and θ ≈ 0; across hosts, read a difference between up and down as offset or asymmetry, which these four timestamps cannot tell apart.</p>
+  <div id="chart-oneway" class="chart"></div>
 </section>
 ${transfers}
 <script type="application/json" id="report-data">${json}</script>
 <script>${scriptSafe(assets.js)}</script>
 <script>${scriptSafe(PAGE_SCRIPT)}</script>
-</body>
+${rawElement}</body>
 </html>
 `;
 }
@@ -110,102 +130,4 @@ export async function writeReport(path: string, input: ReportInput): Promise<str
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, renderReport(input));
   return path;
-}
-
-function summaryTable(clients: readonly ClientAnalysis[]): string {
-  const spread = (d: Description | null) =>
-    d
-      ? [d.min, d.median, d.mean, d.p99, d.max, d.stddev].map((v) => `<td>${ms(v)}</td>`).join('')
-      : '<td>–</td>'.repeat(6);
-  const rows = clients
-    .map(
-      (c) =>
-        `<tr><td>client ${c.clientId}</td><td>${escapeHtml(c.address ?? '–')}</td><td>${c.ticks}</td><td>${c.replies}</td>` +
-        `<td>${c.lost} (${pct(c.lossRatio)})</td><td>${c.duplicates}</td><td>${c.missedSlots}</td>${spread(c.rttMs)}` +
-        `<td>${ms(c.offsetMs?.median)}</td><td>${ms(c.filteredOffsetMs?.median)}</td><td>${ms(c.delayMs?.median)}</td>` +
-        `<td>${ms(c.rttIpdvMs?.median)}</td><td>${ms(c.rttJitterMs)}</td><td>${ms(c.timerErrorMs?.mean)}</td><td>${ms(c.timerErrorMs?.p99)}</td></tr>`,
-    )
-    .join('\n');
-  return `<table id="summary">
-<thead>
-<tr><th rowspan="2">client</th><th rowspan="2">address</th><th rowspan="2">ticks</th><th rowspan="2">replies</th><th rowspan="2">lost</th><th rowspan="2">dup</th><th rowspan="2">missed slots</th><th colspan="6">RTT (ms)</th><th colspan="2">offset θ median (ms)</th><th rowspan="2">delay δ median (ms)</th><th colspan="2">RTT jitter (ms)</th><th colspan="2">timer error (ms)</th></tr>
-<tr><th>min</th><th>median</th><th>mean</th><th>p99</th><th>max</th><th>sd</th><th>all</th><th>filtered</th><th>IPDV median</th><th>RFC 3550</th><th>mean</th><th>p99</th></tr>
-</thead>
-<tbody>
-${rows}
-</tbody>
-</table>`;
-}
-
-function directionTable(clients: readonly ClientAnalysis[]): string {
-  const count = (n: number | null) => (n === null ? '–' : String(n));
-  const rows = clients.flatMap((c) =>
-    (
-      [
-        ['up: client → server', c.up],
-        ['down: server → client', c.down],
-      ] as const
-    ).map(
-      ([name, d]) =>
-        `<tr><td>client ${c.clientId}</td><td>${name}</td><td>${count(d.sent)}</td><td>${count(d.delivered)}</td>` +
-        `<td>${d.lost === null ? '–' : `${d.lost} (${pct(d.lossRatio)})`}</td><td>${count(d.duplicates)}</td>` +
-        `<td>${ms(d.oneWayMs?.median)}</td><td>${ms(d.ipdvMs?.median)}</td><td>${ms(d.ipdvMs?.p99)}</td><td>${ms(d.jitterMs)}</td></tr>`,
-    ),
-  );
-  return `<table id="directions" style="margin-top:12px">
-<thead><tr><th>client</th><th>direction</th><th>sent</th><th>delivered</th><th>lost</th><th>dup</th><th>one-way median (ms)</th><th>IPDV median (ms)</th><th>IPDV p99 (ms)</th><th>jitter RFC 3550 (ms)</th></tr></thead>
-<tbody>
-${rows.join('\n')}
-</tbody>
-</table>`;
-}
-
-function serverNote(input: ReportInput): string {
-  const server = input.analysis.server;
-  if (!server) return ' No server table was given, so loss is not split by direction.';
-  return ` Server table: ${server.rows} rows${server.endedEarly ? `, ended early: ${escapeHtml(server.endedEarly)}` : ''}.`;
-}
-
-/** What the page script draws: times relative to the first tick, robust axis ranges, shared bins. */
-function pageData(input: ReportInput) {
-  const { series } = input;
-  const firsts = series.map((s) => s.answered.t[0]).filter((t): t is number => t !== undefined);
-  const t0 = firsts.length > 0 ? Math.min(...firsts) : 0;
-  const rel = (t: number[]) => t.map((v) => round(v - t0));
-  const allRtt = numericSort(series.flatMap((s) => s.answered.rttMs));
-  const allOffset = numericSort(series.flatMap((s) => s.answered.offsetMs));
-  const q = (sorted: number[], p: number, fallback: number) =>
-    sorted.length > 0 ? quantileSorted(sorted, p) : fallback;
-  const rttYMax = round(q(allRtt, 0.995, 1) * 1.2, 3) || 1;
-  const lo = q(allOffset, 0.005, -1);
-  const hi = q(allOffset, 0.995, 1);
-  const pad = Math.max(0.05, (hi - lo) * 0.1);
-  // Log-spaced bins shared by every client: the body and the long tail in one picture.
-  const bins = 60;
-  const low = Math.max(allRtt[0] ?? 0.001, 0.001);
-  const high = Math.max(allRtt[allRtt.length - 1] ?? 1, low * 1.01);
-  const hists = series.map((s) =>
-    histogram(s.answered.rttMs, { bins, log: true, range: { low, high } }),
-  );
-  const edges = hists.find((h) => h !== null)?.edges ?? [low, high];
-  return {
-    t0,
-    clients: series.map((s: ClientSeries) => ({ id: s.clientId, label: `client ${s.clientId}` })),
-    rtt: series.map((s) => ({ t: rel(s.answered.t), v: s.answered.rttMs })),
-    rttYMax,
-    offset: series.map((s) => ({
-      raw: { t: rel(s.answered.t), v: s.answered.offsetMs },
-      filtered: { t: rel(s.filtered.t), v: s.filtered.offsetMs },
-    })),
-    offsetYRange: [round(lo - pad, 3), round(hi + pad, 3)],
-    histogram: {
-      edges: edges.map((e) => round(e)),
-      binsPerDecade: round(bins / Math.log10(high / low), 1),
-      counts: hists.map((h) => h?.counts ?? new Array<number>(bins).fill(0)),
-      above: hists.map((h) => h?.above ?? 0),
-    },
-    transfers: input.transfers
-      ? { peers: input.transfers.peers, spans: input.transfers.transfers }
-      : null,
-  };
 }

@@ -46,7 +46,8 @@ describe('renderReport', () => {
     expect(html).not.toMatch(/url\(\s*["']?https?:/i);
     expect(html).toContain('a &lt;b&gt;run&lt;/b&gt;');
     expect(html).toContain('id="chart-rtt"');
-    expect(html).toContain('<td>client 2</td>');
+    expect(html).toContain('data-client="2"');
+    expect(html).toContain('id="metadata"');
     expect(html).not.toContain('id="chart-transfers"');
   });
 

@@ -1,4 +1,10 @@
-import { analysisTable, analyzeRun, readTransferTimeline, writeReport } from '../../index';
+import {
+  analysisTable,
+  analyzeRun,
+  readRunMetadata,
+  readTransferTimeline,
+  writeReport,
+} from '../../index';
 import type { AnalyzeOptions } from './analyze';
 
 /** `timeswarm analyze`'s work; loaded only when the command runs (see `analyze.ts`). */
@@ -10,9 +16,12 @@ export async function runAnalyze(paths: string[], options: AnalyzeOptions): Prom
     const transfers = data.files.transfers
       ? await readTransferTimeline(data.files.transfers)
       : null;
+    // The run's own run.json (host, command, load) when it left one.
+    const meta = await readRunMetadata(paths);
     const path = await writeReport(options.html, {
       ...data,
       transfers,
+      meta,
       ...(options.title ? { title: options.title } : {}),
     });
     process.stderr.write(`Report: ${path}\n`);
