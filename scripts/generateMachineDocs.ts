@@ -1,9 +1,11 @@
 /**
  * Generates docs/machines.md: one Mermaid state diagram per XState machine, read from the
- * machine's own definition (its state-node tree), so the picture cannot drift from the code.
+ * machine's own definition (its state-node tree), so the picture cannot drift from the code;
+ * and docs/machines.html, the same machines drawn as inline SVG (scripts/machinesHtml.ts),
+ * which needs no network to view.
  *
- *   npm run docs:machines            writes docs/machines.md
- *   npm run docs:machines -- --check exits 1 when docs/machines.md is out of date
+ *   npm run docs:machines            writes docs/machines.md and docs/machines.html
+ *   npm run docs:machines -- --check exits 1 when either is out of date
  *
  * Every `*.machine.ts` under src/ (searched recursively) and every machine it exports is
  * drawn; test/docs/machines.test.ts fails when the committed file differs from this output.
@@ -16,7 +18,7 @@ const ROOT = resolve(__dirname, '..');
 export const DOCS_PATH = join(ROOT, 'docs', 'machines.md');
 
 /** The parts of XState's StateNode this script reads (public fields of the node tree). */
-interface NodeLike {
+export interface NodeLike {
   key: string;
   id: string;
   path: string[];
@@ -33,7 +35,7 @@ interface NodeLike {
   description?: string;
 }
 
-interface TransitionLike {
+export interface TransitionLike {
   eventType: string;
   target?: NodeLike[];
   guard?: unknown;
@@ -107,7 +109,7 @@ function guardName(guard: unknown): string | null {
 }
 
 /** Mermaid-safe state id: the node's path joined with underscores. */
-const stateId = (node: NodeLike) => (node.path.length === 0 ? 'root' : node.path.join('_'));
+export const stateId = (node: NodeLike) => (node.path.length === 0 ? 'root' : node.path.join('_'));
 
 /** Text Mermaid accepts in a transition label (no `;`, `:`, `#`, braces or quotes). */
 const labelSafe = (text: string) =>
@@ -116,7 +118,7 @@ const labelSafe = (text: string) =>
     .replace(/\s+/g, ' ')
     .trim();
 
-function eventLabel(node: NodeLike, transition: TransitionLike): string {
+export function eventLabel(node: NodeLike, transition: TransitionLike): string {
   const type = transition.eventType;
   let label = type;
   const after = /^xstate\.after\.(.+?)\.[^.]*$/.exec(type) ?? /^xstate\.after\.(.+)$/.exec(type);
@@ -135,7 +137,7 @@ function eventLabel(node: NodeLike, transition: TransitionLike): string {
   return labelSafe(guard ? `${label} [${guard}]` : label);
 }
 
-function allTransitions(node: NodeLike): TransitionLike[] {
+export function allTransitions(node: NodeLike): TransitionLike[] {
   const list: TransitionLike[] = [];
   for (const transitions of Object.values(node.on)) list.push(...transitions);
   for (const t of node.always ?? []) list.push({ ...t, eventType: '' });
@@ -266,23 +268,30 @@ export function generateMachineDocs(machines = findMachines()): string {
 }
 
 if (require.main === module) {
-  const fresh = generateMachineDocs();
-  if (process.argv.includes('--check')) {
-    const current = (() => {
-      try {
-        return readFileSync(DOCS_PATH, 'utf8');
-      } catch {
-        return '';
-      }
-    })();
-    if (current !== fresh) {
-      process.stderr.write(
-        `${relative(ROOT, DOCS_PATH)} is out of date: run npm run docs:machines\n`,
-      );
-      process.exit(1);
+  void (async () => {
+    // Loaded here: machinesHtml imports this file, and only the command needs the layout.
+    const { HTML_PATH, generateMachinesHtml, embeddedHash, definitionsHash } =
+      require('./machinesHtml') as typeof import('./machinesHtml');
+    const machines = findMachines();
+    const fresh = generateMachineDocs(machines);
+    if (process.argv.includes('--check')) {
+      const read = (path: string) => {
+        try {
+          return readFileSync(path, 'utf8');
+        } catch {
+          return '';
+        }
+      };
+      const stale = [
+        read(DOCS_PATH) !== fresh ? DOCS_PATH : null,
+        embeddedHash(read(HTML_PATH)) !== definitionsHash(fresh) ? HTML_PATH : null,
+      ].filter((path): path is string => path !== null);
+      for (const path of stale)
+        process.stderr.write(`${relative(ROOT, path)} is out of date: run npm run docs:machines\n`);
+      process.exit(stale.length > 0 ? 1 : 0);
     }
-  } else {
     writeFileSync(DOCS_PATH, fresh);
-    process.stdout.write(`wrote ${relative(ROOT, DOCS_PATH)}\n`);
-  }
+    writeFileSync(HTML_PATH, await generateMachinesHtml(machines));
+    process.stdout.write(`wrote ${relative(ROOT, DOCS_PATH)} and ${relative(ROOT, HTML_PATH)}\n`);
+  })();
 }
