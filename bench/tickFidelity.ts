@@ -29,7 +29,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
-import type { ClientSessionSummary } from '../src/actors/sessionSummary';
+import type { ClientSessionSummary } from '../src/actors/client';
 import { startClient } from '../src/runtime';
 import { parseExchangeLog } from '../src/storage';
 import { encodeFrame, SESSION_PROTOCOL_VERSION, tcpTransport } from '../src/transport';
@@ -77,7 +77,7 @@ async function runOurs(
     await server.stop();
     if (summary.outcome !== 'done' || !summary.files) {
       throw new Error(
-        `client session ${summary.outcome}: ${summary.error?.message ?? summary.endedEarly}`,
+        `client session ${summary.outcome}: ${summary.error?.message ?? summary.endedEarly?.message}`,
       );
     }
     const log = parseExchangeLog(readFileSync(summary.files.exchanges, 'utf8'));

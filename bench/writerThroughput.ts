@@ -1,5 +1,5 @@
 /**
- * Writer throughput: rows/s written through fileWriterMachine (a Subject of TimestampRow,
+ * Writer throughput: rows/s written through fileWriterMachine (rows handed to its RecordSink,
  * timestampTableFormat) against a raw fs.createWriteStream writing the same formatted lines.
  *
  *   npm run bench -- writer [--rows 2000000] [--runs 3] [--batch 10000] [--only line,ours,batch,slab]
@@ -32,9 +32,12 @@ import { open } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
-import { Subject } from 'rxjs';
-import { createActor, toPromise } from 'xstate';
-import { fileWriterMachine } from '../src/actors/fileWriter.machine';
+import { createActor, fromCallback, toPromise } from 'xstate';
+import {
+  type FileWriterNotification,
+  fileWriterMachine,
+  type RecordSink,
+} from '../src/actors/writer';
 import { type TimestampRow, timestampTableFormat } from '../src/storage';
 import { benchArgs, duration, positiveInt } from './lib/args';
 import { startProfile, stopProfile } from './lib/profiler';
@@ -61,30 +64,34 @@ async function ours(
   batch: number,
   flushIntervalMs: number,
 ): Promise<Measured> {
-  const records$ = new Subject<TimestampRow>();
+  // The writer hands its sink to whoever it notifies once the file is open.
+  let resolveSink: (sink: RecordSink<TimestampRow>) => void = () => undefined;
+  const opened = new Promise<RecordSink<TimestampRow>>((resolve) => {
+    resolveSink = resolve;
+  });
+  const owner = createActor(
+    fromCallback<FileWriterNotification>(({ receive }) => {
+      receive((event) => {
+        if (event.type === 'writer.opened') resolveSink(event.sink);
+      });
+    }),
+  ).start();
   const actor = createActor(fileWriterMachine, {
-    input: { path, format: timestampTableFormat, records$, flushIntervalMs },
+    input: { path, format: timestampTableFormat, flushIntervalMs, notify: owner },
   });
   const done = toPromise(actor);
-  const opened = new Promise<void>((resolve) => {
-    const subscription = actor.subscribe((snapshot) => {
-      if (snapshot.value !== 'opening') {
-        subscription.unsubscribe();
-        resolve();
-      }
-    });
-  });
   actor.start();
-  await opened;
+  const sink = await opened;
   const started = performance.now();
   for (let i = 0; i < rows; ) {
     const end = Math.min(rows, i + batch);
-    for (; i < end; i++) records$.next(row(i));
+    for (; i < end; i++) sink.write(row(i));
     await nextMacrotask();
   }
   actor.send({ type: 'writer.close', end: { durationMs: 0 } });
   const output = await done;
   const ms = performance.now() - started;
+  owner.stop();
   if (output.error) throw new Error(`writer failed: ${output.error.message}`);
   return {
     variant: 'fileWriterMachine',

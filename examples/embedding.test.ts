@@ -7,7 +7,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createActor, SimulatedClock, toPromise } from 'xstate';
-import { clientSessionMachine, createMemoryNetwork, serverMachine, simulatedClock } from '../src';
+import {
+  clientSessionMachine,
+  createMemoryNetwork,
+  selectAddress,
+  serverMachine,
+  simulatedClock,
+} from '../src';
 
 test('two clients, one simulated minute, no sockets', async () => {
   const outDir = await mkdtemp(join(tmpdir(), 'timeswarm-embed-'));
@@ -27,7 +33,7 @@ test('two clients, one simulated minute, no sockets', async () => {
     },
   });
   server.start();
-  while (!server.getSnapshot().matches('listening')) await ioTurn(); // the file opens for real
+  while (!selectAddress(server.getSnapshot())) await ioTurn(); // the file opens for real
 
   const clients = [1, 2].map((id) =>
     createActor(clientSessionMachine, {

@@ -3,31 +3,42 @@
  * functions for servers, clients and peers, the actors (XState machines) with their input,
  * event and output types, and the transports, storage formats and clocks they are built from.
  */
-export type { ClientSessionEvent, ClientSessionInput } from './actors/clientSession.machine';
-export { clientSessionMachine } from './actors/clientSession.machine';
+export type {
+  ClientSessionEvent,
+  ClientSessionInput,
+  ClientSessionSnapshot,
+  ClientSessionSummary,
+  SessionProgress,
+} from './actors/client';
+export { clientSessionMachine, selectProgress } from './actors/client';
+export type { PeerEvent, PeerInput } from './actors/peer.machine';
+export { peerMachine } from './actors/peer.machine';
 export type {
   ConnectionHandlerEvent,
   ConnectionHandlerInput,
+  ExchangeLimits,
   HandlerToServerEvent,
-} from './actors/connectionHandler.machine';
-export { connectionHandlerMachine } from './actors/connectionHandler.machine';
+  ServedClient,
+  ServerEvent,
+  ServerInput,
+  ServerSnapshot,
+  ServerStatus,
+  ServerSummary,
+} from './actors/server';
+export {
+  connectionHandlerMachine,
+  selectAddress,
+  selectStatus,
+  serverMachine,
+} from './actors/server';
 export type {
   FileWriterEvent,
   FileWriterInput,
   FileWriterNotification,
   FileWriterOutput,
-} from './actors/fileWriter.machine';
-export { closeWriter, fileWriterMachine } from './actors/fileWriter.machine';
-export type { PeerEvent, PeerInput } from './actors/peer.machine';
-export { peerMachine } from './actors/peer.machine';
-export type {
-  ServedClient,
-  ServerEvent,
-  ServerInput,
-  ServerSummary,
-} from './actors/server.machine';
-export { serverMachine } from './actors/server.machine';
-export type { ClientSessionSummary } from './actors/sessionSummary';
+  RecordSink,
+} from './actors/writer';
+export { closeWriter, fileWriterMachine } from './actors/writer';
 export type { TransferInput, TransferToPeerEvent } from './actors/transfer.machine';
 export { transferMachine } from './actors/transfer.machine';
 export * as analysis from './analysis';

@@ -18,6 +18,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { selectStatus } from '../../src/actors/server';
 import { startServer } from '../../src/runtime';
 import {
   createFrameDecoder,
@@ -194,7 +195,7 @@ async function runTimeswarm(): Promise<void> {
   });
   process.on('message', (message: { type: string; gc?: boolean }) => {
     if (message.type === 'stats') {
-      const handlers = Object.keys(server.actor.getSnapshot().context.handlers).length;
+      const handlers = selectStatus(server.actor.getSnapshot()).connections;
       send(stats(handlers, Boolean(message.gc)));
     }
     if (message.type === 'stop') {

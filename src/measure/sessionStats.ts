@@ -28,31 +28,17 @@ export interface InFlightTick {
 }
 
 /**
- * The bookkeeping of one client session: ticks in flight (bounded by the ticks of one
- * session), round trips and timer errors. Plain data, no I/O, so the session machine stays
- * about control flow.
+ * The measurements of one client session: the exact send stamps of the ticks in flight
+ * (bounded by the ticks of one session), and the round trips and timer errors sampled so far.
+ * Plain data and no I/O; owned by the session's ledger actor, never by a machine's context.
+ * The counts a session decides by (sent, answered, missed) live in the machine itself.
  */
 export class SessionStats {
   private readonly inFlight = new Map<number, InFlightTick>();
   readonly rttMs: number[] = [];
   readonly timerErrorMs: number[] = [];
-  sent = 0;
-  replies = 0;
-  /** Replies for a tick we never sent or already had a reply for. */
-  unexpectedReplies = 0;
-  missedSlots = 0;
-  /** Slots that passed while the session was disconnected (reconnecting). */
-  offlineSlots = 0;
 
-  /** A slot that came due while disconnected: not sent, counted. */
-  recordOffline(missedBefore: number): void {
-    this.offlineSlots += 1;
-    this.missedSlots += missedBefore;
-  }
-
-  recordSent(tick: InFlightTick, missedBefore: number): void {
-    this.sent += 1;
-    this.missedSlots += missedBefore;
+  recordSent(tick: InFlightTick): void {
     this.timerErrorMs.push(tick.timerErrorMs);
     this.inFlight.set(tick.seq, tick);
   }
@@ -60,21 +46,11 @@ export class SessionStats {
   /** Returns the tick this reply answers and its round trip (ms), or `null` if unexpected. */
   recordReply(seq: number, receivedAt: number): { tick: InFlightTick; rttMs: number } | null {
     const tick = this.inFlight.get(seq);
-    if (!tick) {
-      this.unexpectedReplies += 1;
-      return null;
-    }
+    if (!tick) return null;
     this.inFlight.delete(seq);
-    this.replies += 1;
     const rttMs = receivedAt - tick.sentAt;
     this.rttMs.push(rttMs);
     return { tick, rttMs };
-  }
-
-  /** Monotonic send time of the oldest tick still waiting for its reply, or `null`. */
-  oldestInFlightSentAt(): number | null {
-    for (const tick of this.inFlight.values()) return tick.sentAt; // Map keeps send order
-    return null;
   }
 
   get inFlightCount(): number {

@@ -1,4 +1,4 @@
-import { type ClientSessionInput, clientSessionMachine } from '../actors/clientSession.machine';
+import { type ClientSessionInput, clientSessionMachine } from '../actors/client';
 import { type Started, type StartOptions, startActor } from './start';
 
 /** A started client session: its actor and its summary once the session ends. */

@@ -1,4 +1,9 @@
-import { type ServerInput, type ServerSummary, serverMachine } from '../actors/server.machine';
+import {
+  type ServerInput,
+  type ServerSummary,
+  selectStatus,
+  serverMachine,
+} from '../actors/server';
 import { type HostPort, type Started, type StartOptions, startListening } from './start';
 
 /** A started server: its actor, the address it listens on, and its summary once it stops. */
@@ -18,7 +23,7 @@ export function startServer(
   options: StartOptions = {},
 ): Promise<StartedServer> {
   return startListening(serverMachine, input, options, {
-    address: (snapshot) => (snapshot.context.failure ? null : snapshot.context.address),
+    address: (snapshot) => (selectStatus(snapshot).failure ? null : snapshot.context.address),
     failure: (summary: ServerSummary) => summary.error ?? null,
     code: 'ERR_SERVER',
   });

@@ -1,45 +1,15 @@
-import { median } from 'simple-statistics';
-import type { Actor, AnyActorRef } from 'xstate';
-import type { clientSessionMachine } from '../actors/clientSession.machine';
-import type { serverMachine } from '../actors/server.machine';
+import type { Actor } from 'xstate';
+import { type clientSessionMachine, type SessionProgress, selectProgress } from '../actors/client';
+import { type serverMachine, selectStatus } from '../actors/server';
 import { type BarState, showLiveBars } from './liveBars';
 
 type SessionActor = Actor<typeof clientSessionMachine>;
 
+export type { SessionProgress } from '../actors/client';
+
 /** What a person wants to know about a running session, from its actor's snapshot. */
-export interface SessionProgress {
-  clientId: number | null;
-  state: string;
-  elapsedMs: number;
-  remainingMs: number;
-  durationMs: number;
-  ticksSent: number;
-  replies: number;
-  missedSlots: number;
-  rttMedianMs: number | null;
-  finished: boolean;
-}
-
-const stateText = (value: unknown) =>
-  JSON.stringify(value).replace(/[{}"]/g, '').replace(/:/g, '.');
-
 export function sessionProgress(actor: SessionActor): SessionProgress {
-  const snapshot = actor.getSnapshot();
-  const { context } = snapshot;
-  const now = context.config.clock.now();
-  const elapsedMs = context.startedAt === null ? 0 : (context.endedAt ?? now) - context.startedAt;
-  return {
-    clientId: context.clientId,
-    state: stateText(snapshot.value),
-    elapsedMs,
-    remainingMs: Math.max(0, context.config.durationMs - elapsedMs),
-    durationMs: context.config.durationMs,
-    ticksSent: context.ticksSent,
-    replies: context.replies,
-    missedSlots: context.missedSlots,
-    rttMedianMs: context.stats.rttMs.length > 0 ? median(context.stats.rttMs) : null,
-    finished: snapshot.status !== 'active',
-  };
+  return selectProgress(actor.getSnapshot());
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(0)}s`;
@@ -107,22 +77,15 @@ export function showSessionProgress(
   return reportProgress(actors, (line) => stream.write(`${line}\n`), options.everyMs);
 }
 
-/** The server's live view: clients exchanging now, with the ticks each has sent so far. */
+/** The server's live view: connections, clients exchanging now, clients served so far. */
 export function serverStatusLine(server: Actor<typeof serverMachine>): string {
-  const snapshot = server.getSnapshot();
-  const children = Object.values(snapshot.children as Record<string, AnyActorRef | undefined>);
-  const clients = children
-    .map(
-      (child) =>
-        child?.getSnapshot() as
-          | { status?: string; context?: { clientId?: number | null; ticks?: number } }
-          | undefined,
-    )
-    .filter((s) => s?.status === 'active' && s.context?.clientId != null)
-    .map((s) => `#${s!.context!.clientId}: ${s!.context!.ticks ?? 0}`);
-  return `server [${stateText(snapshot.value)}] ${clients.length} client(s) exchanging${
-    clients.length > 0 ? ` (ticks ${clients.join(', ')})` : ''
-  }`;
+  const status = selectStatus(server.getSnapshot());
+  const handshaking = status.connections - status.clients;
+  return (
+    `server [${status.state}] ${status.clients} client(s) exchanging` +
+    (handshaking > 0 ? `, ${handshaking} connection(s) in their handshake` : '') +
+    `, ${status.served.length} served`
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import type { ClientSessionSummary } from '../actors/sessionSummary';
+import type { ClientSessionSummary } from '../actors/client';
 import type { Spread } from '../measure/sessionStats';
 
 const msText = (value: number | undefined) => (value === undefined ? '-' : value.toFixed(3));

@@ -92,6 +92,7 @@ export type {
 } from './sessionProtocol';
 export {
   clientMessageSchema,
+  MAX_CLIENT_ID,
   parseClientMessage,
   parserFor,
   parseServerMessage,

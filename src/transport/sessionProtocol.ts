@@ -7,9 +7,12 @@ import { InvalidMessageError } from './errors';
  */
 export const SESSION_PROTOCOL_VERSION = 1;
 
+/** Client IDs are 1..MAX_CLIENT_ID. */
+export const MAX_CLIENT_ID = 1_000_000;
+
 const micros = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const seq = z.number().int().min(0).max(0xffff_ffff);
-const clientId = z.number().int().min(1).max(1_000_000);
+const clientId = z.number().int().min(1).max(MAX_CLIENT_ID);
 const reason = z.string().max(500);
 /** Binary of an exact length (msgpack bin; decoded as a Buffer). */
 const bytes = (length: number) =>

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { firstValueFrom, map, toArray } from 'rxjs';
+import { selectStatus } from '../../src/actors/server';
 import { parseTimestampTable } from '../../src/storage';
 import { clientConnection, clientProof, proofMatches, serverProof } from '../../src/transport';
 import { advance, until } from '../helpers/simulation';
@@ -43,7 +44,7 @@ describe('shared-secret authentication', () => {
     const client = startClient(server.port);
     await until(() => client.actor.getSnapshot().status === 'done');
     expect((await client.done).error?.code).toBe('ERR_AUTH_REQUIRED');
-    await until(() => Object.keys(server.actor.getSnapshot().context.handlers).length === 0);
+    await until(() => selectStatus(server.actor.getSnapshot()).connections === 0);
     const { summary, table } = await finish(server);
     expect(summary.clients).toEqual([]);
     expect(table.rows).toHaveLength(0);

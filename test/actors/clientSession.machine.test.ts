@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { ClientSessionInput } from '../../src/actors/clientSession.machine';
+import { type ClientSessionInput, selectProgress } from '../../src/actors/client';
 import { parseExchangeLog, parseTimestampTable } from '../../src/storage';
 import {
   type ClientMessage,
@@ -83,7 +83,7 @@ describe('client session on simulated time', () => {
     await until(ticking(session.actor));
     await advance(world.time.sim, 990, 10);
     expect(session.actor.getSnapshot().matches({ session: 'ticking' })).toBe(true);
-    expect(session.actor.getSnapshot().context.ticksSent).toBe(100);
+    expect(selectProgress(session.actor.getSnapshot()).ticksSent).toBe(100);
     await advance(world.time.sim, 20, 10);
     await until(() => session.actor.getSnapshot().status === 'done');
     expect((await session.done).ticksSent).toBe(100);
@@ -97,10 +97,10 @@ describe('client session on simulated time', () => {
       retry: { attempts: 4, initialDelayMs: 100, maxDelayMs: 1000 },
     });
     await until(() => session.actor.getSnapshot().matches('waitingToRetry'));
-    expect(session.actor.getSnapshot().context.attempt).toBe(1);
+    expect(selectProgress(session.actor.getSnapshot()).connectAttempts).toBe(1);
     await advance(world.time.sim, 100);
     await until(() => session.actor.getSnapshot().matches('waitingToRetry'));
-    expect(session.actor.getSnapshot().context.attempt).toBe(2);
+    expect(selectProgress(session.actor.getSnapshot()).connectAttempts).toBe(2);
 
     // The server comes up, on the port the client wants, while it waits out its second backoff.
     const listener = await world.network.listen({ host: '127.0.0.1', port });
@@ -120,7 +120,7 @@ describe('client session on simulated time', () => {
     await until(() => session.actor.getSnapshot().status === 'done');
     const summary = await session.done;
     expect(summary).toMatchObject({ outcome: 'done', ticksSent: 10, replies: 10 });
-    expect(session.actor.getSnapshot().context.attempt).toBe(3);
+    expect(selectProgress(session.actor.getSnapshot()).connectAttempts).toBe(3);
   });
 
   test('gives up after the last attempt with the connect error code', async () => {
@@ -293,7 +293,7 @@ describe('client session on simulated time', () => {
     await until(ticking(session.actor));
     await advance(world.time.sim, 1010);
     expect(session.actor.getSnapshot().matches({ session: 'draining' })).toBe(true);
-    expect(session.actor.getSnapshot().context.stats.inFlightCount).toBe(3);
+    expect(selectProgress(session.actor.getSnapshot()).inFlight).toBe(3);
     await advance(world.time.sim, 100);
     for (const tick of held) release!(tick);
     await until(() => session.actor.getSnapshot().status === 'done');
@@ -339,7 +339,7 @@ describe('client session on simulated time', () => {
     // Slots 0..200 were due by t = 2000 ms.
     expect(summary).toMatchObject({
       outcome: 'done',
-      endedEarly: 'stopped by SIGINT',
+      endedEarly: { code: 'ERR_STOPPED', message: 'stopped by SIGINT' },
       ticksSent: 201,
       lost: 0,
     });

@@ -3,9 +3,9 @@ import { mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Subject } from 'rxjs';
 import {
   type AnyActorRef,
+  assertEvent,
   assign,
   createActor,
   fromCallback,
@@ -18,7 +18,8 @@ import {
   closeWriter,
   type FileWriterNotification,
   fileWriterMachine,
-} from '../../src/actors/fileWriter.machine';
+  type RecordSink,
+} from '../../src/actors/writer';
 import {
   parseTimestampTable,
   type RecordFormat,
@@ -67,39 +68,40 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function startWriter(
-  path: string,
-  records$: Subject<TimestampRow>,
-  notify?: AnyActorRef,
-  format: RecordFormat<TimestampRow> = timestampTableFormat,
-) {
+/**
+ * A writer with a recorder as its `notify`; `sink()` resolves with the sink it hands out in
+ * `writer.opened` (rows are written through it).
+ */
+function startWriter(path: string, format: RecordFormat<TimestampRow> = timestampTableFormat) {
+  const { ref, received } = startRecorder();
+  actors.push(ref);
   const actor = createActor(fileWriterMachine, {
-    input: {
-      path,
-      format,
-      records$,
-      flushIntervalMs: 20,
-      ...(notify ? { notify } : {}),
-    },
+    input: { path, format, flushIntervalMs: 20, notify: ref },
   });
   actors.push(actor);
   actor.start();
-  return actor;
+  const sink = async (): Promise<RecordSink<TimestampRow>> => {
+    await eventually(() => received.some((e) => e.type === 'writer.opened'));
+    const opened = received.find((e) => e.type === 'writer.opened');
+    if (opened?.type !== 'writer.opened') throw new Error('not opened');
+    return opened.sink;
+  };
+  return { actor, received, sink };
 }
 
 describe('fileWriterMachine', () => {
   it('writes every row, flushes while open, and finishes with the footer', async () => {
     const path = join(dir, 'client_1', 'client_1_TimeData.txt');
-    const rows$ = new Subject<TimestampRow>();
-    const actor = startWriter(path, rows$);
+    const { actor, sink } = startWriter(path);
     expect(actor.getSnapshot().value).toBe('opening');
     await waitFor(actor, (s) => s.matches('open'));
+    const rows = await sink();
 
     const N = 600;
-    for (let i = 0; i < N / 2; i++) rows$.next(rowAt(i));
+    for (let i = 0; i < N / 2; i++) rows.write(rowAt(i));
     // Rows reach the OS on the flush interval, before any close.
     await eventually(async () => (await stat(path)).size > HEADER_TEXT.length);
-    for (let i = N / 2; i < N; i++) rows$.next(rowAt(i));
+    for (let i = N / 2; i < N; i++) rows.write(rowAt(i));
 
     actor.send(closeWriter({ durationMs: 1234 }));
     const output = await toPromise(actor);
@@ -122,12 +124,12 @@ describe('fileWriterMachine', () => {
 
   it('keeps every row in order when rows, flushes and the close interleave', async () => {
     const path = join(dir, 'interleaved.txt');
-    const rows$ = new Subject<TimestampRow>();
-    const actor = startWriter(path, rows$);
+    const { actor, sink } = startWriter(path);
     await waitFor(actor, (s) => s.matches('open'));
+    const rows = await sink();
     let sent = 0;
     for (let round = 0; round < 15; round++) {
-      for (let i = 0; i < 40; i++) rows$.next(rowAt(sent++));
+      for (let i = 0; i < 40; i++) rows.write(rowAt(sent++));
       await sleep(round % 3 === 0 ? 25 : 3);
     }
     actor.send(closeWriter({ durationMs: 20_000, endedEarly: 'server said "bye" (shutdown)\n' }));
@@ -146,12 +148,12 @@ describe('fileWriterMachine', () => {
 
   it('writes no row that arrives after writer.close', async () => {
     const path = join(dir, 'late.txt');
-    const rows$ = new Subject<TimestampRow>();
-    const actor = startWriter(path, rows$);
+    const { actor, sink } = startWriter(path);
     await waitFor(actor, (s) => s.matches('open'));
-    for (let i = 0; i < 5; i++) rows$.next(rowAt(i));
+    const rows = await sink();
+    for (let i = 0; i < 5; i++) rows.write(rowAt(i));
     actor.send(closeWriter({ durationMs: 50 }));
-    rows$.next(rowAt(5));
+    rows.write(rowAt(5));
     const output = await toPromise(actor);
     expect(output.records).toBe(5);
     const table = parseTimestampTable(await readFile(path, 'utf8'));
@@ -161,17 +163,16 @@ describe('fileWriterMachine', () => {
 
   it('tells its notify actor writer.opened, then writer.closed with the counts', async () => {
     const path = join(dir, 'notified.txt');
-    const rows$ = new Subject<TimestampRow>();
-    const { ref, received } = startRecorder();
-    actors.push(ref);
-    const actor = startWriter(path, rows$, ref);
+    const { actor, received, sink } = startWriter(path);
     await waitFor(actor, (s) => s.matches('open'));
-    expect(received).toEqual([{ type: 'writer.opened', path }]);
-    for (let i = 0; i < 7; i++) rows$.next(rowAt(i));
+    const rows = await sink();
+    expect(received).toEqual([{ type: 'writer.opened', path, sink: rows }]);
+    expect(typeof rows.write).toBe('function');
+    for (let i = 0; i < 7; i++) rows.write(rowAt(i));
     actor.send(closeWriter({ durationMs: 1234 }));
     const output = await toPromise(actor);
     expect(received).toEqual([
-      { type: 'writer.opened', path },
+      { type: 'writer.opened', path, sink: rows },
       { type: 'writer.closed', path, records: 7, bytes: output.bytes },
     ]);
     expect(output.bytes).toBe((await stat(path)).size);
@@ -179,31 +180,48 @@ describe('fileWriterMachine', () => {
 
   /**
    * A tiny owner: invokes the writer with itself as `notify`, records what it is told, and on
-   * `finish` closes the writer. With `emitOnOpened` it emits 3 rows as it handles
-   * `writer.opened`, synchronously.
+   * `finish` closes the writer. On `writer.opened` it writes `rowsOnOpened` rows through the
+   * sink it was handed, synchronously, while it handles the event; on `write` it writes more.
    */
   const ownerMachine = setup({
     types: {
       context: {} as {
         seen: string[];
-        rows: Subject<TimestampRow>;
         path: string;
-        emitOnOpened: boolean;
+        rowsOnOpened: number;
+        sink: RecordSink<TimestampRow> | null;
       },
-      input: {} as { rows: Subject<TimestampRow>; path: string; emitOnOpened: boolean },
-      events: {} as FileWriterNotification | { type: 'finish' },
+      input: {} as { path: string; rowsOnOpened: number },
+      events: {} as FileWriterNotification | { type: 'finish' } | { type: 'write'; rows: number },
       output: {} as { seen: string[] },
     },
     actors: { writer: fileWriterMachine },
+    actions: {
+      note: assign({ seen: ({ context, event }) => [...context.seen, event.type] }),
+      keepSink: assign({
+        sink: ({ event }) => {
+          assertEvent(event, 'writer.opened');
+          return event.sink;
+        },
+      }),
+      writeOnOpened: ({ context, event }) => {
+        assertEvent(event, 'writer.opened');
+        for (let i = 0; i < context.rowsOnOpened; i++) event.sink.write(rowAt(i));
+      },
+      writeMore: ({ context, event }) => {
+        assertEvent(event, 'write');
+        for (let i = 0; i < event.rows; i++) context.sink?.write(rowAt(i));
+      },
+      finishWriter: sendTo('writer', closeWriter({ durationMs: 300_000 })),
+    },
   }).createMachine({
-    context: ({ input }) => ({ seen: [], ...input }),
+    context: ({ input }) => ({ seen: [], sink: null, ...input }),
     invoke: {
       id: 'writer',
       src: 'writer',
       input: ({ context, self }) => ({
         path: context.path,
         format: timestampTableFormat,
-        records$: context.rows,
         flushIntervalMs: 20,
         notify: self,
       }),
@@ -212,24 +230,14 @@ describe('fileWriterMachine', () => {
     states: {
       waiting: {
         on: {
-          'writer.opened': {
-            target: 'writing',
-            actions: [
-              assign({ seen: ({ context, event }) => [...context.seen, event.type] }),
-              ({ context }) => {
-                if (context.emitOnOpened) for (let i = 0; i < 3; i++) context.rows.next(rowAt(i));
-              },
-            ],
-          },
+          'writer.opened': { target: 'writing', actions: ['note', 'keepSink', 'writeOnOpened'] },
         },
       },
       writing: {
         on: {
-          finish: { actions: sendTo('writer', closeWriter({ durationMs: 300_000 })) },
-          'writer.closed': {
-            target: 'done',
-            actions: assign({ seen: ({ context, event }) => [...context.seen, event.type] }),
-          },
+          write: { actions: 'writeMore' },
+          finish: { actions: 'finishWriter' },
+          'writer.closed': { target: 'done', actions: 'note' },
         },
       },
       done: { type: 'final' },
@@ -239,12 +247,11 @@ describe('fileWriterMachine', () => {
 
   it('works invoked by a parent machine that is its notify target', async () => {
     const path = join(dir, 'child.txt');
-    const rows$ = new Subject<TimestampRow>();
-    const parent = createActor(ownerMachine, { input: { rows: rows$, path, emitOnOpened: false } });
+    const parent = createActor(ownerMachine, { input: { path, rowsOnOpened: 0 } });
     actors.push(parent);
     parent.start();
     await waitFor(parent, (s) => s.matches('writing'));
-    for (let i = 0; i < 3; i++) rows$.next(rowAt(i));
+    parent.send({ type: 'write', rows: 3 });
     parent.send({ type: 'finish' });
     expect(await toPromise(parent)).toEqual({ seen: ['writer.opened', 'writer.closed'] });
     const table = parseTimestampTable(await readFile(path, 'utf8'));
@@ -253,13 +260,12 @@ describe('fileWriterMachine', () => {
   });
 
   /**
-   * `writer.opened` goes out only once the collector has subscribed to `records$`, so rows an
-   * owner emits while it handles `writer.opened` are written.
+   * `writer.opened` goes out only once the file is open and its sink takes rows, so rows an
+   * owner writes while it handles `writer.opened` are written.
    */
-  test('keeps rows its owner emits while handling writer.opened', async () => {
+  test('keeps rows its owner writes while handling writer.opened', async () => {
     const path = join(dir, 'eager.txt');
-    const rows$ = new Subject<TimestampRow>();
-    const parent = createActor(ownerMachine, { input: { rows: rows$, path, emitOnOpened: true } });
+    const parent = createActor(ownerMachine, { input: { path, rowsOnOpened: 3 } });
     actors.push(parent);
     parent.start();
     await waitFor(parent, (s) => s.matches('writing'));
@@ -272,24 +278,25 @@ describe('fileWriterMachine', () => {
     const blocker = join(dir, 'a-file');
     await writeFile(blocker, '');
     const path = join(blocker, 'client_1_TimeData.txt');
-    const { ref, received } = startRecorder();
-    actors.push(ref);
-    const actor = startWriter(path, new Subject<TimestampRow>(), ref);
+    const { actor, received } = startWriter(path);
     const output = await toPromise(actor);
     expect(actor.getSnapshot().value).toBe('failed');
     expect(output.path).toBe(path);
     expect(output.records).toBe(0);
     expect(output.error?.code).toBe('ENOTDIR');
     expect(received).toEqual([
-      { type: 'writer.failed', path, code: 'ENOTDIR', message: expect.any(String), records: 0 },
+      {
+        type: 'writer.failed',
+        path,
+        error: { code: 'ENOTDIR', message: expect.any(String) },
+        records: 0,
+      },
     ]);
   });
 
   it('finishes the file with its footer when writer.close comes while still opening', async () => {
     const path = join(dir, 'early', 'closed-early.txt');
-    const { ref, received } = startRecorder();
-    actors.push(ref);
-    const actor = startWriter(path, new Subject<TimestampRow>(), ref);
+    const { actor, received } = startWriter(path);
     expect(actor.getSnapshot().value).toBe('opening');
     actor.send(closeWriter({ durationMs: 1234, endedEarly: 'cancelled' }));
     const output = await toPromise(actor);
@@ -312,9 +319,7 @@ describe('fileWriterMachine', () => {
   const headerless: RecordFormat<TimestampRow> = { ...timestampTableFormat, header: '' };
 
   deviceFull('fails at opening with ENOSPC when not even the header fits', async () => {
-    const { ref, received } = startRecorder();
-    actors.push(ref);
-    const actor = startWriter('/dev/full', new Subject<TimestampRow>(), ref);
+    const { actor, received } = startWriter('/dev/full');
     const output = await toPromise(actor);
     expect(output.error?.code).toBe('ENOSPC');
     expect(received.map((e) => e.type)).toEqual(['writer.failed']);
@@ -322,13 +327,10 @@ describe('fileWriterMachine', () => {
   });
 
   deviceFull('ends in failed with ENOSPC when a flush cannot write', async () => {
-    const { ref, received } = startRecorder();
-    actors.push(ref);
-    const rows$ = new Subject<TimestampRow>();
     // No header, so that opening succeeds and the first flush is what fails.
-    const actor = startWriter('/dev/full', rows$, ref, headerless);
+    const { actor, received, sink } = startWriter('/dev/full', headerless);
     await waitFor(actor, (s) => s.matches('open'));
-    rows$.next(rowAt(0));
+    (await sink()).write(rowAt(0));
     const output = await toPromise(actor);
     expect(actor.getSnapshot().value).toBe('failed');
     expect(output.error?.code).toBe('ENOSPC');
@@ -346,10 +348,9 @@ describe('fileWriterMachine', () => {
   const procAndFull = existsSync('/dev/full') && existsSync('/proc/self/fd') ? test : test.skip;
   procAndFull('closes its file handle when a flush fails', async () => {
     const before = await fdsOn('/dev/full');
-    const rows$ = new Subject<TimestampRow>();
-    const actor = startWriter('/dev/full', rows$, undefined, headerless);
+    const { actor, sink } = startWriter('/dev/full', headerless);
     await waitFor(actor, (s) => s.matches('open'));
-    rows$.next(rowAt(0));
+    (await sink()).write(rowAt(0));
     await toPromise(actor);
     await sleep(20);
     expect(await fdsOn('/dev/full')).toBe(before);

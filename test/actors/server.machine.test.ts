@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { firstValueFrom, map, toArray } from 'rxjs';
 import { createActor, toPromise } from 'xstate';
-import { type ServerInput, serverMachine } from '../../src/actors/server.machine';
+import { type ServerInput, selectStatus, serverMachine } from '../../src/actors/server';
 import { parseTimestampTable } from '../../src/storage';
 import {
   type ByteChannel,
@@ -99,7 +99,7 @@ describe('server machine', () => {
     const fromB = received(b);
     a.send({ type: 'hello', version: 1, intervalMs: 10 });
     a.messages$.subscribe();
-    await until(() => Object.values(server.actor.getSnapshot().context.handlers).includes(1));
+    await until(() => selectStatus(server.actor.getSnapshot()).clients === 1);
     b.send({ type: 'hello', version: 1, intervalMs: 10 });
     expect((await fromB)[0]).toMatchObject({ type: 'refused', code: 'ERR_SERVER_FULL' });
     await stop(server);
@@ -131,8 +131,8 @@ describe('server machine', () => {
       flood.send({ type: 'tick', seq, t1: world.time.clock.wallMicros() });
       await advance(world.time.sim, 1, 1);
     }
-    await until(() => server.actor.getSnapshot().context.served.length === 1);
-    const [gone] = server.actor.getSnapshot().context.served;
+    await until(() => selectStatus(server.actor.getSnapshot()).served.length === 1);
+    const [gone] = selectStatus(server.actor.getSnapshot()).served;
     expect(gone).toMatchObject({ clientId: 1, code: 'ERR_RATE_LIMIT' });
     // The burst allowance (20 ticks ahead of a 10 ms pace) and no more.
     expect(gone!.ticks).toBeLessThan(25);
@@ -198,8 +198,8 @@ describe('server machine', () => {
       raw.write(tick.subarray(i, i + 1));
       await advance(world.time.sim, 1000, 100);
     }
-    await until(() => server.actor.getSnapshot().context.served.length === 2);
-    expect(server.actor.getSnapshot().context.served.map((c) => c.code)).toEqual([
+    await until(() => selectStatus(server.actor.getSnapshot()).served.length === 2);
+    expect(selectStatus(server.actor.getSnapshot()).served.map((c) => c.code)).toEqual([
       'ERR_IDLE_TIMEOUT',
       'ERR_IDLE_TIMEOUT',
     ]);
@@ -212,7 +212,7 @@ describe('server machine', () => {
     const fromSilent = received(silent);
     await advance(world.time.sim, 1010, 10);
     await expect(fromSilent).resolves.toEqual([]);
-    await until(() => Object.keys(server.actor.getSnapshot().context.handlers).length === 0);
+    await until(() => selectStatus(server.actor.getSnapshot()).connections === 0);
     await stop(server);
   });
 
@@ -255,11 +255,7 @@ describe('server machine', () => {
     const clients = await Promise.all([connect(server.port), connect(server.port)]);
     const all = clients.map(received);
     for (const client of clients) client.send({ type: 'hello', version: 1, intervalMs: 10 });
-    await until(
-      () =>
-        Object.values(server.actor.getSnapshot().context.handlers).filter((id) => id !== null)
-          .length === 2,
-    );
+    await until(() => selectStatus(server.actor.getSnapshot()).clients === 2);
     server.actor.send({ type: 'server.stop', reason: 'maintenance' });
     for (const messages of await Promise.all(all)) {
       expect(messages.at(-1)).toEqual({ type: 'bye', reason: 'maintenance' });

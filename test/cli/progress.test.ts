@@ -57,7 +57,10 @@ describe('live progress', () => {
             ticksSent: 100,
             replies: 99,
             missedSlots: 1,
-            stats: { rttMs: [0.2, 0.3, 0.4] },
+            inFlight: [{ seq: 99, firedAt: 1490 }],
+            attempt: 1,
+            reconnections: 0,
+            rttMedianMs: 0.3,
           },
         }),
       } as unknown as ReturnType<Parameters<typeof showSessionProgress>[0]>[number];

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { selectStatus } from '../../src/actors/server';
 import { clientProof } from '../../src/transport';
 import { tempDir } from '../helpers/simulation';
 import {
@@ -135,7 +136,7 @@ describe('shared secret over real TCP', () => {
     const { server: s } = await start();
     const summary = await refusedClient(s.port, 'unauth', SECRET);
     expect(summary.error?.code).toBe('ERR_AUTH');
-    await until(() => s.actor.getSnapshot().context.served.length === 1);
+    await until(() => selectStatus(s.actor.getSnapshot()).served.length === 1);
     const stopped = await s.stop();
     // The server had no secret, so it welcomed the client; the client then hung up.
     expect(stopped.clients).toMatchObject([{ ticks: 0 }]);

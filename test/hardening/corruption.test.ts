@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import type { ClientSessionInput } from '../../src/actors/clientSession.machine';
+import type { ClientSessionInput } from '../../src/actors/client';
+import { selectStatus } from '../../src/actors/server';
 import type { ParsedRow } from '../../src/storage';
 import { type DirectionFaults, type FaultProxy, startFaultProxy } from '../helpers/faultProxy';
 import { tempDir } from '../helpers/simulation';
@@ -77,7 +78,7 @@ async function corruptedSession(
   });
   const watch = setInterval(() => onProxy(p), 2);
   const summary = await client.done.finally(() => clearInterval(watch));
-  await until(() => Object.keys(s.actor.getSnapshot().context.handlers).length === 0);
+  await until(() => selectStatus(s.actor.getSnapshot()).connections === 0);
   const stopped = await s.stop();
   server = null;
   const serverTable = await readTable(stopped.file);

@@ -2,6 +2,8 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { selectProgress } from '../../src/actors/client';
+import { selectStatus } from '../../src/actors/server';
 import type { ParsedRow } from '../../src/storage';
 import { parseExchangeLog } from '../../src/storage';
 import { tempDir } from '../helpers/simulation';
@@ -77,7 +79,7 @@ test('a client killed with SIGKILL: the server keeps every row it acknowledged; 
   await sleep(1000);
   client.child.kill('SIGKILL');
   expect(await client.exited).toEqual({ code: null, signal: 'SIGKILL' });
-  await until(() => s.actor.getSnapshot().context.served.length === 1);
+  await until(() => selectStatus(s.actor.getSnapshot()).served.length === 1);
   const stopped = await s.stop();
   server = null;
   const [gone] = stopped.clients;
@@ -146,7 +148,7 @@ test('the server killed with SIGKILL: its file parses as ended abruptly; clients
       outDir: join(dir.path, `client_${i + 1}`),
     }),
   );
-  await until(() => clients.every((c) => c.actor.getSnapshot().context.replies > 100));
+  await until(() => clients.every((c) => selectProgress(c.actor.getSnapshot()).replies > 100));
   child.child.kill('SIGKILL');
   const summaries = await Promise.all(clients.map((c) => c.done));
 
@@ -194,7 +196,7 @@ test('the server killed and restarted on its port: clients reconnect and finish;
       reconnect: { attempts: 30, initialDelayMs: 100, maxDelayMs: 200 },
     }),
   );
-  await until(() => clients.every((c) => c.actor.getSnapshot().context.replies > 80));
+  await until(() => clients.every((c) => selectProgress(c.actor.getSnapshot()).replies > 80));
   first.child.kill('SIGKILL');
   await first.exited;
   // The restart runs in this process: a second `node` start could outlast the session.

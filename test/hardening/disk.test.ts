@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, rmdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ServerSummary } from '../../src/actors/server.machine';
-import type { ClientSessionSummary } from '../../src/actors/sessionSummary';
+import type { ClientSessionSummary } from '../../src/actors/client';
+import { type ServerSummary, selectStatus } from '../../src/actors/server';
 import { type ParsedTable, parseTimestampTable } from '../../src/storage';
 import { tempDir } from '../helpers/simulation';
 import {
@@ -92,7 +92,7 @@ describe('the server cannot write its file', () => {
     expect(summary.outcome).toBe('failed');
     expect(summary.error?.code).toBe('ENOTDIR');
     expect(summary.ticksSent).toBe(0);
-    await until(() => s.actor.getSnapshot().context.served.length === 1);
+    await until(() => selectStatus(s.actor.getSnapshot()).served.length === 1);
     const stopped = await s.stop();
     server = null;
     expect(stopped.clients[0]).toMatchObject({ ticks: 0 });

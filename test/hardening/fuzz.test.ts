@@ -1,6 +1,8 @@
 import net from 'node:net';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { selectProgress } from '../../src/actors/client';
+import { selectStatus } from '../../src/actors/server';
 import { encodeFrame } from '../../src/transport';
 import { tempDir } from '../helpers/simulation';
 import {
@@ -148,7 +150,7 @@ test('10,000 random and mutated frames at a live server: no crash, three honest 
       outDir: join(dir.path, `honest_${i + 1}`),
     }),
   );
-  await until(() => honest.every((h) => h.actor.getSnapshot().context.replies > 5));
+  await until(() => honest.every((h) => selectProgress(h.actor.getSnapshot()).replies > 5));
 
   // The frames, and how they are grouped into connections, come from one seed.
   const frames = fc.sample(fuzzFrame, { seed: SEED, numRuns: FRAMES });
@@ -179,14 +181,14 @@ test('10,000 random and mutated frames at a live server: no crash, three honest 
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   // The server is still up and serving.
-  expect(s.actor.getSnapshot().value).toBe('listening');
+  expect(selectStatus(s.actor.getSnapshot()).state).toBe('serving.listening');
 
   const summaries = await Promise.all(honest.map((h) => h.done));
   for (const summary of summaries) {
     expect(summary).toMatchObject({ outcome: 'done', error: null, lost: 0 });
     expect(summary.replies).toBe(summary.ticksSent);
   }
-  await until(() => Object.keys(s.actor.getSnapshot().context.handlers).length === 0, 10_000);
+  await until(() => selectStatus(s.actor.getSnapshot()).connections === 0, 10_000);
   const stopped = await s.stop();
   server = null;
   expect(stopped.outcome).toBe('stopped');

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { join } from 'node:path';
+import { selectStatus } from '../../src/actors/server';
 import { encodeFrame } from '../../src/transport';
 import { tempDir } from '../helpers/simulation';
 import { startTcpServer, type TcpServer, until } from './support';
@@ -57,7 +58,7 @@ test('connections that come and go leave no actor behind in the server', async (
   const s = server;
   const baseline = Object.keys(s.actor.getSnapshot().children).length; // writer + acceptor
   await churn(s.port, 60);
-  await until(() => Object.keys(s.actor.getSnapshot().context.handlers).length === 0);
+  await until(() => selectStatus(s.actor.getSnapshot()).connections === 0);
   const children = Object.keys(s.actor.getSnapshot().children).length;
   console.log(`after 60 connections: ${children} children (baseline ${baseline})`);
   expect(children).toBe(baseline);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import type { ServedClient } from '../../src/actors/server.machine';
+import { selectProgress } from '../../src/actors/client';
+import type { ServedClient } from '../../src/actors/server';
 import { encodeFrame } from '../../src/transport';
 import { type FaultProxy, startFaultProxy } from '../helpers/faultProxy';
 import { tempDir } from '../helpers/simulation';
@@ -53,7 +54,7 @@ async function start() {
     durationMs: HONEST_MS,
     outDir: join(dir.path, 'honest'),
   });
-  await until(() => honest.actor.getSnapshot().context.replies > 5);
+  await until(() => selectProgress(honest.actor.getSnapshot()).replies > 5);
   return { server, honest, log };
 }
 

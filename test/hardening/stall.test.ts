@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ClientSessionInput } from '../../src/actors/clientSession.machine';
-import type { ServerInput } from '../../src/actors/server.machine';
+import type { ClientSessionInput } from '../../src/actors/client';
+import { type ServerInput, selectStatus } from '../../src/actors/server';
 import { type ParsedRow, parseExchangeLog } from '../../src/storage';
 import { type DirectionFaults, type FaultProxy, startFaultProxy } from '../helpers/faultProxy';
 import { tempDir } from '../helpers/simulation';
@@ -59,7 +59,7 @@ async function session(
   const p = proxy;
   const watch = setInterval(() => onProxy(p), 2);
   const summary = await run.done.finally(() => clearInterval(watch));
-  await until(() => Object.keys(s.actor.getSnapshot().context.handlers).length === 0);
+  await until(() => selectStatus(s.actor.getSnapshot()).connections === 0);
   const stopped = await s.stop();
   server = null;
   const serverTable = await readTable(stopped.file);

@@ -1,10 +1,12 @@
 import { join } from 'node:path';
 import { createActor, toPromise } from 'xstate';
+import { type ClientSessionInput, clientSessionMachine } from '../../src/actors/client';
 import {
-  type ClientSessionInput,
-  clientSessionMachine,
-} from '../../src/actors/clientSession.machine';
-import { type ServerInput, serverMachine } from '../../src/actors/server.machine';
+  type ServerInput,
+  selectAddress,
+  selectIsUp,
+  serverMachine,
+} from '../../src/actors/server';
 import { createMemoryNetwork } from '../../src/transport';
 import { simulatedTime, tempDir, until } from './simulation';
 
@@ -31,11 +33,8 @@ export async function simulatedWorld() {
     });
     const done = toPromise(actor);
     actor.start();
-    await until(
-      () => actor.getSnapshot().status !== 'active' || actor.getSnapshot().matches('listening'),
-    );
-    const address = actor.getSnapshot().context.address;
-    return { actor, done, port: address ? Number(address.split(':')[1]) : 0 };
+    await until(() => selectIsUp(actor.getSnapshot()));
+    return { actor, done, port: selectAddress(actor.getSnapshot())?.port ?? 0 };
   }
 
   function startClient(

@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { Observable, take } from 'rxjs';
 import { fromCallback } from 'xstate';
 import { describeError, type ErrorInfo } from '../../errors';
 import type { Received, Stamp } from '../../transport';
@@ -45,28 +45,29 @@ export function connectionEvents<P extends string, M extends { type: string }>(
   options: ConnectionEventsOptions,
 ): Observable<WireEvent<P, M> | ConnectionLost> {
   return new Observable((subscriber) => {
+    const limit = options.count;
     let delivered = 0;
-    const limit = options.count ?? Number.POSITIVE_INFINITY;
-    const subscription = connection.messages$.subscribe({
+    // `take` ends the read inside the `next` that reaches the limit, even when the messages
+    // were already queued and arrive while subscribing: what follows stays in the connection.
+    const source =
+      limit === undefined ? connection.messages$ : connection.messages$.pipe(take(limit));
+    const subscription = source.subscribe({
       next: ({ message, at }) => {
-        if (delivered >= limit) return;
         delivered += 1;
         subscriber.next({ type: `${prefix}.${message.type}`, message, at } as WireEvent<P, M>);
-        // Unsubscribing at once (inside `next`) leaves what follows queued in the connection.
-        if (delivered >= limit) {
-          subscription?.unsubscribe();
-          subscriber.complete();
-        }
       },
       error: (error) => subscriber.next({ type: 'connection.lost', error: describeError(error) }),
-      complete: () =>
+      complete: () => {
+        if (limit !== undefined && delivered >= limit) {
+          subscriber.complete();
+          return;
+        }
         subscriber.next({
           type: 'connection.lost',
           error: { code: 'ERR_CONNECTION_CLOSED', message: options.closedMessage },
-        }),
+        });
+      },
     });
-    // The limit may have been reached synchronously, before `subscription` was assigned.
-    if (delivered >= limit) subscription.unsubscribe();
     return () => subscription.unsubscribe();
   });
 }

@@ -105,4 +105,30 @@ describe('connectionEvents: one event per wire message', () => {
     await settle();
     expect(rest).toEqual(['client.tick', 'client.tick', 'connection.lost']);
   });
+
+  test('a reader with `count` that starts while messages are queued takes only its share', async () => {
+    const { client, server } = await pair();
+    // Four frames in one write, before anyone reads: each step of a handshake reads one.
+    client.send({ type: 'hello', version: 1, intervalMs: 10 });
+    client.send({ type: 'auth', proof: Buffer.alloc(32, 1) });
+    client.send({ type: 'tick', seq: 0, t1: 1 });
+    client.send({ type: 'tick', seq: 1, t1: 2 });
+    const read = (count?: number) => {
+      const types: string[] = [];
+      connectionEvents<'client', ClientMessage>('client', server, {
+        closedMessage: 'closed',
+        ...(count !== undefined ? { count } : {}),
+      }).subscribe((event) => types.push(event.type));
+      return types;
+    };
+    const hello = read(1);
+    await settle();
+    expect(hello).toEqual(['client.hello']);
+    // The auth is already queued in the connection when this reader subscribes.
+    const auth = read(1);
+    expect(auth).toEqual(['client.auth']);
+    const rest = read();
+    await settle();
+    expect(rest).toEqual(['client.tick', 'client.tick']);
+  });
 });

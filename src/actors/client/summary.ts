@@ -1,5 +1,6 @@
-import { type Spread, spreadOf } from '../measure/sessionStats';
-import type { ClientSessionContext } from './clientSession.machine';
+import type { Spread } from '../../measure/sessionStats';
+import type { Failure } from '../errors';
+import type { ClientSessionContext } from './sessionContext';
 
 /** What a client session reports when it ends; all durations in milliseconds. */
 export interface ClientSessionSummary {
@@ -22,20 +23,21 @@ export interface ClientSessionSummary {
   rttMs: Spread | null;
   timerErrorMs: Spread | null;
   durationMs: number;
-  endedEarly: string | null;
-  error: { code: string; message: string } | null;
+  /** Why the session ended before its time, if it did (a stop request, the server leaving…). */
+  endedEarly: Failure | null;
+  error: Failure | null;
   files: { table: string; exchanges: string } | null;
 }
 
 export function summarizeSession(context: ClientSessionContext): ClientSessionSummary {
-  const { stats, config } = context;
+  const { config } = context;
   const planned = Math.round(config.durationMs / config.intervalMs);
   // Slots the grid never reached because the deadline came first count as missed too,
   // unless the session was cut short on purpose or by a fault.
   const unreached =
     context.endedEarly || context.failure
       ? 0
-      : planned - stats.sent - stats.missedSlots - stats.offlineSlots;
+      : planned - context.ticksSent - context.missedSlots - context.offlineSlots;
   const durationMs =
     context.startedAt !== null && context.endedAt !== null
       ? context.endedAt - context.startedAt
@@ -47,15 +49,15 @@ export function summarizeSession(context: ClientSessionContext): ClientSessionSu
     server: `${config.server.host}:${config.server.port}`,
     intervalMs: config.intervalMs,
     plannedTicks: planned,
-    ticksSent: stats.sent,
-    replies: stats.replies,
-    lost: stats.sent - stats.replies,
-    unexpectedReplies: stats.unexpectedReplies,
-    missedSlots: stats.missedSlots + Math.max(0, unreached),
-    offlineSlots: stats.offlineSlots,
+    ticksSent: context.ticksSent,
+    replies: context.replies,
+    lost: context.ticksSent - context.replies,
+    unexpectedReplies: context.unexpectedReplies,
+    missedSlots: context.missedSlots + Math.max(0, unreached),
+    offlineSlots: context.offlineSlots,
     reconnections: context.reconnections,
-    rttMs: spreadOf(stats.rttMs),
-    timerErrorMs: spreadOf(stats.timerErrorMs),
+    rttMs: context.totals?.rttMs ?? null,
+    timerErrorMs: context.totals?.timerErrorMs ?? null,
     durationMs,
     endedEarly: context.endedEarly,
     error: context.failure,

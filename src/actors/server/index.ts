@@ -1,0 +1,19 @@
+export type { Claim } from './clientRegistry';
+export { ClientRegistry } from './clientRegistry';
+export type {
+  ConnectionHandlerEvent,
+  ConnectionHandlerInput,
+  HandlerRef,
+  HandlerToServerEvent,
+  ServedClient,
+  ServerToHandlerEvent,
+} from './connectionHandler.machine';
+export { connectionHandlerMachine } from './connectionHandler.machine';
+export type { PoolCommand, PoolReport } from './handlerPool';
+export type { ExchangeLimits } from './limits';
+export { DEFAULT_EXCHANGE_LIMITS } from './limits';
+export type { ServerSnapshot, ServerStatus } from './selectors';
+export { selectAddress, selectIsUp, selectStatus } from './selectors';
+export type { ServerEvent, ServerInput, ServerSummary } from './server.machine';
+export { serverMachine } from './server.machine';
+export type { ResponderReport } from './tickResponder';

@@ -1,0 +1,44 @@
+import type { SnapshotFrom } from 'xstate';
+import { stateText } from '../client/selectors';
+import type { ServedClient } from './connectionHandler.machine';
+import type { serverMachine } from './server.machine';
+
+export type ServerSnapshot = SnapshotFrom<typeof serverMachine>;
+
+/** Where the server listens, once it does. */
+export function selectAddress(snapshot: ServerSnapshot): { host: string; port: number } | null {
+  const { address } = snapshot.context;
+  if (!address) return null;
+  const colon = address.lastIndexOf(':');
+  return { host: address.slice(0, colon), port: Number(address.slice(colon + 1)) };
+}
+
+/** What the server is doing now. */
+export interface ServerStatus {
+  /** The state, dotted (`serving.listening`). */
+  state: string;
+  /** Connections with a live handler (in their handshake or exchanging). */
+  connections: number;
+  /** Clients holding an ID now (exchanging). */
+  clients: number;
+  /** Clients that have finished so far, each with how it ended. */
+  served: readonly ServedClient[];
+  /** Set once the server failed. */
+  failure: { code: string; message: string } | null;
+}
+
+export function selectStatus(snapshot: ServerSnapshot): ServerStatus {
+  const { context } = snapshot;
+  return {
+    state: stateText(snapshot.value),
+    connections: context.connections,
+    clients: context.clients,
+    served: context.served,
+    failure: context.failure,
+  };
+}
+
+/** True once the server listens (or has already given up). */
+export function selectIsUp(snapshot: ServerSnapshot): boolean {
+  return snapshot.status !== 'active' || snapshot.matches('serving');
+}

@@ -1,0 +1,361 @@
+import { join } from 'node:path';
+import { assertEvent, assign, enqueueActions, fromPromise, setup } from 'xstate';
+import { getLogger, type Logger } from '../../log/logger';
+import { SERVER_TABLE_NAME, type TimestampRow, timestampTableFormat } from '../../storage';
+import { type Clock, systemClock } from '../../time';
+import type { ChannelListener, Transport } from '../../transport';
+import { type Failure, failure, failureOf } from '../errors';
+import { acceptConnections, type ConnectionAccepted } from '../shared';
+import {
+  closeWriter,
+  type FileWriterNotification,
+  fileWriterMachine,
+  type RecordSink,
+} from '../writer';
+import type { HandlerToServerEvent, ServedClient } from './connectionHandler.machine';
+import { handlerPool, type PoolReport } from './handlerPool';
+import type { ExchangeLimits } from './limits';
+
+export interface ServerInput {
+  transport: Transport;
+  host?: string;
+  /** 0 picks a free port; {@link selectAddress} tells which. */
+  port?: number;
+  /** Folder for `serverTimeData.txt`. */
+  outDir: string;
+  /** Must be the same clock given to `createActor(…, { clock })`. */
+  clock?: Clock;
+  handshakeTimeoutMs?: number;
+  /** Shared secret (HMAC challenge–response in the handshake); without it anyone may connect. */
+  secret?: string;
+  /** Pace, burst and idle limits for exchanging clients (defaults: 10 ms, 20 ticks, 5 s). */
+  limits?: Partial<ExchangeLimits>;
+  /** Most clients exchanging at once; one more is refused with `ERR_SERVER_FULL`. */
+  maxClients?: number;
+  flushIntervalMs?: number;
+  /** On stop, how long clients get to say goodbye before the file is finished anyway. */
+  stopTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export type ServerEvent =
+  | ConnectionAccepted
+  | { type: 'server.stop'; reason?: string }
+  | HandlerToServerEvent
+  | PoolReport
+  | FileWriterNotification;
+
+export interface ServerSummary {
+  outcome: 'stopped' | 'failed';
+  address: string | null;
+  clients: ServedClient[];
+  /** Rows handed to the file writer; after a disk failure the last flush's rows may be missing. */
+  rows: number;
+  durationMs: number;
+  error: Failure | null;
+  file: string;
+}
+
+export interface ServerContext {
+  config: Required<Omit<ServerInput, 'secret' | 'logger' | 'limits' | 'outDir'>> & {
+    secret: string | undefined;
+    limits: Partial<ExchangeLimits>;
+  };
+  logger: Logger;
+  file: string;
+  /** Where every handler writes its rows: the table writer's sink, once the file is open. */
+  table: RecordSink<TimestampRow> | null;
+  listener: ChannelListener | null;
+  /** `host:port` once listening. */
+  address: string | null;
+  /** Connections with a live handler, and clients among them holding an ID. */
+  connections: number;
+  clients: number;
+  served: readonly ServedClient[];
+  rowsWritten: number;
+  writerFailed: boolean;
+  startedAt: number;
+  stopReason: string | null;
+  failure: Failure | null;
+}
+
+/**
+ * The timestamp server:
+ *
+ * opening (the file) → binding → serving (listening → stopping) → finishing (the file)
+ * → stopped | failed
+ *
+ * Each accepted connection gets a connection-handler actor (from the handler pool, which also
+ * hands out client IDs); every handler's rows stream into the one `serverTimeData.txt` that
+ * the table writer owns.
+ */
+export const serverMachine = setup({
+  types: {
+    input: {} as ServerInput,
+    context: {} as ServerContext,
+    events: {} as ServerEvent,
+    output: {} as ServerSummary,
+  },
+  actors: {
+    fileWriter: fileWriterMachine,
+    handlerPool,
+    bind: fromPromise<ChannelListener, { transport: Transport; host: string; port: number }>(
+      ({ input }) => input.transport.listen({ host: input.host, port: input.port }),
+    ),
+    acceptConnections,
+  },
+  actions: {
+    keepTable: assign({
+      table: ({ event }) => {
+        assertEvent(event, 'writer.opened');
+        return event.sink;
+      },
+    }),
+    keepListener: assign((_, params: { listener: ChannelListener }) => ({
+      listener: params.listener,
+      address: `${params.listener.host}:${params.listener.port}`,
+    })),
+    noteStop: assign({
+      stopReason: ({ event }) => {
+        assertEvent(event, 'server.stop');
+        return event.reason ?? 'server shutting down';
+      },
+    }),
+    openHandler: enqueueActions(({ event, enqueue }) => {
+      assertEvent(event, 'connection.accepted');
+      enqueue.sendTo('pool', { type: 'pool.open', channel: event.channel });
+    }),
+    countConnection: assign({ connections: ({ context }) => context.connections + 1 }),
+    releaseConnection: assign(({ context, event }) => {
+      assertEvent(event, 'connection.released');
+      return {
+        connections: context.connections - 1,
+        clients: context.clients - (event.clientId === null ? 0 : 1),
+      };
+    }),
+    register: enqueueActions(({ event, enqueue }) => {
+      assertEvent(event, 'client.register');
+      enqueue.sendTo('pool', {
+        type: 'pool.register',
+        handler: event.handler,
+        requestedId: event.requestedId,
+      });
+    }),
+    admit: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'client.admitted');
+      enqueue.assign({ clients: context.clients + 1 });
+      enqueue.sendTo(event.handler, { type: 'registration.accepted', clientId: event.clientId });
+    }),
+    turnAway: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'client.refused');
+      context.logger.warn(`refused a client: ${event.refusal.message}`, {
+        code: event.refusal.code,
+      });
+      enqueue.sendTo(event.handler, { type: 'registration.refused', refusal: event.refusal });
+    }),
+    refuseWhileStopping: enqueueActions(({ event, enqueue }) => {
+      assertEvent(event, 'client.register');
+      enqueue.sendTo(event.handler, {
+        type: 'registration.refused',
+        refusal: failure('ERR_SHUTTING_DOWN', 'server is shutting down'),
+      });
+    }),
+    recordServed: assign(({ context, event }) => {
+      assertEvent(event, 'handler.closed');
+      const { clientId, address, ticks, reason, code } = event;
+      if (clientId === null) return {};
+      return { served: [...context.served, { clientId, address, ticks, reason, code }] };
+    }),
+    shutDownHandlers: enqueueActions(({ context, enqueue }) =>
+      enqueue.sendTo('pool', {
+        type: 'pool.shutdown',
+        reason: context.stopReason ?? 'server shutting down',
+      }),
+    ),
+    closeFile: enqueueActions(({ context, enqueue }) => {
+      if (context.writerFailed) return; // nothing left to finish
+      enqueue.sendTo(
+        'tableWriter',
+        closeWriter({
+          durationMs: context.config.clock.now() - context.startedAt,
+          ...(context.failure ? { endedEarly: context.failure.message } : {}),
+        }),
+      );
+    }),
+    keepRows: assign({
+      rowsWritten: ({ event }) => {
+        assertEvent(event, 'writer.closed');
+        return event.records;
+      },
+    }),
+    fail: assign((_, params: { failure: Failure }) => ({ failure: params.failure })),
+    failOnFile: assign(({ event }) => {
+      assertEvent(event, 'writer.failed');
+      return {
+        failure: event.error,
+        writerFailed: true,
+        rowsWritten: event.records,
+        stopReason: `server failed: ${event.error.message}`,
+      };
+    }),
+    logListening: ({ context }) => context.logger.info(`listening on ${context.address}`),
+    logFinishing: ({ context }) => context.logger.verbose('finishing the server file'),
+    logFailed: ({ context }) => context.logger.error(`server failed: ${context.failure?.message}`),
+  },
+  guards: {
+    noConnectionsLeft: ({ context }) => context.connections === 0,
+    writerFailed: ({ context }) => context.writerFailed,
+    failed: ({ context }) => context.failure !== null,
+  },
+  delays: {
+    stopTimeout: ({ context }) => context.config.stopTimeoutMs,
+  },
+}).createMachine({
+  id: 'server',
+  context: ({ input }) => ({
+    config: {
+      transport: input.transport,
+      host: input.host ?? '0.0.0.0',
+      port: input.port ?? 5555,
+      clock: input.clock ?? systemClock,
+      handshakeTimeoutMs: input.handshakeTimeoutMs ?? 5000,
+      secret: input.secret,
+      limits: input.limits ?? {},
+      maxClients: input.maxClients ?? 10_000,
+      flushIntervalMs: input.flushIntervalMs ?? 200,
+      stopTimeoutMs: input.stopTimeoutMs ?? 2000,
+    },
+    logger: input.logger ?? getLogger('server'),
+    file: join(input.outDir, SERVER_TABLE_NAME),
+    table: null,
+    listener: null,
+    address: null,
+    connections: 0,
+    clients: 0,
+    served: [],
+    rowsWritten: 0,
+    writerFailed: false,
+    startedAt: (input.clock ?? systemClock).now(),
+    stopReason: null,
+    failure: null,
+  }),
+  invoke: {
+    id: 'tableWriter',
+    src: 'fileWriter',
+    input: ({ context, self }) => ({
+      path: context.file,
+      format: timestampTableFormat,
+      // A restarted server must not overwrite the rows its previous run acknowledged.
+      keepExisting: true,
+      flushIntervalMs: context.config.flushIntervalMs,
+      notify: self,
+      logger: context.logger,
+    }),
+  },
+  initial: 'opening',
+  on: {
+    // The file is gone before anyone connected: nothing to tell anyone, stop.
+    'writer.failed': { target: '.finishing', actions: 'failOnFile' },
+  },
+  states: {
+    opening: {
+      on: {
+        'writer.opened': { target: 'binding', actions: 'keepTable' },
+        'server.stop': { target: 'finishing', actions: 'noteStop' },
+      },
+    },
+    binding: {
+      invoke: {
+        src: 'bind',
+        input: ({ context }) => ({
+          transport: context.config.transport,
+          host: context.config.host,
+          port: context.config.port,
+        }),
+        onDone: {
+          target: 'serving',
+          actions: [
+            { type: 'keepListener', params: ({ event }) => ({ listener: event.output }) },
+            'logListening',
+          ],
+        },
+        onError: {
+          target: 'finishing',
+          actions: { type: 'fail', params: ({ event }) => ({ failure: failureOf(event.error) }) },
+        },
+      },
+    },
+    serving: {
+      invoke: {
+        id: 'pool',
+        src: 'handlerPool',
+        input: ({ context, self }) => ({
+          maxClients: context.config.maxClients,
+          handler: {
+            clock: context.config.clock,
+            table: context.table!,
+            server: self,
+            handshakeTimeoutMs: context.config.handshakeTimeoutMs,
+            limits: context.config.limits,
+            ...(context.config.secret !== undefined ? { secret: context.config.secret } : {}),
+            logger: context.logger,
+          },
+        }),
+      },
+      on: {
+        'connection.opened': { actions: 'countConnection' },
+        'connection.released': { actions: 'releaseConnection' },
+        'handler.closed': { actions: 'recordServed' },
+        'client.admitted': { actions: 'admit' },
+        'client.refused': { actions: 'turnAway' },
+        // The file is gone: tell every client why, then stop (there is nothing left to log to).
+        'writer.failed': { target: '.stopping', actions: 'failOnFile' },
+      },
+      initial: 'listening',
+      states: {
+        listening: {
+          invoke: {
+            src: 'acceptConnections',
+            input: ({ context }) => ({ listener: context.listener! }),
+          },
+          on: {
+            'connection.accepted': { actions: 'openHandler' },
+            'client.register': { actions: 'register' },
+            'server.stop': { target: 'stopping', actions: 'noteStop' },
+          },
+        },
+        stopping: {
+          entry: 'shutDownHandlers',
+          always: { guard: 'noConnectionsLeft', target: '#server.finishing' },
+          after: { stopTimeout: '#server.finishing' },
+          on: {
+            'client.register': { actions: 'refuseWhileStopping' },
+          },
+        },
+      },
+    },
+    finishing: {
+      entry: ['closeFile', 'logFinishing'],
+      always: { guard: 'writerFailed', target: 'failed' },
+      on: {
+        'writer.closed': [
+          { guard: 'failed', target: 'failed', actions: 'keepRows' },
+          { target: 'stopped', actions: 'keepRows' },
+        ],
+        'writer.failed': { target: 'failed', actions: 'failOnFile' },
+        'server.stop': {},
+      },
+    },
+    stopped: { type: 'final' },
+    failed: { type: 'final', entry: 'logFailed' },
+  },
+  output: ({ context }) => ({
+    outcome: context.failure ? 'failed' : 'stopped',
+    address: context.address,
+    clients: [...context.served],
+    rows: context.rowsWritten,
+    durationMs: context.config.clock.now() - context.startedAt,
+    error: context.failure,
+    file: context.file,
+  }),
+});

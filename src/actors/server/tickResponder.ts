@@ -1,0 +1,135 @@
+import { fromCallback } from 'xstate';
+import { describeError } from '../../errors';
+import type { TimestampRow } from '../../storage';
+import { type Clock, TickPace } from '../../time';
+import type { Bye, ServerConnection, Stamp } from '../../transport';
+import { type Failure, failure } from '../errors';
+import type { ConnectionLost } from '../shared';
+import type { RecordSink } from '../writer';
+import { BACKLOG_TOLERANCE_MS, type ExchangeLimits } from './limits';
+
+export interface ResponderInput {
+  connection: ServerConnection;
+  clock: Clock;
+  /** The server's table: a row for each tick and each reply. */
+  table: RecordSink<TimestampRow>;
+  progressIntervalMs: number;
+  limits: ExchangeLimits;
+  /** The interval the client announced in its hello. */
+  intervalMs: number;
+}
+
+/** Asks the responder to stop answering and report its final count (`exchange.stopped`). */
+export type ResponderCommand = { type: 'responder.stop' };
+
+/** What the responder tells its handler: counts, and whatever ends the exchange. */
+export type ResponderReport =
+  /** Ticks answered so far: every `progressIntervalMs`, and before any event that ends it. */
+  | { type: 'exchange.progress'; ticks: number }
+  | { type: 'exchange.stopped'; ticks: number }
+  | { type: 'protocol.violation'; error: Failure }
+  | { type: 'client.bye'; message: Bye; at: Stamp }
+  | ConnectionLost;
+
+/**
+ * Answers ticks on the data path, without a state transition per tick: at 100 Hz per client
+ * and thousands of clients, a transition each would cost more than the answer itself (a
+ * measured choice). t2 is the tick's arrival stamp, t3 is read right before the reply is
+ * queued. Only what changes the lifecycle (bye, violations, loss) and a periodic count reach
+ * the handler machine.
+ */
+export const respondToTicks = fromCallback<ResponderCommand, ResponderInput, ResponderReport>(
+  ({ input, sendBack, receive }) => {
+    const { connection, clock, table, progressIntervalMs, limits } = input;
+    const client = connection.remoteAddress;
+    const server = connection.localAddress;
+    const idleLimitMs = Math.max(limits.idleTimeoutMs, 3 * input.intervalMs);
+    let answered = 0;
+    let reported = 0;
+    let lastHeard = clock.now();
+    // More than `tickBurst` ticks ahead of the minimum interval, by the client's own clock, is
+    // a flood; a backlog that queued while this server was stalled is not (see TickPace).
+    const pace = new TickPace(
+      limits.minIntervalMs,
+      limits.tickBurst,
+      limits.tickBurst + BACKLOG_TOLERANCE_MS / limits.minIntervalMs,
+      clock.now(),
+    );
+    let stopped = false;
+    const report = () => {
+      if (answered !== reported) sendBack({ type: 'exchange.progress', ticks: answered });
+      reported = answered;
+    };
+    const end = (event: ResponderReport) => {
+      stopped = true;
+      report();
+      sendBack(event);
+    };
+    let timer: unknown = null;
+    const schedule = () => {
+      timer = clock.setTimeout(
+        () => {
+          if (stopped) return;
+          report();
+          // A client that trickles bytes without ever completing a message is silent too.
+          const silentMs = clock.now() - lastHeard;
+          if (silentMs > idleLimitMs) {
+            end({
+              type: 'protocol.violation',
+              error: failure('ERR_IDLE_TIMEOUT', `no message for ${Math.round(silentMs)} ms`),
+            });
+          } else schedule();
+        },
+        Math.min(progressIntervalMs, idleLimitMs / 2),
+      );
+    };
+    schedule();
+    const subscription = connection.messages$.subscribe({
+      next({ message, at }) {
+        if (stopped) return;
+        const now = clock.now();
+        lastHeard = now;
+        if (message.type !== 'tick') {
+          if (message.type === 'bye') return end({ type: 'client.bye', message, at });
+          return end({
+            type: 'protocol.violation',
+            error: failure('ERR_PROTOCOL', `unexpected ${message.type} after the handshake`),
+          });
+        }
+        if (!pace.admit(now, message.t1)) {
+          return end({
+            type: 'protocol.violation',
+            error: failure(
+              'ERR_RATE_LIMIT',
+              `ticks faster than one per ${limits.minIntervalMs} ms`,
+            ),
+          });
+        }
+        const t2 = at.wallMicros;
+        table.write({ senderIp: client, receiverIp: server, timeMicros: message.t1 });
+        const t3 = clock.wallMicros();
+        connection.send({ type: 'reply', seq: message.seq, t1: message.t1, t2, t3 });
+        table.write({ senderIp: server, receiverIp: client, timeMicros: t3 });
+        answered += 1;
+      },
+      error(error) {
+        if (!stopped) end({ type: 'connection.lost', error: describeError(error) });
+      },
+      complete() {
+        if (stopped) return;
+        end({
+          type: 'connection.lost',
+          error: failure('ERR_CONNECTION_CLOSED', 'client closed the connection'),
+        });
+      },
+    });
+    receive(() => {
+      if (!stopped) end({ type: 'exchange.stopped', ticks: answered });
+    });
+    return () => {
+      stopped = true;
+      clock.clearTimeout(timer);
+      subscription.unsubscribe();
+    };
+  },
+);
