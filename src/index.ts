@@ -31,6 +31,8 @@ export {
   selectStatus,
   serverMachine,
 } from './actors/server';
+export type { TransferInput, TransferToPeerEvent } from './actors/transfer.machine';
+export { transferMachine } from './actors/transfer.machine';
 export type {
   FileWriterEvent,
   FileWriterInput,
@@ -39,8 +41,6 @@ export type {
   RecordSink,
 } from './actors/writer';
 export { closeWriter, fileWriterMachine } from './actors/writer';
-export type { TransferInput, TransferToPeerEvent } from './actors/transfer.machine';
-export { transferMachine } from './actors/transfer.machine';
 export * as analysis from './analysis';
 export { analysisTable, analyzeRun } from './analysis';
 export * from './assignment';

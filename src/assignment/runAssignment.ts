@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { ServerSummary } from '../actors/server.machine';
-import type { ClientSessionSummary } from '../actors/sessionSummary';
+import type { ClientSessionSummary } from '../actors/client';
+import type { ServerSummary } from '../actors/server';
 import { getLogger, type Logger } from '../log/logger';
 import { type StartedClient, startClient } from '../runtime/client';
 import { loopbackAddresses } from '../runtime/loopback';

@@ -1,6 +1,6 @@
 import type { Actor } from 'xstate';
 import { type clientSessionMachine, type SessionProgress, selectProgress } from '../actors/client';
-import { type serverMachine, selectStatus } from '../actors/server';
+import { selectStatus, type serverMachine } from '../actors/server';
 import { type BarState, showLiveBars } from './liveBars';
 
 type SessionActor = Actor<typeof clientSessionMachine>;

@@ -16,11 +16,7 @@ import { type AnyStateMachine, and, assign, not, setup } from 'xstate';
  * the number, or remove the entry at zero).
  */
 const ALLOWED_INLINE: Readonly<Record<string, number>> = {
-  clientSession: 1,
-  connectionHandler: 6,
-  fileWriter: 5,
   peer: 1,
-  server: 10,
   transfer: 6,
 };
 
