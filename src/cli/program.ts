@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { type LogLevel, parseLogLevel } from '../options';
+import { errorLine, type LogLevel, oneLineError, parseLogLevel } from '../options';
 import { registerAnalyzeCommand } from './commands/analyze';
 import { registerClientCommand } from './commands/client';
 import { registerServerCommand } from './commands/server';
@@ -22,7 +22,9 @@ export function createProgram(version: string): Command {
         .argParser(parseLogLevel)
         .default('info'),
     )
-    .showHelpAfterError('(run with --help for usage)')
+    // Every bad flag is one line on stderr (then exit 1): commander's message, with any
+    // suggestion on the same line, what was typed escaped, and where to look.
+    .configureOutput({ outputError: (text, write) => write(oneLineError(text)) })
     .hook('preAction', (command) => {
       const { configureLogging } = require('../index') as typeof import('../index');
       configureLogging(command.opts<{ logLevel: LogLevel }>().logLevel);
@@ -39,7 +41,7 @@ export function runCli(argv: string[], version: string): void {
   createProgram(version)
     .parseAsync(argv)
     .catch((error: Error & { code?: string }) => {
-      process.stderr.write(`timeswarm: ${error.message}${error.code ? ` (${error.code})` : ''}\n`);
+      process.stderr.write(errorLine(error));
       process.exit(1);
     });
 }

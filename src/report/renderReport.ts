@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { RunData } from '../analysis/types';
+import { makeDirectory } from '../storage';
 import type { RunMetadata } from './metadata';
 import { type PageDataOptions, pageData } from './pageData';
 import { PAGE_SCRIPT } from './pageScript';
@@ -127,7 +128,7 @@ ${rawElement}</body>
 
 /** Renders the report and writes it, creating the folder if needed. Returns the path. */
 export async function writeReport(path: string, input: ReportInput): Promise<string> {
-  await mkdir(dirname(path), { recursive: true });
+  await makeDirectory(dirname(path));
   await writeFile(path, renderReport(input));
   return path;
 }

@@ -1,6 +1,13 @@
+import { constants } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileError, StorageError } from './errors';
 import { type FileSystem, nodeFileSystem, type WritableFile } from './fileSystem';
+import { entryKind, symlinkRefused } from './moveAside';
+import { makeDirectory } from './outDir';
+
+/** Create or truncate, and never through a symlink at the path (O_NOFOLLOW: ELOOP instead). */
+const CREATE_FLAGS =
+  constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
 
 /**
  * Appends text to a file in batches: `append` only buffers (cheap enough for the hot path),
@@ -22,9 +29,12 @@ export interface BatchedAppender {
 
 /**
  * Creates (or truncates) `path`, creating its folder, and writes `header` first. Every call
- * goes through `fs` (the real file system unless a test stands in for a failing disk).
+ * goes through `fs` (the real file system unless a test stands in for a failing disk). A
+ * symlink at `path` is refused (`ERR_SYMLINK`), never followed: whoever planted it cannot
+ * have us overwrite its target.
  *
- * @throws StorageError with the fs code (`EACCES`, `ENOSPC`, `EROFS`…) and the path.
+ * @throws StorageError with the fs code (`EACCES`, `ENOSPC`, `EROFS`, `ENOTDIR`…) or
+ * `ERR_SYMLINK`, and the path.
  */
 export async function openBatchedAppender(
   path: string,
@@ -33,13 +43,17 @@ export async function openBatchedAppender(
 ): Promise<BatchedAppender> {
   let handle: WritableFile;
   try {
-    await fs.mkdir(dirname(path), { recursive: true }).catch((error: NodeJS.ErrnoException) => {
-      // The folder's name is taken by a file: let `open` report that as ENOTDIR, which says
-      // what is wrong, rather than mkdir's EEXIST, which reads as "the file already exists".
-      if (error.code !== 'EEXIST') throw error;
+    await makeDirectory(dirname(path), { fs }).catch((error: StorageError) => {
+      // The folder's name is taken by a file: let `open` report that as ENOTDIR for the
+      // file's own path, which says what is wrong.
+      if (error.code !== 'ENOTDIR') throw error;
     });
-    handle = await fs.open(path, 'w');
+    handle = await fs.open(path, CREATE_FLAGS, 0o644);
   } catch (cause) {
+    if (cause instanceof StorageError) throw cause;
+    if ((cause as NodeJS.ErrnoException).code === 'ELOOP') {
+      if ((await entryKind(path, fs).catch(() => null)) === 'symlink') throw symlinkRefused(path);
+    }
     throw fileError('create', path, cause);
   }
   // The header is written now, not buffered: a disk that is already full fails the open,

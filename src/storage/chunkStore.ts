@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { type FileHandle, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, open, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Bitfield } from './bitfield';
 import { DiskBudget } from './diskSpace';
 import { fileError, StorageError } from './errors';
 import { assertSafeFileName } from './fileName';
 import { chunkLength, type Manifest, manifestChunkCount, readFully, verifyChunk } from './manifest';
+import { makeDirectory } from './outDir';
 
 /**
  * A file on disk as the exchange sees it: which chunks are here, and how to read one.
@@ -155,11 +156,7 @@ export async function openReceivingFile(
   const finalPath = join(dir, manifest.name);
   const partPath = join(dir, partFileName(manifest.name));
   const count = manifestChunkCount(manifest);
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (error) {
-    throw fileError('create folder', dir, error);
-  }
+  await makeDirectory(dir);
 
   if (await exists(finalPath)) {
     const handle = await openHandle(finalPath, 'r');

@@ -1,9 +1,11 @@
-import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 
 /** What the record writers need of a file's metadata. */
 export interface FileInfo {
   readonly size: number;
   isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
 }
 
 /** An open file as the record writers use it: positional writes, fsync, close. */
@@ -27,10 +29,16 @@ export interface WritableFile {
  * Production code uses {@link nodeFileSystem}.
  */
 export interface FileSystem {
-  mkdir(path: string, options: { recursive: true }): Promise<unknown>;
-  /** `flags` as for `fs.open`: the writers use `'w'`. */
-  open(path: string, flags: string): Promise<WritableFile>;
+  /**
+   * Makes one folder, never recursively: `makeDirectory` walks the path itself, with a bound
+   * (Node's recursive mkdir spins for ever on a path under /proc).
+   */
+  mkdir(path: string, options?: { mode?: number }): Promise<unknown>;
+  /** `flags` as for `fs.open`: the writers use `O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW`. */
+  open(path: string, flags: string | number, mode?: number): Promise<WritableFile>;
   stat(path: string): Promise<FileInfo>;
+  /** Like `stat`, but a symlink at `path` is described, not followed. */
+  lstat(path: string): Promise<FileInfo>;
   rename(from: string, to: string): Promise<void>;
   unlink(path: string): Promise<void>;
 }
@@ -38,8 +46,9 @@ export interface FileSystem {
 /** The real file system: `node:fs/promises`. */
 export const nodeFileSystem: FileSystem = {
   mkdir: (path, options) => mkdir(path, options),
-  open: (path, flags) => open(path, flags),
+  open: (path, flags, mode) => open(path, flags, mode),
   stat: (path) => stat(path),
+  lstat: (path) => lstat(path),
   rename: (from, to) => rename(from, to),
   unlink: (path) => unlink(path),
 };

@@ -44,6 +44,7 @@ export {
   verifyChunk,
 } from './manifest';
 export { moveAside } from './moveAside';
+export { MAX_DIRECTORY_DEPTH, makeDirectory, prepareOutputDirectory } from './outDir';
 export type { RecordFile } from './recordFile';
 export { openRecordFile } from './recordFile';
 export type { EndInfo, RecordFormat } from './recordFormat';

@@ -14,6 +14,7 @@ export {
   showServerProgress,
   showSessionProgress,
 } from './sessionProgress';
-export { onShutdownSignal } from './signals';
+export type { ShutdownOptions } from './signals';
+export { EXIT_NOT_FINISHED, onShutdownSignal } from './signals';
 export { clientSummaryTable } from './summaryTable';
 export { verificationTable } from './verificationTable';

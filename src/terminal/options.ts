@@ -3,6 +3,14 @@ import ms from 'ms';
 import { LOG_LEVELS, type LogLevel } from '../log/levels';
 // Type only: parsing options must load nothing but commander and ms (see src/options.ts).
 import type { HostPort } from '../runtime/start';
+// The protocol's ranges, from a module that imports nothing.
+import {
+  MAX_CLIENT_ID,
+  MAX_HELLO_INTERVAL_MS,
+  MAX_SEQ,
+  MIN_CLIENT_ID,
+  MIN_HELLO_INTERVAL_MS,
+} from '../transport/sessionLimits';
 
 /**
  * Parsers for command-line values. Each throws commander's InvalidArgumentError, which
@@ -10,18 +18,52 @@ import type { HostPort } from '../runtime/start';
  * and exit code 1.
  */
 
-/** `10ms`, `20s`, `5m`, `1.5h` → milliseconds. A bare number is refused: say the unit. */
-export function parseDuration(value: string): number {
-  const parsed = /^\d+(\.\d+)?\s*[a-z]+$/i.test(value.trim())
-    ? ms(value.trim() as ms.StringValue)
-    : undefined;
-  if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed <= 0) {
-    throw new InvalidArgumentError(
-      'Expected a positive duration with a unit, such as 10ms, 20s or 5m.',
-    );
-  }
-  return parsed;
+/**
+ * Longest time any timer can wait: Node's setTimeout takes at most 2^31 − 1 ms (≈ 24.8 days)
+ * and fires a longer one after 1 ms instead, so no duration option may exceed it.
+ */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
+/**
+ * A parser for durations with a unit (`10ms`, `20s`, `5m`, `1.5h`) → milliseconds, within
+ * [min, max]. A bare number is refused: say the unit.
+ */
+export function durationParser(
+  range: { min?: number; max?: number } = {},
+): (value: string) => number {
+  const max = range.max ?? MAX_DURATION_MS;
+  const min = range.min;
+  // `1 hour` where that is exact; the timer limit as it is (`2147483647 ms`, not `25 days`).
+  const maxText = max % 60_000 === 0 ? ms(max, { long: true }) : `${max} ms`;
+  const expected =
+    min === undefined
+      ? `Expected a positive duration with a unit, such as 10ms, 20s or 5m, at most ${maxText}.`
+      : `Expected a duration with a unit from ${min} ms to ${maxText}, such as 10ms or 5m.`;
+  return (value) => {
+    const parsed = /^\d+(\.\d+)?\s*[a-z]+$/i.test(value.trim())
+      ? ms(value.trim() as ms.StringValue)
+      : undefined;
+    if (
+      typeof parsed !== 'number' ||
+      !Number.isFinite(parsed) ||
+      parsed <= 0 ||
+      parsed > max ||
+      (min !== undefined && parsed < min)
+    ) {
+      throw new InvalidArgumentError(expected);
+    }
+    return parsed;
+  };
 }
+
+/** Any positive duration a timer can wait (see {@link MAX_DURATION_MS}). */
+export const parseDuration = durationParser();
+
+/** A tick interval the session protocol accepts in a hello. */
+export const parseInterval = durationParser({
+  min: MIN_HELLO_INTERVAL_MS,
+  max: MAX_HELLO_INTERVAL_MS,
+});
 
 export function parsePort(value: string): number {
   const port = Number(value);
@@ -30,12 +72,58 @@ export function parsePort(value: string): number {
   return port;
 }
 
+/** A parser for whole numbers in [min, max] (digits only: no sign, no exponent, no NaN). */
+export function wholeNumber(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`Expected a whole number from ${min} to ${max}.`);
+    }
+    return n;
+  };
+}
+
 export function parsePositiveInt(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1 || !Number.isSafeInteger(n)) {
     throw new InvalidArgumentError('Expected a positive whole number.');
   }
   return n;
+}
+
+/** A client ID, in the range the protocol allows (a larger one would only be refused later). */
+export const parseClientId = wholeNumber(MIN_CLIENT_ID, MAX_CLIENT_ID);
+
+/** `--max-clients`: there cannot be more clients than client IDs. */
+export const parseMaxClients = wholeNumber(1, MAX_CLIENT_ID);
+
+/**
+ * A folder or file path: not empty (which would quietly mean the current folder) and without
+ * NUL (which no filesystem accepts).
+ */
+export function parsePath(value: string): string {
+  if (value.length === 0 || value.includes('\0')) {
+    throw new InvalidArgumentError('Expected a path (not empty, no NUL character).');
+  }
+  return value;
+}
+
+/**
+ * `--duration` over `--interval` must fit the protocol's 32-bit sequence numbers. A check of
+ * two flags together, so it runs in the command's action.
+ *
+ * @throws an Error with code `ERR_INVALID_ARGUMENT`.
+ */
+export function checkSessionLength(durationMs: number, intervalMs: number): void {
+  const ticks = Math.round(durationMs / intervalMs);
+  if (ticks > MAX_SEQ) {
+    throw Object.assign(
+      new Error(
+        `--duration / --interval is ${ticks} ticks; a session has at most ${MAX_SEQ} (use a longer interval or a shorter duration)`,
+      ),
+      { code: 'ERR_INVALID_ARGUMENT' },
+    );
+  }
 }
 
 /** A whole number, 0 allowed. */

@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import type { ClientSessionSummary } from '../actors/client';
+import { peerText } from '../log/peerText';
 import type { Spread } from '../measure/sessionStats';
 
 const msText = (value: number | undefined) => (value === undefined ? '-' : value.toFixed(3));
@@ -26,14 +27,15 @@ export function clientSummaryTable(summaries: readonly ClientSessionSummary[]): 
     style: { head: [], border: [] },
   });
   for (const s of summaries) {
+    // A code can come from the server (`refused`): it is shown escaped.
     const outcome = s.error
-      ? `${s.outcome}: ${s.error.code}`
+      ? `${s.outcome}: ${peerText(s.error.code, 64)}`
       : s.endedEarly
         ? `${s.outcome} (early)`
         : s.outcome;
     table.push([
       String(s.clientId ?? '?'),
-      s.localAddress ?? '-',
+      peerText(s.localAddress ?? '-'),
       outcome,
       `${s.ticksSent} / ${s.plannedTicks}`,
       String(s.replies),

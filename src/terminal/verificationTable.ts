@@ -1,12 +1,13 @@
 import Table from 'cli-table3';
 import type { ExchangeResult } from '../assignment/exchangeFiles';
+import { peerText } from '../log/peerText';
 
 /** A table: one row per folder, one column per file, ✓ when its SHA-256 equals the original's. */
 export function verificationTable(result: ExchangeResult, dirLabels?: string[]): string {
   const files = [...new Set(result.copies.map((c) => c.file))];
   const dirs = [...new Set(result.copies.map((c) => c.dir))];
   const table = new Table({
-    head: ['folder', ...files, 'outcome'],
+    head: ['folder', ...files.map((f) => peerText(f)), 'outcome'],
     style: { head: [], border: [] },
   });
   for (const [i, dir] of dirs.entries()) {
@@ -21,7 +22,9 @@ export function verificationTable(result: ExchangeResult, dirLabels?: string[]):
             ? '✗ differs'
             : '✗ missing';
       }),
-      summary ? `${summary.outcome}${summary.error ? ` (${summary.error.code})` : ''}` : '-',
+      summary
+        ? `${summary.outcome}${summary.error ? ` (${peerText(summary.error.code, 64)})` : ''}`
+        : '-',
     ]);
   }
   return table.toString();

@@ -77,6 +77,13 @@ export {
 } from './peerProtocolV2';
 export type { ClientConnection, ServerConnection } from './sessionConnections';
 export { clientConnection, serverConnection } from './sessionConnections';
+export {
+  MAX_CLIENT_ID,
+  MAX_HELLO_INTERVAL_MS,
+  MAX_SEQ,
+  MIN_CLIENT_ID,
+  MIN_HELLO_INTERVAL_MS,
+} from './sessionLimits';
 export type {
   Auth,
   Bye,
@@ -92,7 +99,6 @@ export type {
 } from './sessionProtocol';
 export {
   clientMessageSchema,
-  MAX_CLIENT_ID,
   parseClientMessage,
   parserFor,
   parseServerMessage,

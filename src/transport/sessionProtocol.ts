@@ -1,5 +1,12 @@
 import { z } from 'zod';
 import { InvalidMessageError } from './errors';
+import {
+  MAX_CLIENT_ID,
+  MAX_HELLO_INTERVAL_MS,
+  MAX_SEQ,
+  MIN_CLIENT_ID,
+  MIN_HELLO_INTERVAL_MS,
+} from './sessionLimits';
 
 /**
  * The timestamp-exchange protocol between a client and the server (see docs/protocol.md).
@@ -7,12 +14,9 @@ import { InvalidMessageError } from './errors';
  */
 export const SESSION_PROTOCOL_VERSION = 1;
 
-/** Client IDs are 1..MAX_CLIENT_ID. */
-export const MAX_CLIENT_ID = 1_000_000;
-
 const micros = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const seq = z.number().int().min(0).max(0xffff_ffff);
-const clientId = z.number().int().min(1).max(MAX_CLIENT_ID);
+const seq = z.number().int().min(0).max(MAX_SEQ);
+const clientId = z.number().int().min(MIN_CLIENT_ID).max(MAX_CLIENT_ID);
 const reason = z.string().max(500);
 /** Binary of an exact length (msgpack bin; decoded as a Buffer). */
 const bytes = (length: number) =>
@@ -27,7 +31,7 @@ export const clientHelloSchema = z.object({
   /** The ID the client asks for; without it the server counts up from 1, skipping IDs in use. */
   clientId: clientId.optional(),
   /** The interval at which the client will tick, in milliseconds. */
-  intervalMs: z.number().min(0.001).max(3_600_000),
+  intervalMs: z.number().min(MIN_HELLO_INTERVAL_MS).max(MAX_HELLO_INTERVAL_MS),
   /** A fresh random nonce when the client has a secret: the server must prove it knows it too. */
   nonce: bytes(16).optional(),
 });

@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { type FileSystem, nodeFileSystem, type WritableFile } from '../../src/storage';
 
 /** What goes wrong with a simulated disk. Codes are errno codes: `ENOSPC`, `EIO`, `EROFS`, … */
@@ -65,12 +66,19 @@ export function faultyFileSystem(
     },
     failures,
     mkdir: (path, options) => base.mkdir(path, options),
-    async open(path, flags) {
-      if (faults.open && /[wa+]/.test(flags)) throw fail(faults.open, 'open', path);
-      return wrap(await base.open(path, flags), path);
+    async open(path, flags, mode) {
+      if (faults.open && opensForWriting(flags)) throw fail(faults.open, 'open', path);
+      return wrap(await base.open(path, flags, mode), path);
     },
     stat: (path) => base.stat(path),
+    lstat: (path) => base.lstat(path),
     rename: (from, to) => base.rename(from, to),
     unlink: (path) => base.unlink(path),
   };
+}
+
+/** Whether `open` flags (a string such as `'w'`, or O_* bits) open the file for writing. */
+function opensForWriting(flags: string | number): boolean {
+  if (typeof flags === 'string') return /[wa+]/.test(flags);
+  return (flags & (constants.O_WRONLY | constants.O_RDWR)) !== 0;
 }

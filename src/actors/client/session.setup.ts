@@ -116,6 +116,8 @@ export const clientSessionSetup = setup({
         notify: self,
         flushIntervalMs: context.config.flushIntervalMs,
         logger: context.logger,
+        // A client run again with the same ID keeps its earlier table and sidecar (`.1.txt`).
+        keepExisting: true,
       };
       enqueue.assign({ writersSpawned: 2 });
       enqueue.spawnChild('fileWriter', {

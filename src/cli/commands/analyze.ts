@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { parsePath } from '../../options';
 
 /** The implementation, loaded when the command runs: `--help` and `--version` stay light. */
 const load = () => require('./runAnalyze') as typeof import('./runAnalyze');
@@ -21,7 +22,7 @@ export function registerAnalyzeCommand(program: Command): void {
       'run folders and/or files (client_N_TimeData.txt, .exchanges.csv, serverTimeData.txt)',
     )
     .option('--json', 'print the statistics as one JSON document on stdout')
-    .option('--html <file>', 'also write a self-contained HTML report with plots')
+    .option('--html <file>', 'also write a self-contained HTML report with plots', parsePath)
     .option('--title <text>', 'title of the HTML report')
     .addHelpText(
       'after',

@@ -1,16 +1,21 @@
 import { type Command, Option } from 'commander';
 import {
+  checkSessionLength,
+  durationParser,
   type HostPort,
   type InspectFlags,
   inspectHostOption,
   inspectOption,
-  parseCount,
+  parseClientId,
   parseDuration,
   parseHostPort,
+  parseInterval,
   parseIp,
+  parsePath,
   parsePeerList,
-  parsePositiveInt,
+  prepareOutputDirectory,
   secretOption,
+  wholeNumber,
 } from '../../options';
 import { addShareOptions } from './share';
 
@@ -47,10 +52,14 @@ export function registerClientCommand(program: Command): void {
         .argParser((v) => parseHostPort(v, 5555))
         .default({ host: '127.0.0.1', port: 5555 }, '127.0.0.1:5555'),
     )
-    .option('--id <n>', 'client ID to ask for (default: the server assigns one)', parsePositiveInt)
+    .option(
+      '--id <n>',
+      'client ID to ask for, 1-1000000 (default: the server assigns one)',
+      parseClientId,
+    )
     .addOption(
-      new Option('--interval <time>', 'time between ticks')
-        .argParser(parseDuration)
+      new Option('--interval <time>', 'time between ticks (at most 1h)')
+        .argParser(parseInterval)
         .default(10, '10ms'),
     )
     .addOption(
@@ -59,7 +68,12 @@ export function registerClientCommand(program: Command): void {
         .default(300_000, '5m'),
     )
     .option('--bind <ip>', 'local address to connect from (e.g. 127.0.0.2)', parseIp)
-    .option('--out <dir>', 'folder for client_N_TimeData.txt and its .exchanges.csv sidecar', '.')
+    .option(
+      '--out <dir>',
+      'folder for client_N_TimeData.txt and its .exchanges.csv sidecar (an earlier pair is kept as client_N_TimeData.1.txt…)',
+      parsePath,
+      '.',
+    )
     .addOption(
       new Option('--spin <time>', 'spin this long before each tick for sub-ms timing (0ms: off)')
         .argParser(parseSpin)
@@ -67,14 +81,14 @@ export function registerClientCommand(program: Command): void {
     )
     .option(
       '--retries <n>',
-      'connection attempts before giving up (backoff from 250 ms, doubling)',
-      parsePositiveInt,
+      'connection attempts before giving up, 1-1000 (backoff from 250 ms, doubling)',
+      wholeNumber(1, 1000),
       5,
     )
     .option(
       '--reconnect <n>',
-      'if the server goes away mid-session: reconnect attempts before giving up (0: none)',
-      parseCount,
+      'if the server goes away mid-session: reconnect attempts before giving up, 0-1000 (0: none)',
+      wholeNumber(0, 1000),
       5,
     )
     .addOption(secretOption())
@@ -95,9 +109,16 @@ export function registerClientCommand(program: Command): void {
       'after',
       '\nExample: timeswarm client --server 127.0.0.1:5555 --id 1 --duration 20s --out out/c1',
     )
-    .action((options: ClientOptions) => load().runClient(options));
+    .action(async (options: ClientOptions) => {
+      checkSessionLength(options.duration, options.interval);
+      // Before anything connects (and before XState and the rest are loaded): a folder that
+      // cannot be written fails here, naming it.
+      await prepareOutputDirectory(options.out);
+      return load().runClient(options);
+    });
 }
 
+const parseSpinDuration = durationParser({ max: 1000 });
 function parseSpin(value: string): number {
-  return value === '0' || value === '0ms' ? 0 : parseDuration(value);
+  return value === '0' || value === '0ms' ? 0 : parseSpinDuration(value);
 }

@@ -1,6 +1,7 @@
 import {
   analysisTable,
   analyzeRun,
+  jsonText,
   readRunMetadata,
   readTransferTimeline,
   writeReport,
@@ -10,7 +11,7 @@ import type { AnalyzeOptions } from './analyze';
 /** `timeswarm analyze`'s work; loaded only when the command runs (see `analyze.ts`). */
 export async function runAnalyze(paths: string[], options: AnalyzeOptions): Promise<void> {
   const data = await analyzeRun(paths);
-  if (options.json) process.stdout.write(`${JSON.stringify(data.analysis, null, 2)}\n`);
+  if (options.json) process.stdout.write(`${jsonText(data.analysis, 2)}\n`);
   else process.stdout.write(`${analysisTable(data.analysis)}\n`);
   if (options.html) {
     const transfers = data.files.transfers

@@ -1,6 +1,7 @@
 import {
   clientSummaryTable,
   getLogger,
+  jsonText,
   onShutdownSignal,
   showSessionProgress,
   startClient,
@@ -26,6 +27,7 @@ export async function runClient(options: ClientOptions): Promise<void> {
       intervalMs: options.interval,
       durationMs: options.duration,
       spinMs: options.spin,
+      drainTimeoutMs: CLIENT_DRAIN_MS,
       retry: { attempts: options.retries },
       reconnect: { attempts: options.reconnect },
       ...(options.secret ? { secret: options.secret } : {}),
@@ -36,16 +38,24 @@ export async function runClient(options: ClientOptions): Promise<void> {
     { inspect: inspection.inspect },
   );
   const stopProgress = showSessionProgress(() => [session.actor], { quiet: options.quiet });
-  onShutdownSignal((signal) =>
-    session.actor.send({ type: 'session.stop', reason: `stopped by ${signal}` }),
+  let stoppedBySignal = false;
+  const stopSignals = onShutdownSignal(
+    (signal) => {
+      stoppedBySignal = true;
+      session.actor.send({ type: 'session.stop', reason: `stopped by ${signal}` });
+    },
+    { graceMs: CLIENT_SHUTDOWN_MS },
   );
   const summary = await session.done.finally(() => {
     stopProgress();
     return inspection.stop();
   });
-  if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  if (options.json) process.stdout.write(`${jsonText(summary, 2)}\n`);
   else process.stderr.write(`${clientSummaryTable([summary])}\n`);
   process.exitCode = summary.outcome === 'done' ? 0 : 1;
+  // Stopped by a signal: the person wants the process to end, not to start sharing.
+  if (stoppedBySignal) return;
+  stopSignals();
   if (options.peers && summary.outcome === 'done' && summary.files) {
     const share = options as unknown as Parameters<typeof shareInput>[0];
     process.exitCode = await runShare(
@@ -54,3 +64,11 @@ export async function runClient(options: ClientOptions): Promise<void> {
     );
   }
 }
+
+/** How long a client waits for replies in flight once its last tick is sent (or it is stopped). */
+export const CLIENT_DRAIN_MS = 2000;
+/**
+ * One SIGINT or SIGTERM ends a client within this bound: the drain, then closing its two files
+ * (flush, footer, fsync). Past it the process exits anyway (code 130), files unfinished.
+ */
+export const CLIENT_SHUTDOWN_MS = CLIENT_DRAIN_MS + 3000;

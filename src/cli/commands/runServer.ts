@@ -1,5 +1,6 @@
 import {
   getLogger,
+  jsonText,
   onShutdownSignal,
   showServerProgress,
   skewedClock,
@@ -56,7 +57,7 @@ export async function runServer(options: ServerOptions): Promise<void> {
     stopProgress();
     return inspection.stop();
   });
-  if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  if (options.json) process.stdout.write(`${jsonText(summary, 2)}\n`);
   else {
     process.stderr.write(
       `served ${summary.clients.length} client(s), ${summary.rows} rows in ${summary.file}\n`,

@@ -2,9 +2,11 @@ import Table from 'cli-table3';
 import {
   getLogger,
   type InspectFlags,
+  jsonText,
   onShutdownSignal,
   type PeerInput,
   type PeerSummary,
+  peerText,
   type StartedPeer,
   startCliInspection,
   startPeer,
@@ -32,11 +34,13 @@ export async function runShare(
   } catch (error) {
     await inspection.stop();
     const { code, message } = error as { code?: string; message: string };
-    process.stderr.write(`timeswarm share: ${message}${code ? ` (${code})` : ''}\n`);
+    process.stderr.write(
+      `timeswarm share: ${peerText(message, 1000)}${code ? ` (${peerText(code, 64)})` : ''}\n`,
+    );
     return SHARE_EXIT.error;
   }
   process.stderr.write(
-    `peer ${peer.peerId} listening on ${peer.address.host}:${peer.address.port}, receiving into ${input.dir}\n`,
+    `peer ${peerText(peer.peerId)} listening on ${peer.address.host}:${peer.address.port}, receiving into ${input.dir}\n`,
   );
   const stopSignals = onShutdownSignal((signal) =>
     peer.actor.send({ type: 'peer.stop', reason: `stopped by ${signal}` }),
@@ -47,7 +51,7 @@ export async function runShare(
     stopSignals();
     return inspection.stop();
   });
-  if (display.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  if (display.json) process.stdout.write(`${jsonText(summary, 2)}\n`);
   else process.stderr.write(`${shareSummaryText(summary)}\n`);
   if (summary.outcome === 'done') return SHARE_EXIT.ok;
   const missing = summary.missing.length > 0 || summary.error?.code === 'ERR_MISSING_FILES';
@@ -77,7 +81,7 @@ export function shareSummaryText(summary: PeerSummary): string {
   });
   for (const f of summary.files) {
     table.push([
-      f.name,
+      peerText(f.name),
       String(f.size),
       `${f.sha256.slice(0, 16)}…`,
       f.origin === 'own' ? 'own' : 'peers',
@@ -86,15 +90,18 @@ export function shareSummaryText(summary: PeerSummary): string {
   }
   const lines = [table.toString()];
   lines.push(
-    `peer ${summary.peerId}: ${summary.outcome}; ${summary.chunks.received} chunks in (${mib(summary.bytes.chunkReceived)}), ` +
+    `peer ${peerText(summary.peerId)}: ${summary.outcome}; ${summary.chunks.received} chunks in (${mib(summary.bytes.chunkReceived)}), ` +
       `${summary.chunks.sent} out (${mib(summary.bytes.chunkSent)}), ${summary.chunks.bad} bad, ` +
       `${summary.chunks.duplicates} duplicate; ${summary.peers.length} peers known` +
       (summary.completeAfterMs !== null
         ? `; complete after ${(summary.completeAfterMs / 1000).toFixed(2)} s`
         : ''),
   );
-  if (summary.error) lines.push(`error ${summary.error.code}: ${summary.error.message}`);
-  for (const m of summary.missing) lines.push(`missing ${m.name}: ${m.reason}`);
+  // Names, reasons and messages can carry a peer's text: each is shown escaped and bounded.
+  if (summary.error) {
+    lines.push(`error ${peerText(summary.error.code, 64)}: ${peerText(summary.error.message)}`);
+  }
+  for (const m of summary.missing) lines.push(`missing ${peerText(m.name)}: ${peerText(m.reason)}`);
   return lines.join('\n');
 }
 

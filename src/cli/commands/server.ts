@@ -5,9 +5,13 @@ import {
   inspectHostOption,
   inspectOption,
   parseDuration,
+  parseInterval,
+  parseMaxClients,
+  parsePath,
   parsePort,
-  parsePositiveInt,
+  prepareOutputDirectory,
   secretOption,
+  wholeNumber,
 } from '../../options';
 
 /** The implementation, loaded when the command runs: `--help` and `--version` stay light. */
@@ -38,13 +42,21 @@ export interface ServerOptions {
 export function parseSkew(value: string): number {
   const match = /^([+-]?)(\d+(?:\.\d+)?\s*[a-z]+)$/i.exec(value.trim());
   const magnitude = match ? ms(match[2]! as ms.StringValue) : undefined;
-  if (!match || typeof magnitude !== 'number' || !Number.isFinite(magnitude)) {
+  if (
+    !match ||
+    typeof magnitude !== 'number' ||
+    !Number.isFinite(magnitude) ||
+    magnitude > MAX_SKEW_MS
+  ) {
     throw new InvalidArgumentError(
-      'Expected a signed duration with a unit, such as 25ms or -25ms.',
+      'Expected a signed duration with a unit, such as 25ms or -25ms, at most a day either way.',
     );
   }
   return match[1] === '-' ? -magnitude : magnitude;
 }
+
+/** `--skew` is for testing offset estimation: a day either way is far beyond any real clock. */
+const MAX_SKEW_MS = 24 * 3_600_000;
 
 export function registerServerCommand(program: Command): void {
   program
@@ -54,22 +66,32 @@ export function registerServerCommand(program: Command): void {
     )
     .option('--host <ip>', 'address to listen on', '0.0.0.0')
     .option('--port <port>', 'TCP port (0 picks a free one)', parsePort, 5555)
-    .option('--out <dir>', 'folder for serverTimeData.txt', '.')
+    .option(
+      '--out <dir>',
+      'folder for serverTimeData.txt (an earlier one is kept as serverTimeData.1.txt…)',
+      parsePath,
+      '.',
+    )
     .addOption(
       new Option('--handshake-timeout <time>', 'cut off a client that sends no hello within this')
         .argParser(parseDuration)
         .default(5000, '5s'),
     )
-    .option('--max-clients <n>', 'most clients at once; more are refused', parsePositiveInt, 10_000)
+    .option(
+      '--max-clients <n>',
+      'most clients at once, 1-1000000; more are refused',
+      parseMaxClients,
+      10_000,
+    )
     .addOption(
       new Option('--min-interval <time>', 'refuse clients that tick faster than this')
-        .argParser(parseDuration)
+        .argParser(parseInterval)
         .default(10, '10ms'),
     )
     .option(
       '--tick-burst <n>',
-      'ticks a client may run ahead of --min-interval before it is cut off',
-      parsePositiveInt,
+      'ticks a client may run ahead of --min-interval before it is cut off, 1-100000',
+      wholeNumber(1, 100_000),
       20,
     )
     .addOption(
@@ -92,5 +114,10 @@ export function registerServerCommand(program: Command): void {
       'after',
       '\nRuns until SIGINT (Ctrl-C) or SIGTERM, then finishes the file and exits 0.',
     )
-    .action((options: ServerOptions) => load().runServer(options));
+    .action(async (options: ServerOptions) => {
+      // Before anything listens (and before XState and the rest are loaded): a folder that
+      // cannot be written fails here, naming it.
+      await prepareOutputDirectory(options.out);
+      return load().runServer(options);
+    });
 }

@@ -6,10 +6,12 @@ import {
   inspectOption,
   parseDuration,
   parseHostPort,
+  parsePath,
   parsePeerList,
-  parsePositiveInt,
   parseRate,
   parseSize,
+  prepareOutputDirectory,
+  wholeNumber,
 } from '../../options';
 
 /** The implementation, loaded when the command runs: `--help` and `--version` stay light. */
@@ -31,7 +33,25 @@ function parsePeerId(value: string): string {
   return value;
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+const collect = (value: string, previous: string[] = []) => [...previous, parsePath(value)];
+
+/**
+ * Limits of the peer protocol the share flags are checked against: MAX_CHUNK_SIZE
+ * (storage/manifest.ts) and MAX_FILES (the swarm's). Written out here so that declaring the
+ * command loads nothing else; test/cli/options.test.ts checks that they agree.
+ */
+export const SHARE_LIMITS = { maxChunkSize: 1024 * 1024, maxFiles: 1024 } as const;
+
+/** A chunk size the peer protocol carries: 1 byte to 1 MiB. */
+function parseChunkSize(value: string): number {
+  const bytes = parseSize(value);
+  if (bytes > SHARE_LIMITS.maxChunkSize) {
+    throw new InvalidArgumentError(
+      `Expected a chunk size up to ${SHARE_LIMITS.maxChunkSize} bytes (1MiB).`,
+    );
+  }
+  return bytes;
+}
 
 export interface ShareOptions {
   file?: string[];
@@ -70,12 +90,12 @@ export function addShareOptions(command: Command): Command {
     .addOption(
       new Option(
         '--expect <k>',
-        'number of files in the swarm: complete only once all k are held',
-      ).argParser(parsePositiveInt),
+        `number of files in the swarm, 1-${SHARE_LIMITS.maxFiles}: complete only once all k are held`,
+      ).argParser(wholeNumber(1, SHARE_LIMITS.maxFiles)),
     )
     .addOption(
-      new Option('--max-connections <n>', 'most peers connected at once')
-        .argParser(parsePositiveInt)
+      new Option('--max-connections <n>', 'most peers connected at once, 1-1000')
+        .argParser(wholeNumber(1, 1000))
         .default(8),
     )
     .addOption(
@@ -103,7 +123,7 @@ export function addShareOptions(command: Command): Command {
     )
     .addOption(
       new Option('--chunk-size <size>', 'chunk size for the files this peer contributes')
-        .argParser(parseSize)
+        .argParser(parseChunkSize)
         .default(64 * 1024, '64KiB'),
     )
     .option(
@@ -120,7 +140,7 @@ export function registerShareCommand(program: Command): void {
       'Share files with k peers, server-free: every peer ends with every file, each chunk and file verified by SHA-256',
     )
     .option('--file <path>', 'a file this peer contributes (repeat for several)', collect)
-    .requiredOption('--dir <dir>', 'where received files go, each under its own name');
+    .requiredOption('--dir <dir>', 'where received files go, each under its own name', parsePath);
   addShareOptions(command)
     .option(
       '--peers <host:port,…>',
@@ -140,6 +160,9 @@ export function registerShareCommand(program: Command): void {
         '\n  timeswarm share --file c.txt --dir out/c --listen 127.0.0.1:7003 --peers 127.0.0.1:7001 --expect 3',
     )
     .action(async (options: ShareOptions) => {
+      // Before anything listens or dials (and before XState and the rest are loaded): a
+      // folder that cannot be written fails here, naming it.
+      await prepareOutputDirectory(options.dir);
       const { runShare, shareInput } = load();
       process.exitCode = await runShare(shareInput(options), options);
     });

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { type FileHandle, link, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, link, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { makeDirectory } from '../../storage/outDir';
 import { P2P_CODES, P2pError } from '../errors';
 import { generateIdentity, identityFromPem, type PeerIdentity } from './keys';
 
@@ -91,7 +92,7 @@ async function readKeyFile(keyPath: string): Promise<string | null> {
 /** Writes the key atomically; false when another process created `keyPath` first. */
 async function writeKeyFile(keyPath: string, pem: string): Promise<boolean> {
   const dir = dirname(keyPath);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await makeDirectory(dir, { mode: 0o700 });
   const temp = `${keyPath}.${randomBytes(6).toString('hex')}.tmp`;
   const handle = await open(
     temp,
