@@ -152,6 +152,9 @@ export function createFramedConnection<In, Out>(
         if (decoder.error) throw decoder.error;
       } catch (error) {
         deliver();
+        // Replies to the good messages before the bad frame are handed to the socket first:
+        // whoever answered them has already counted (and logged) them as sent.
+        flush();
         fail(
           error instanceof TransportError
             ? error

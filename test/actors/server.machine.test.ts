@@ -108,6 +108,7 @@ describe('server machine', () => {
   test.each([
     ['another protocol version', { version: 2, intervalMs: 10 }, 'ERR_VERSION'],
     ['an interval below the minimum', { version: 1, intervalMs: 1 }, 'ERR_INTERVAL'],
+    ['an interval above the maximum (1 s)', { version: 1, intervalMs: 3_600_000 }, 'ERR_INTERVAL'],
   ])('refuses a hello with %s (%s)', async (_what, hello, code) => {
     const server = await startServer();
     const a = await connect(server.port);

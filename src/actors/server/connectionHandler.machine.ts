@@ -68,7 +68,7 @@ export const connectionHandlerMachine = connectionHandlerSetup.createMachine({
           on: {
             'client.hello': [
               {
-                guard: 'intervalTooShort',
+                guard: 'intervalOutOfRange',
                 target: '#connectionHandler.closed',
                 actions: ['refuseInterval', 'sendRefusal'],
               },

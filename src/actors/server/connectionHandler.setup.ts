@@ -166,9 +166,10 @@ export const connectionHandlerSetup = setup({
     }),
     refuseInterval: assign(({ context, event }) => {
       assertEvent(event, 'client.hello');
+      const { minIntervalMs, maxIntervalMs } = context.limits;
       return closing(
         'ERR_INTERVAL',
-        `interval ${event.message.intervalMs} ms is below this server's minimum of ${context.limits.minIntervalMs} ms`,
+        `interval ${event.message.intervalMs} ms is outside this server's range of ${minIntervalMs} to ${maxIntervalMs} ms`,
       );
     }),
     refuseVersion: assign(({ event }) => {
@@ -258,8 +259,10 @@ export const connectionHandlerSetup = setup({
     }),
   },
   guards: {
-    intervalTooShort: ({ context, event }) =>
-      event.type === 'client.hello' && event.message.intervalMs < context.limits.minIntervalMs,
+    intervalOutOfRange: ({ context, event }) =>
+      event.type === 'client.hello' &&
+      (event.message.intervalMs < context.limits.minIntervalMs ||
+        event.message.intervalMs > context.limits.maxIntervalMs),
     versionSupported: ({ event }) =>
       event.type === 'client.hello' && event.message.version === SESSION_PROTOCOL_VERSION,
     hasSecret: ({ context }) => context.secret !== undefined,

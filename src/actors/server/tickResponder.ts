@@ -6,7 +6,7 @@ import type { Bye, ServerConnection, Stamp } from '../../transport';
 import { type Failure, failure } from '../errors';
 import type { ConnectionLost } from '../shared';
 import type { RecordSink } from '../writer';
-import { BACKLOG_TOLERANCE_MS, type ExchangeLimits } from './limits';
+import { BACKLOG_TOLERANCE_MS, type ExchangeLimits, idleLimitMs } from './limits';
 
 export interface ResponderInput {
   connection: ServerConnection;
@@ -43,7 +43,7 @@ export const respondToTicks = fromCallback<ResponderCommand, ResponderInput, Res
     const { connection, clock, table, progressIntervalMs, limits } = input;
     const client = connection.remoteAddress;
     const server = connection.localAddress;
-    const idleLimitMs = Math.max(limits.idleTimeoutMs, 3 * input.intervalMs);
+    const idleLimit = idleLimitMs(limits, input.intervalMs);
     let answered = 0;
     let reported = 0;
     let lastHeard = clock.now();
@@ -73,14 +73,14 @@ export const respondToTicks = fromCallback<ResponderCommand, ResponderInput, Res
           report();
           // A client that trickles bytes without ever completing a message is silent too.
           const silentMs = clock.now() - lastHeard;
-          if (silentMs > idleLimitMs) {
+          if (silentMs > idleLimit) {
             end({
               type: 'protocol.violation',
               error: failure('ERR_IDLE_TIMEOUT', `no message for ${Math.round(silentMs)} ms`),
             });
           } else schedule();
         },
-        Math.min(progressIntervalMs, idleLimitMs / 2),
+        Math.min(progressIntervalMs, idleLimit / 2),
       );
     };
     schedule();
@@ -105,6 +105,9 @@ export const respondToTicks = fromCallback<ResponderCommand, ResponderInput, Res
             ),
           });
         }
+        // The connection already dropped (a bad frame came in the same read): this reply could
+        // not be sent, so neither row is written and the tick is not counted as answered.
+        if (connection.isClosed) return;
         const t2 = at.wallMicros;
         table.write({ senderIp: client, receiverIp: server, timeMicros: message.t1 });
         const t3 = clock.wallMicros();

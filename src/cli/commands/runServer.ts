@@ -29,6 +29,7 @@ export async function runServer(options: ServerOptions): Promise<void> {
       maxClients: options.maxClients,
       limits: {
         minIntervalMs: options.minInterval,
+        maxIntervalMs: options.maxInterval,
         tickBurst: options.tickBurst,
         idleTimeoutMs: options.idleTimeout,
       },

@@ -24,6 +24,7 @@ export interface ServerOptions {
   handshakeTimeout: number;
   maxClients: number;
   minInterval: number;
+  maxInterval: number;
   tickBurst: number;
   idleTimeout: number;
   secret?: string;
@@ -88,6 +89,14 @@ export function registerServerCommand(program: Command): void {
         .argParser(parseInterval)
         .default(10, '10ms'),
     )
+    .addOption(
+      new Option(
+        '--max-interval <time>',
+        'refuse clients that announce a slower tick than this (it bounds how long a silent client may stay)',
+      )
+        .argParser(parseInterval)
+        .default(1000, '1s'),
+    )
     .option(
       '--tick-burst <n>',
       'ticks a client may run ahead of --min-interval before it is cut off, 1-100000',
@@ -95,7 +104,10 @@ export function registerServerCommand(program: Command): void {
       20,
     )
     .addOption(
-      new Option('--idle-timeout <time>', 'cut off a client silent this long')
+      new Option(
+        '--idle-timeout <time>',
+        'cut off a client silent this long (or 3 of its intervals if longer, at most 3 × --max-interval)',
+      )
         .argParser(parseDuration)
         .default(5000, '5s'),
     )
@@ -115,6 +127,14 @@ export function registerServerCommand(program: Command): void {
       '\nRuns until SIGINT (Ctrl-C) or SIGTERM, then finishes the file and exits 0.',
     )
     .action(async (options: ServerOptions) => {
+      if (options.minInterval > options.maxInterval) {
+        throw Object.assign(
+          new Error(
+            `--min-interval (${options.minInterval} ms) is above --max-interval (${options.maxInterval} ms)`,
+          ),
+          { code: 'ERR_INVALID_ARGUMENT' },
+        );
+      }
       // Before anything listens (and before XState and the rest are loaded): a folder that
       // cannot be written fails here, naming it.
       await prepareOutputDirectory(options.out);
