@@ -9,13 +9,17 @@ export interface ExchangeLimits {
    */
   maxIntervalMs: number;
   /**
-   * Ticks a client may send ahead of `minIntervalMs` pacing, by its own clock (t1), before it
-   * is cut off. Ticks that merely arrive bunched (a backlog after a server stall) are
-   * tolerated for up to 5 s of stall.
+   * Ticks a client may send back to back, ahead of one per `minIntervalMs` by their arrival
+   * (this server's monotonic clock; t1 plays no part), before it is cut off.
    */
   tickBurst: number;
   /** A client silent this long (or 3 of its intervals, if longer) is cut off. */
   idleTimeoutMs: number;
+  /**
+   * Ticks that bunched up while this server was stalled (a GC pause, a busy machine) are not
+   * a flood: up to this much of a stall is credited to the clients whose ticks waited.
+   */
+  stallToleranceMs: number;
 }
 
 /** How long an exchanging client may stay silent: never more than the server's own bound. */
@@ -27,7 +31,5 @@ export const DEFAULT_EXCHANGE_LIMITS: ExchangeLimits = {
   maxIntervalMs: 1000,
   tickBurst: 20,
   idleTimeoutMs: 5000,
+  stallToleranceMs: 5000,
 };
-
-/** How long a server stall may last before the ticks it queued count against a client. */
-export const BACKLOG_TOLERANCE_MS = 5000;

@@ -1,12 +1,12 @@
 import { fromCallback } from 'xstate';
 import { describeError } from '../../errors';
 import type { TimestampRow } from '../../storage';
-import { type Clock, TickPace } from '../../time';
+import { acquireStallMeter, type Clock, TickPace } from '../../time';
 import type { Bye, ServerConnection, Stamp } from '../../transport';
 import { type Failure, failure } from '../errors';
 import type { ConnectionLost } from '../shared';
 import type { RecordSink } from '../writer';
-import { BACKLOG_TOLERANCE_MS, type ExchangeLimits, idleLimitMs } from './limits';
+import { type ExchangeLimits, idleLimitMs } from './limits';
 
 export interface ResponderInput {
   connection: ServerConnection;
@@ -47,14 +47,10 @@ export const respondToTicks = fromCallback<ResponderCommand, ResponderInput, Res
     let answered = 0;
     let reported = 0;
     let lastHeard = clock.now();
-    // More than `tickBurst` ticks ahead of the minimum interval, by the client's own clock, is
-    // a flood; a backlog that queued while this server was stalled is not (see TickPace).
-    const pace = new TickPace(
-      limits.minIntervalMs,
-      limits.tickBurst,
-      limits.tickBurst + BACKLOG_TOLERANCE_MS / limits.minIntervalMs,
-      clock.now(),
-    );
+    // Paced by arrival on the monotonic clock (t1 is data): more than `tickBurst` ticks ahead
+    // of one per minimum interval is a flood, unless they waited out a stall of this server.
+    const pace = new TickPace(limits.minIntervalMs, limits.tickBurst);
+    const stalls = acquireStallMeter(clock);
     let stopped = false;
     const report = () => {
       if (answered !== reported) sendBack({ type: 'exchange.progress', ticks: answered });
@@ -96,7 +92,8 @@ export const respondToTicks = fromCallback<ResponderCommand, ResponderInput, Res
             error: failure('ERR_PROTOCOL', `unexpected ${message.type} after the handshake`),
           });
         }
-        if (!pace.admit(now, message.t1)) {
+        const credit = Math.min(limits.stallToleranceMs, stalls.meter.stallBefore(at.monoMs));
+        if (!pace.admit(at.monoMs, credit)) {
           return end({
             type: 'protocol.violation',
             error: failure(
@@ -132,6 +129,7 @@ export const respondToTicks = fromCallback<ResponderCommand, ResponderInput, Res
     return () => {
       stopped = true;
       clock.clearTimeout(timer);
+      stalls.release();
       subscription.unsubscribe();
     };
   },

@@ -99,7 +99,7 @@ export function registerServerCommand(program: Command): void {
     )
     .option(
       '--tick-burst <n>',
-      'ticks a client may run ahead of --min-interval before it is cut off, 1-100000',
+      'ticks a client may send ahead of one per --min-interval (by arrival) before it is cut off, 1-100000',
       wholeNumber(1, 100_000),
       20,
     )
