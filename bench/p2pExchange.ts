@@ -18,6 +18,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
+import { selectPeerCompleteAt } from '../src/actors/peer';
 import type { PeerSummary } from '../src/p2p/peerSummary';
 import { TokenBucket } from '../src/p2p/tokenBucket';
 import { startPeer } from '../src/runtime';
@@ -134,7 +135,7 @@ async function runSwarm(k: number, options: Options, rate: number | null): Promi
         new Promise<number>((resolve) => {
           const check = () => {
             const s = p.actor.getSnapshot();
-            if (s.context.completeAt !== null) {
+            if (selectPeerCompleteAt(s) !== null) {
               resolve(performance.now());
               return true;
             }

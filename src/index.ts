@@ -11,8 +11,18 @@ export type {
   SessionProgress,
 } from './actors/client';
 export { clientSessionMachine, selectProgress } from './actors/client';
-export type { PeerEvent, PeerInput } from './actors/peer.machine';
-export { peerMachine } from './actors/peer.machine';
+export type { PeerEvent, PeerInput, PeerProgress, PeerSnapshot } from './actors/peer';
+export {
+  peerMachine,
+  selectInbound,
+  selectKnowsFile,
+  selectMemberStatus,
+  selectPeerAddress,
+  selectPeerCompleteAt,
+  selectPeerId,
+  selectPeerProgress,
+  selectSelfEntry,
+} from './actors/peer';
 export type {
   ConnectionHandlerEvent,
   ConnectionHandlerInput,
@@ -31,8 +41,8 @@ export {
   selectStatus,
   serverMachine,
 } from './actors/server';
-export type { TransferInput, TransferToPeerEvent } from './actors/transfer.machine';
-export { transferMachine } from './actors/transfer.machine';
+export type { TransferInput, TransferToPeerEvent } from './actors/transfer';
+export { transferMachine } from './actors/transfer';
 export type {
   FileWriterEvent,
   FileWriterInput,

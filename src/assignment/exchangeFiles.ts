@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { PeerInput } from '../actors/peer.machine';
+import type { PeerInput } from '../actors/peer';
 import type { PeerSummary } from '../p2p/peerSummary';
 import type { TransferTimeline } from '../report/transfers';
 import { type StartedPeer, startPeer } from '../runtime/peer';

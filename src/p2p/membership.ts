@@ -59,7 +59,19 @@ export class Membership {
    * were new or newer, which are worth passing on; entries with unsafe file names are dropped.
    */
   merge(entries: readonly PeerEntry[], observed?: { peerId: string; host: string }): PeerEntry[] {
-    const changed: PeerEntry[] = [];
+    const changed = this.news(entries, observed);
+    for (const entry of changed) {
+      const known = this.members.get(entry.peerId);
+      if (known) known.entry = entry;
+      else this.members.set(entry.peerId, { entry, status: 'unknown', reason: null, busyUntil: 0 });
+    }
+    return changed;
+  }
+
+  /** The entries {@link merge} would take in (new or newer), without taking them in. */
+  news(entries: readonly PeerEntry[], observed?: { peerId: string; host: string }): PeerEntry[] {
+    const out = new Map<string, PeerEntry>();
+    let room = this.maxPeers - this.members.size;
     for (const raw of entries) {
       if (raw.peerId === this.selfEntry.peerId) continue;
       if (!raw.offers.every(isSafeFileName)) continue;
@@ -68,17 +80,16 @@ export class Membership {
         if (observed?.peerId !== entry.peerId) continue;
         entry = { ...entry, host: observed.host };
       }
-      const known = this.members.get(entry.peerId);
+      const known = out.get(entry.peerId) ?? this.members.get(entry.peerId)?.entry;
       if (known) {
-        if (entry.seq <= known.entry.seq) continue;
-        known.entry = entry;
+        if (entry.seq <= known.seq) continue;
       } else {
-        if (this.members.size >= this.maxPeers) continue;
-        this.members.set(entry.peerId, { entry, status: 'unknown', reason: null, busyUntil: 0 });
+        if (room <= 0) continue;
+        room -= 1;
       }
-      changed.push(entry);
+      out.set(entry.peerId, entry);
     }
-    return changed;
+    return [...out.values()];
   }
 
   /** A `done` message: the sender is complete as of `seq`. */

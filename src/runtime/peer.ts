@@ -1,5 +1,5 @@
 import type { Actor } from 'xstate';
-import { type PeerInput, peerMachine } from '../actors/peer.machine';
+import { type PeerInput, peerMachine, selectPeerAddress, selectPeerId } from '../actors/peer';
 import type { PeerSummary } from '../p2p/peerSummary';
 import { type HostPort, type StartOptions, startListening } from './start';
 
@@ -21,9 +21,9 @@ export async function startPeer(
   options: StartOptions = {},
 ): Promise<StartedPeer> {
   const started = await startListening(peerMachine, input, options, {
-    address: (snapshot) => snapshot.context.address,
+    address: selectPeerAddress,
     failure: (summary: PeerSummary) => summary.error ?? null,
     code: 'ERR_PEER',
   });
-  return { ...started, peerId: started.actor.getSnapshot().context.swarm.membership.self.peerId };
+  return { ...started, peerId: selectPeerId(started.actor.getSnapshot()) };
 }

@@ -1,4 +1,5 @@
 import { readdir } from 'node:fs/promises';
+import { selectInbound, selectKnowsFile, selectMemberStatus } from '../../src/actors/peer';
 import type { StartedPeer } from '../../src/runtime';
 import {
   corruptingProxy,
@@ -50,10 +51,7 @@ describe('faults over real TCP', () => {
     const b = await launch(root, 'b', null, { ...slow, bootstrap: [victim.started.address] });
     peers.push(twin, a, b);
     // Kill the victim once the others are trading and some of the shared file has moved.
-    await until(
-      b.started.actor,
-      (s) => (s.context.swarm.inbound.get('shared.bin')?.chunks ?? 0) >= 2,
-    );
+    await until(b.started.actor, (s) => (selectInbound(s, 'shared.bin')?.chunks ?? 0) >= 2);
     kill(victim.started);
     const summaries = await Promise.all([twin, a, b].map((p) => p.started.done));
     const expected = { 'other.bin': sha(other.data), 'shared.bin': sha(shared.data) };
@@ -87,9 +85,9 @@ describe('faults over real TCP', () => {
     peers.push(keeper, other);
     await until(
       other.started.actor,
-      (s) => s.context.swarm.files.has('lost.bin') && s.context.swarm.files.has('kept.bin'),
+      (s) => selectKnowsFile(s, 'lost.bin') && selectKnowsFile(s, 'kept.bin'),
     );
-    await until(keeper.started.actor, (s) => s.context.swarm.files.has('lost.bin'));
+    await until(keeper.started.actor, (s) => selectKnowsFile(s, 'lost.bin'));
     kill(holder.started);
     for (const p of [keeper, other]) {
       const summary = await p.started.done;
@@ -146,10 +144,7 @@ describe('faults over real TCP', () => {
     });
     peers.push(liar, b);
     // Only once b has cut the liar off does an honest holder of f appear.
-    await until(
-      b.started.actor,
-      (s) => s.context.swarm.membership.get(liar.started.peerId)?.status === 'banned',
-    );
+    await until(b.started.actor, (s) => selectMemberStatus(s, liar.started.peerId) === 'banned');
     const honest = await launch(root, 'honest', f, { ...opts, bootstrap: [b.started.address] });
     peers.push(honest);
     const sb = await b.started.done;
@@ -221,10 +216,7 @@ describe('faults over real TCP', () => {
       expect: 2,
       bootstrap: [source.started.address],
     });
-    await until(
-      first.started.actor,
-      (s) => (s.context.swarm.inbound.get('f.bin')?.chunks ?? 0) >= 10,
-    );
+    await until(first.started.actor, (s) => (selectInbound(s, 'f.bin')?.chunks ?? 0) >= 10);
     kill(first.started);
     await new Promise((r) => setTimeout(r, 100));
     // Same folder, same files: the part file is re-verified, only the missing chunks are fetched.

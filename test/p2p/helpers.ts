@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PeerInput } from '../../src/actors/peer.machine';
+import type { PeerInput } from '../../src/actors/peer';
 import { type StartedPeer, startPeer } from '../../src/runtime';
 import { tcpTransport } from '../../src/transport';
 

@@ -1,4 +1,5 @@
 import { readdir } from 'node:fs/promises';
+import { selectSelfEntry } from '../../src/actors/peer';
 import { Bitfield } from '../../src/storage/bitfield';
 import { manifestOfBuffer } from '../../src/storage/manifest';
 import { createMemoryNetwork, type MemoryNetwork } from '../../src/transport';
@@ -136,7 +137,7 @@ describe('hostile peers (in-memory network)', () => {
         if (requests === 1) {
           fake.send({
             type: 'peers',
-            peers: [{ ...honest.started.actor.getSnapshot().context.swarm.membership.self }],
+            peers: [{ ...selectSelfEntry(honest.started.actor.getSnapshot()) }],
           });
         }
       },

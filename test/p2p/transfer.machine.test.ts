@@ -4,7 +4,7 @@ import {
   type Announcement,
   type TransferToPeerEvent,
   transferMachine,
-} from '../../src/actors/transfer.machine';
+} from '../../src/actors/transfer';
 import type { IncomingChunk } from '../../src/p2p/storagePipeline';
 import { Uploader } from '../../src/p2p/uploader';
 import {
@@ -124,7 +124,7 @@ describe('transfer machine (simulated time, in-memory network)', () => {
     await flush();
     expect(transfer.getSnapshot().value).toEqual({ connected: { trading: 'idle' } });
     expect(toParent.at(-1)).toMatchObject({
-      type: 'transfer.message',
+      type: 'transfer.peers',
       peerId: 'them',
       message: { type: 'peers' },
     });

@@ -8,6 +8,7 @@ import {
   type PeerSummary,
   peerText,
   type StartedPeer,
+  selectPeerProgress,
   startCliInspection,
   startPeer,
   tcpTransport,
@@ -59,15 +60,10 @@ export async function runShare(
 }
 
 function progress(peer: StartedPeer): void {
-  const snapshot = peer.actor.getSnapshot();
-  const { swarm, counters, transfers } = snapshot.context;
-  const files = [...swarm.files.values()];
-  const held = files.filter((f) => f.state === 'complete').length;
-  const connected = Object.values(transfers).filter((t) => t.stage === 'trading').length;
-  const state = JSON.stringify(snapshot.value).replace(/[{}"]/g, '').replace(/:/g, '.');
+  const p = selectPeerProgress(peer.actor.getSnapshot());
   process.stderr.write(
-    `[${state}] ${held}/${files.length} files, ${connected} peers connected, ` +
-      `${mib(counters.received)} in, ${mib(counters.sent)} out\n`,
+    `[${p.state}] ${p.held}/${p.files} files, ${p.connected} peers connected, ` +
+      `${mib(p.bytesIn)} in, ${mib(p.bytesOut)} out\n`,
   );
 }
 

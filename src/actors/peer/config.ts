@@ -1,0 +1,129 @@
+import type { Logger } from '../../log/logger';
+import { DEFAULT_CHUNK_SIZE } from '../../storage/manifest';
+import { type Clock, type RetryPolicy, retryPolicy, systemClock } from '../../time';
+import type { Transport } from '../../transport';
+import type { TransferTiming } from '../transfer';
+
+export interface PeerInput {
+  transport: Transport;
+  /** Where to listen; port 0 picks a free one. */
+  listen: { host: string; port: number };
+  /** The address other peers should dial, when it is not the listening one (NAT, proxy). */
+  advertise?: { host: string; port: number };
+  /** Files this peer contributes. */
+  files: string[];
+  /** Where received files go, each under its own name. */
+  dir: string;
+  /** Peers to contact first; one live peer is enough, the rest is learned by gossip. */
+  bootstrap?: Array<{ host: string; port: number }>;
+  /** Number of files in the swarm, when known: the peer is complete only once it holds that many. */
+  expect?: number;
+  peerId?: string;
+  /** Most connections at once, inbound and outbound together. */
+  maxConnections?: number;
+  /** Upload cap in bytes per second for all connections together; null or absent for none. */
+  uploadLimit?: number | null;
+  /**
+   * After holding everything, keep serving until every known peer is complete, or until
+   * nothing has moved in the swarm for this long.
+   */
+  lingerMs?: number;
+  chunkSize?: number;
+  /** Requests outstanding to one peer. */
+  maxInFlightPerPeer?: number;
+  /** Bad chunks tolerated from one peer before it is cut off and banned. */
+  maxBadChunks?: number;
+  /** Without any peer met for this long, give up. */
+  discoveryTimeoutMs?: number;
+  /** With files missing and nothing happening in the swarm for this long, give up. */
+  giveUpAfterMs?: number;
+  /** A peer that said it was full is not dialed again for this long. */
+  busyCooldownMs?: number;
+  /** Until a peer is met, unreachable bootstrap addresses are dialed again this often. */
+  bootstrapRetryMs?: number;
+  /** How often connections are topped up and give-up conditions checked. */
+  tickMs?: number;
+  /** On the way out, how long transfers get to say goodbye. */
+  closeTimeoutMs?: number;
+  timing?: Partial<Omit<TransferTiming, 'retry'>> & { retry?: Partial<RetryPolicy> };
+  /** fsync received files before and after their rename (default true). */
+  durable?: boolean;
+  /** Local address for outgoing connections. */
+  localAddress?: string;
+  /** Must be the same clock given to `createActor(…, { clock })`. */
+  clock?: Clock;
+  /**
+   * Uniform numbers in [0, 1) for the choices left to chance (which gossiped peer to dial
+   * first). `Math.random` by default; a test gives a seeded one to replay a run.
+   */
+  random?: () => number;
+  logger?: Logger;
+}
+
+/** The peer's settings, every default filled in. */
+export interface PeerConfig {
+  transport: Transport;
+  listen: { host: string; port: number };
+  advertise: { host: string; port: number } | null;
+  files: string[];
+  dir: string;
+  expect: number | null;
+  maxConnections: number;
+  maxOutbound: number;
+  uploadLimit: number | null;
+  lingerMs: number;
+  chunkSize: number;
+  maxInFlightPerPeer: number;
+  maxBadChunks: number;
+  discoveryTimeoutMs: number;
+  giveUpAfterMs: number;
+  busyCooldownMs: number;
+  bootstrapRetryMs: number;
+  tickMs: number;
+  closeTimeoutMs: number;
+  timing: TransferTiming;
+  durable: boolean;
+  localAddress: string | undefined;
+  clock: Clock;
+  random: () => number;
+}
+
+/** How a transfer dials and retries unless told otherwise. */
+export const TRANSFER_RETRY: RetryPolicy = { attempts: 3, initialDelayMs: 200, maxDelayMs: 2000 };
+
+export function resolveConfig(input: PeerInput): PeerConfig {
+  const maxConnections = Math.max(1, input.maxConnections ?? 8);
+  const timing = input.timing ?? {};
+  return {
+    transport: input.transport,
+    listen: input.listen,
+    advertise: input.advertise ?? null,
+    files: input.files,
+    dir: input.dir,
+    expect: input.expect ?? null,
+    maxConnections,
+    // Dialing fewer than half the slots leaves room for latecomers to be accepted somewhere.
+    maxOutbound: Math.max(1, Math.floor((maxConnections - 1) / 2)),
+    uploadLimit: input.uploadLimit ?? null,
+    lingerMs: input.lingerMs ?? 10_000,
+    chunkSize: input.chunkSize ?? DEFAULT_CHUNK_SIZE,
+    maxInFlightPerPeer: input.maxInFlightPerPeer ?? 4,
+    maxBadChunks: input.maxBadChunks ?? 3,
+    discoveryTimeoutMs: input.discoveryTimeoutMs ?? 30_000,
+    giveUpAfterMs: input.giveUpAfterMs ?? 15_000,
+    busyCooldownMs: input.busyCooldownMs ?? 2000,
+    bootstrapRetryMs: input.bootstrapRetryMs ?? 1000,
+    tickMs: input.tickMs ?? 250,
+    closeTimeoutMs: input.closeTimeoutMs ?? 2000,
+    timing: {
+      connectTimeoutMs: timing.connectTimeoutMs ?? 5000,
+      handshakeTimeoutMs: timing.handshakeTimeoutMs ?? 5000,
+      stallTimeoutMs: timing.stallTimeoutMs ?? 10_000,
+      retry: retryPolicy(timing.retry, TRANSFER_RETRY),
+    },
+    durable: input.durable ?? true,
+    localAddress: input.localAddress,
+    clock: input.clock ?? systemClock,
+    random: input.random ?? Math.random,
+  };
+}

@@ -1,0 +1,70 @@
+import type { BootstrapEntry, PeerContext } from './context';
+
+/** One connection to open: where, whom we expect there, and which bootstrap entry it is. */
+export interface Dial {
+  target: { host: string; port: number };
+  peerId: string | null;
+  bootstrap: number | null;
+}
+
+/** Free outbound slots: bounded by all connections and by the outbound share of them. */
+export function freeDialSlots(context: PeerContext): number {
+  const records = Object.values(context.transfers);
+  return Math.min(
+    context.config.maxConnections - records.length,
+    context.config.maxOutbound - records.filter((r) => r.direction === 'outbound').length,
+  );
+}
+
+/**
+ * Which connections to open now: bootstrap addresses first (until a peer is met, one that was
+ * not up yet is tried again every `bootstrapRetryMs`), then peers learned by gossip that are
+ * not connected, not dead, banned or resting, incomplete ones first and in random order among
+ * equals (`config.random`). A complete peer only dials peers that are not complete. Pure:
+ * the caller spawns the transfers.
+ */
+export function planDials(context: PeerContext): { dials: Dial[]; bootstrap: BootstrapEntry[] } {
+  const { config, swarm } = context;
+  const now = config.clock.now();
+  let slots = freeDialSlots(context);
+  const dials: Dial[] = [];
+  const bootstrap = context.bootstrap.map((entry, i) => {
+    const retry = entry.state === 'failed' && context.met === 0 && entry.retryAt <= now;
+    if (slots <= 0 || (entry.state !== 'pending' && !retry)) return entry;
+    slots -= 1;
+    dials.push({ target: { host: entry.host, port: entry.port }, peerId: null, bootstrap: i });
+    return { ...entry, state: 'dialing' as const };
+  });
+  if (slots > 0) {
+    const busy = new Set(
+      Object.values(context.transfers)
+        .map((r) => r.peerId)
+        .filter((id): id is string => id !== null),
+    );
+    const selfComplete = swarm.membership.self.complete;
+    const candidates = shuffle(swarm.membership.candidates(now, busy), config.random).sort(
+      (a, b) => Number(a.entry.complete) - Number(b.entry.complete),
+    );
+    for (const member of candidates) {
+      if (slots <= 0) break;
+      if (selfComplete && member.entry.complete) continue;
+      slots -= 1;
+      dials.push({
+        target: { host: member.entry.host, port: member.entry.port },
+        peerId: member.entry.peerId,
+        bootstrap: null,
+      });
+    }
+  }
+  return { dials, bootstrap };
+}
+
+/** Fisher–Yates over a copy, with the given source of randomness. */
+export function shuffle<T>(items: readonly T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}

@@ -1,0 +1,116 @@
+import type { StorageEvent } from '../../p2p/storagePipeline';
+import type { ManifestVerdict } from '../../p2p/swarm';
+import type { ManifestMessage } from '../../transport';
+import type { PeerContext } from './context';
+import { announceEntries } from './gossip';
+
+/**
+ * The peer's bookkeeping effects: each takes the context's helpers (the swarm, the
+ * announcements) and changes them; none touches the machine's context values. The machine
+ * calls them from named actions, after its guards decided which applies.
+ */
+
+type Requests = Map<string, Array<{ name: string; index: number }>>;
+
+/** Groups `(peer, file, index)` requests by the transfer of each peer (unconnected peers skipped). */
+function byTransfer(
+  context: PeerContext,
+  items: Iterable<{ peer: string; file: string; index: number }>,
+  skipped?: (item: { peer: string; file: string; index: number }) => void,
+): Requests {
+  const out: Requests = new Map();
+  for (const item of items) {
+    const id = context.activeByPeer[item.peer];
+    if (!id) {
+      skipped?.(item);
+      continue;
+    }
+    const list = out.get(id);
+    const request = { name: item.file, index: item.index };
+    if (list) list.push(request);
+    else out.set(id, [request]);
+  }
+  return out;
+}
+
+/** The scheduler's next requests, by transfer; requests for peers gone meanwhile are released. */
+export function nextRequests(context: PeerContext): Requests {
+  const { swarm, config } = context;
+  const now = config.clock.now();
+  const assignments = swarm.scheduler.next(now);
+  for (const a of assignments) swarm.noteRequest(a.file, now);
+  return byTransfer(context, assignments, (a) => swarm.scheduler.released(a.peer, a.file, a.index));
+}
+
+/** What a `manifest` message is to us: new, known, a conflict or bad (pure). */
+export const judge = (context: PeerContext, message: ManifestMessage): ManifestVerdict =>
+  context.swarm.judgeManifest(message);
+
+/** A peer announced a file we hold the same manifest of: note which chunks it has. */
+export function noteKnownFile(
+  context: PeerContext,
+  peerId: string,
+  message: ManifestMessage,
+): void {
+  const verdict = judge(context, message);
+  if (verdict.kind !== 'known') return;
+  context.swarm.scheduler.setPeerFile(peerId, message.name, verdict.count, verdict.bits);
+}
+
+/** A file we did not know: record it, open it for receiving, and pass the manifest on. */
+export function learnFile(
+  context: PeerContext,
+  transferId: string,
+  peerId: string,
+  message: ManifestMessage,
+): void {
+  const { swarm } = context;
+  const verdict = judge(context, message);
+  if (verdict.kind !== 'new') return;
+  swarm.addNetworkFile(verdict.manifest, peerId);
+  swarm.scheduler.setPeerFile(peerId, message.name, verdict.count, verdict.bits);
+  context.opens.next(verdict.manifest);
+  context.announcements.next({
+    message: swarm.manifestMessage(swarm.files.get(message.name)!),
+    except: transferId,
+  });
+  context.logger.verbose(`learned ${message.name} (${verdict.manifest.size} bytes) from ${peerId}`);
+}
+
+/** Membership entries from a `peers` message: taken in and passed on when new. */
+export function mergePeers(
+  context: PeerContext,
+  transferId: string,
+  peerId: string,
+  entries: Parameters<PeerContext['swarm']['membership']['merge']>[0],
+): void {
+  const host = context.transfers[transferId]?.remoteAddress ?? '';
+  const changed = context.swarm.membership.merge(entries, { peerId, host });
+  announceEntries(context.swarm, context.announcements, changed, transferId);
+}
+
+/** A verified chunk was stored: count it, cancel its duplicates elsewhere, announce it. */
+export function recordStored(
+  context: PeerContext,
+  event: Extract<StorageEvent, { type: 'chunk.stored' }>,
+): Requests {
+  const { swarm, config } = context;
+  const now = config.clock.now();
+  if (event.outcome === 'duplicate') {
+    swarm.duplicateChunks += 1;
+    swarm.duplicateBytes += event.bytes;
+    swarm.scheduler.released(event.peerId, event.name, event.index);
+    return new Map();
+  }
+  swarm.chunksReceived += 1;
+  swarm.bytesReceived += event.bytes;
+  const cancels = swarm.scheduler.received(event.name, event.index, now, event.peerId);
+  context.haves.add(event.name, event.index);
+  swarm.noteChunk(event.name, event.peerId, event.bytes, event.outcome === 'completed', now);
+  if (event.outcome === 'completed') {
+    const record = swarm.files.get(event.name);
+    if (record) record.state = 'complete';
+    context.logger.verbose(`received ${event.name} (verified)`);
+  }
+  return byTransfer(context, cancels);
+}

@@ -1,0 +1,100 @@
+import { admission } from './admission';
+import type { PeerContext } from './context';
+import type { FromRemote, PeerEvent } from './events';
+import { judge } from './exchange';
+
+type Args = { context: PeerContext; event: PeerEvent };
+export type PeerGuardName =
+  | 'isComplete'
+  | 'notComplete'
+  | 'hasMet'
+  | 'isUnknownTransfer'
+  | 'isSelf'
+  | 'isBanned'
+  | 'offersUnsafeName'
+  | 'losesDuplicate'
+  | 'isFull'
+  | 'replacesDuplicate'
+  | 'isStale'
+  | 'isBadManifest'
+  | 'isConflictingManifest'
+  | 'isKnownManifest'
+  | 'isUnknownFile'
+  | 'bringsNews'
+  | 'tooManyBadChunks'
+  | 'nothingToDo'
+  | 'somethingToDo'
+  | 'lingeredEnough'
+  | 'gaveUp'
+  | 'othersComplete'
+  | 'noTransfers'
+  | 'succeeded';
+
+/** A guard of the peer machine (no params). */
+type Guard = (args: Args, params: undefined) => boolean;
+
+export const isComplete = (context: PeerContext) =>
+  context.swarm.isComplete(context.config.expect, context.met);
+
+/** Every decision of the peer machine, by name (see `peer.machine.ts` for where each is asked). */
+export const peerGuards: Record<PeerGuardName, Guard> = {
+  isComplete: ({ context }: Args) => isComplete(context),
+  notComplete: ({ context }: Args) => !isComplete(context),
+  hasMet: ({ context }: Args) => context.met > 0,
+  isUnknownTransfer: ({ context, event }: Args) =>
+    event.type === 'transfer.hello' && admission.isUnknownTransfer(context, event),
+  isSelf: ({ context, event }: Args) =>
+    event.type === 'transfer.hello' && admission.isSelf(context, event),
+  isBanned: ({ context, event }: Args) =>
+    event.type === 'transfer.hello' && admission.isBanned(context, event),
+  offersUnsafeName: ({ context, event }: Args) =>
+    event.type === 'transfer.hello' && admission.offersUnsafeName(context, event),
+  losesDuplicate: ({ context, event }: Args) =>
+    event.type === 'transfer.hello' && admission.losesDuplicate(context, event),
+  isFull: ({ context, event }: Args) =>
+    event.type === 'transfer.hello' && admission.isFull(context, event),
+  replacesDuplicate: ({ context, event }: Args) =>
+    event.type === 'transfer.hello' && admission.replacesDuplicate(context, event),
+  /** A message from a transfer that is not (or no longer) its peer's admitted one. */
+  isStale: ({ context, event }: Args) =>
+    context.activeByPeer[(event as FromRemote).peerId] !== (event as FromRemote).transferId,
+  isBadManifest: ({ context, event }: Args) =>
+    event.type === 'transfer.manifest' && judge(context, event.message).kind === 'bad',
+  isConflictingManifest: ({ context, event }: Args) =>
+    event.type === 'transfer.manifest' && judge(context, event.message).kind === 'conflict',
+  isKnownManifest: ({ context, event }: Args) =>
+    event.type === 'transfer.manifest' && judge(context, event.message).kind === 'known',
+  isUnknownFile: ({ context, event }: Args) =>
+    event.type === 'transfer.have' && !context.swarm.files.has(event.message.name),
+  /** A `peers` message with entries new or newer than ours. */
+  bringsNews: ({ context, event }: Args) => {
+    if (event.type !== 'transfer.peers') return false;
+    const host = context.transfers[event.transferId]?.remoteAddress ?? '';
+    return (
+      context.swarm.membership.news(event.message.peers, { peerId: event.peerId, host }).length > 0
+    );
+  },
+  tooManyBadChunks: ({ context, event }: Args) =>
+    event.type === 'chunk.bad' &&
+    // Asked before `countBadChunk` counts this one.
+    (context.swarm.badChunks.get(event.peerId) ?? 0) + 1 >= context.config.maxBadChunks,
+  /** Nothing asked of anyone and no connection being set up: waiting on the swarm. */
+  nothingToDo: ({ context }: Args) =>
+    context.swarm.scheduler.inFlight() === 0 &&
+    Object.values(context.transfers).every((r) => r.stage === 'trading'),
+  somethingToDo: ({ context }: Args) =>
+    context.swarm.scheduler.inFlight() > 0 ||
+    Object.values(context.transfers).some((r) => r.stage !== 'trading'),
+  lingeredEnough: ({ context }: Args) =>
+    context.config.clock.now() -
+      Math.max(context.completeAt ?? 0, context.lastProgressAt, context.uploader.lastSentAt) >=
+    context.config.lingerMs,
+  gaveUp: ({ context }: Args) =>
+    context.config.clock.now() - Math.max(context.waitingSince, context.lastProgressAt) >=
+    context.config.giveUpAfterMs,
+  /** With `expect`, everyone we know is complete; without it, we cannot know, so linger on. */
+  othersComplete: ({ context }: Args) =>
+    context.config.expect !== null && context.swarm.membership.othersComplete(),
+  noTransfers: ({ context }: Args) => Object.keys(context.transfers).length === 0,
+  succeeded: ({ context }: Args) => context.failure === null && isComplete(context),
+};

@@ -1,0 +1,217 @@
+import { and, not } from 'xstate';
+import { getLogger } from '../../log/logger';
+import { peerConnection } from '../../transport';
+import { failureOf } from '../errors';
+import { transferSetup } from './transfer.setup';
+
+/**
+ * One connection to one remote peer:
+ *
+ * connecting ⇄ backoff → connected(handshaking → admitting → trading(syncing → idle ⇄
+ * waiting) → closing) → closed
+ *
+ * Both sides send `hello` at once; the peer machine then admits or refuses the remote
+ * (duplicate, self, full, banned). While trading, each control message is its own event
+ * (`remote.manifest`, `remote.have`, …) passed up to the peer machine (`transfer.manifest`, …);
+ * chunk payloads go straight to the peer's storage pipeline and requests straight to its
+ * uploader, so data never passes through a transition. A remote that leaves requests
+ * unanswered for `stallTimeoutMs` is cut off, and the peer reassigns what it asked of it.
+ */
+export const transferMachine = transferSetup.createMachine({
+  id: 'transfer',
+  context: ({ input }) => ({
+    input,
+    logger: input.logger ?? getLogger('transfer', { transfer: input.id }),
+    attempt: 0,
+    connection: input.channel ? peerConnection(input.channel, {}, input.counters) : null,
+    remote: null,
+    outstanding: 0,
+    synced: false,
+    stage: input.channel ? 'handshake' : 'connect',
+    end: null,
+  }),
+  initial: 'starting',
+  states: {
+    starting: {
+      always: [{ guard: 'hasConnection', target: 'connected' }, { target: 'connecting' }],
+    },
+    connecting: {
+      entry: 'countAttempt',
+      invoke: {
+        src: 'connect',
+        input: ({ context }) => ({
+          transport: context.input.transport,
+          host: context.input.target!.host,
+          port: context.input.target!.port,
+          timeoutMs: context.input.timing.connectTimeoutMs,
+          counters: context.input.counters,
+          ...(context.input.localAddress ? { localAddress: context.input.localAddress } : {}),
+        }),
+        onDone: {
+          target: 'connected',
+          actions: { type: 'useConnection', params: ({ event }) => ({ connection: event.output }) },
+        },
+        onError: [
+          {
+            guard: 'canRetry',
+            target: 'backoff',
+            actions: {
+              type: 'logRetry',
+              params: ({ event }) => ({ error: failureOf(event.error) }),
+            },
+          },
+          {
+            target: 'closed',
+            actions: {
+              type: 'endConnectFailed',
+              params: ({ event }) => ({ error: failureOf(event.error) }),
+            },
+          },
+        ],
+      },
+      on: { 'transfer.close': { target: 'closed', actions: 'endAsTold' } },
+    },
+    backoff: {
+      after: { retryDelay: 'connecting' },
+      on: { 'transfer.close': { target: 'closed', actions: 'endAsTold' } },
+    },
+    connected: {
+      initial: 'handshaking',
+      invoke: {
+        src: 'holdConnection',
+        input: ({ context }) => ({ connection: context.connection! }),
+      },
+      on: {
+        'connection.lost': { target: '.closing', actions: 'endConnectionLost' },
+        'transfer.close': { target: '.closing', actions: 'endAsTold' },
+      },
+      states: {
+        handshaking: {
+          entry: 'sendHello',
+          invoke: {
+            src: 'readHello',
+            input: ({ context }) => ({ connection: context.connection! }),
+          },
+          after: { handshakeTimeout: { target: 'closing', actions: 'endHandshakeTimeout' } },
+          on: {
+            'remote.hello': [
+              {
+                guard: 'isCurrentVersion',
+                target: 'admitting',
+                actions: [
+                  { type: 'keepRemote', params: ({ event }) => ({ hello: event.message }) },
+                  'tellPeerHello',
+                ],
+              },
+              { target: 'closing', actions: 'endWrongVersion' },
+            ],
+            'remote.bye': { target: 'closing', actions: 'endByRemote' },
+            // Anything else before the hello.
+            'remote.*': { target: 'closing', actions: 'endUnexpected' },
+          },
+        },
+        admitting: {
+          after: { handshakeTimeout: { target: 'closing', actions: 'endHandshakeTimeout' } },
+          on: {
+            'transfer.admit': 'trading',
+            'transfer.refuse': { target: 'closing', actions: 'endAsTold' },
+          },
+        },
+        trading: {
+          entry: ['markTrading', 'startUploads'],
+          exit: 'stopUploads',
+          invoke: [
+            {
+              src: 'readMessages',
+              input: ({ context }) => ({
+                connection: context.connection!,
+                id: context.input.id,
+                peerId: context.remote!.peerId,
+                uploader: context.input.uploader,
+                chunks: context.input.chunks,
+              }),
+            },
+            {
+              src: 'announce',
+              input: ({ context }) => ({
+                connection: context.connection!,
+                id: context.input.id,
+                peerId: context.remote!.peerId,
+                announcements$: context.input.announcements$,
+                tailor: context.input.tailor,
+              }),
+            },
+          ],
+          initial: 'greeting',
+          on: {
+            'remote.bye': { target: 'closing', actions: ['forwardByePeers', 'endByRemote'] },
+            // A reject counts as an answer, like a chunk.
+            'remote.reject': { target: '.answered', actions: 'forward' },
+            'remote.manifest': { actions: 'forward' },
+            'remote.have': { actions: 'forward' },
+            'remote.done': { actions: 'forward' },
+            // The remote's greeting ends with its first `peers`: the dialer then greets back.
+            'remote.peers': [
+              {
+                guard: and(['isDialer', not('isSynced')]),
+                actions: ['forward', 'markSynced', 'greet'],
+              },
+              { actions: ['forward', 'markSynced'] },
+            ],
+            // A second hello, or anything else out of place.
+            'remote.*': { target: 'closing', actions: 'endUnexpected' },
+            'transfer.request': { target: '.waiting', actions: ['sendRequests', 'countRequests'] },
+            'transfer.cancel': { actions: ['sendCancels', 'countCancels'] },
+          },
+          states: {
+            /** The side that accepted the connection greets first, as soon as it is admitted. */
+            greeting: {
+              always: [
+                { guard: 'isDialer', target: 'syncing' },
+                { target: 'syncing', actions: 'greet' },
+              ],
+            },
+            /** The remote's greeting (its manifests, then whom it knows) is still arriving. */
+            syncing: {
+              always: { guard: 'isSynced', target: 'idle' },
+              after: {
+                handshakeTimeout: {
+                  target: '#transfer.connected.closing',
+                  actions: 'endHandshakeTimeout',
+                },
+              },
+              on: { 'remote.chunk': { actions: 'answered' } },
+            },
+            idle: {
+              always: { guard: 'hasOutstanding', target: 'waiting' },
+              on: { 'remote.chunk': { actions: 'answered' } },
+            },
+            waiting: {
+              always: { guard: 'nothingOutstanding', target: 'idle' },
+              after: {
+                stallTimeout: { target: '#transfer.connected.closing', actions: 'endStalled' },
+              },
+              on: {
+                // Each answer restarts the stall timer.
+                'remote.chunk': { target: 'waiting', reenter: true, actions: 'answered' },
+                'transfer.request': { actions: ['sendRequests', 'countRequests'] },
+              },
+            },
+            answered: {
+              entry: 'answered',
+              always: [{ guard: 'hasOutstanding', target: 'waiting' }, { target: 'idle' }],
+            },
+          },
+        },
+        closing: {
+          entry: 'sayBye',
+          always: '#transfer.closed',
+        },
+      },
+    },
+    closed: {
+      type: 'final',
+      entry: 'tellPeerClosed',
+    },
+  },
+});

@@ -1,0 +1,227 @@
+import { assertEvent, assign, setup } from 'xstate';
+import type { ErrorInfo } from '../../errors';
+import { backoffDelay } from '../../time';
+import {
+  MAX_PEERS_PER_MESSAGE,
+  PEER_PROTOCOL_VERSION,
+  type PeerConnection,
+  type PeerHello,
+} from '../../transport';
+import { announce, connect, holdConnection, readHello, readMessages } from './transfer.actors';
+import {
+  endFromError,
+  type TransferContext,
+  type TransferEnd,
+  type TransferEvent,
+  type TransferInput,
+  type TransferToPeerEvent,
+} from './types';
+
+const DONE = 'DONE';
+
+/** Sets why the transfer ends, unless a reason was already set (the first one wins). */
+const firstEnd = (context: TransferContext, end: TransferEnd) => ({ end: context.end ?? end });
+
+/**
+ * The named pieces of the transfer machine (see `transfer.machine.ts` for the chart). Every
+ * `assign` computes values only; sends to the socket and to the peer are separate actions.
+ */
+export const transferSetup = setup({
+  types: {
+    input: {} as TransferInput,
+    context: {} as TransferContext,
+    events: {} as TransferEvent,
+  },
+  actors: { connect, readHello, readMessages, holdConnection, announce },
+  actions: {
+    countAttempt: assign({ attempt: ({ context }) => context.attempt + 1 }),
+    useConnection: assign((_, params: { connection: PeerConnection }) => ({
+      connection: params.connection,
+      stage: 'handshake' as const,
+    })),
+    sendHello: ({ context }) =>
+      context.connection!.send({
+        type: 'hello',
+        version: PEER_PROTOCOL_VERSION,
+        self: context.input.self(),
+      }),
+    keepRemote: assign((_, params: { hello: PeerHello }) => ({ remote: params.hello.self })),
+    tellPeerHello: ({ context }) =>
+      context.input.peer.send({
+        type: 'transfer.hello',
+        transferId: context.input.id,
+        hello: { type: 'hello', version: PEER_PROTOCOL_VERSION, self: context.remote! },
+        remoteAddress: context.connection!.remoteAddress,
+      }),
+    markTrading: assign({ stage: 'trading' as const }),
+    startUploads: ({ context }) =>
+      context.input.uploader.attach(context.input.id, context.connection!),
+    stopUploads: ({ context }) => context.input.uploader.detach(context.input.id),
+    /**
+     * Sends our greeting (manifests or `have`s, then whom we know). The side that accepted
+     * the connection greets as soon as it is admitted; the dialer once the remote's greeting
+     * ended: it then knows what the remote holds, and a refused dialer never greets for nothing.
+     */
+    greet: ({ context }) => {
+      for (const message of context.input.greeting(context.remote!.peerId))
+        context.connection!.send(message);
+    },
+    /** Passes a control message up to the peer as its own event (`remote.have` → `transfer.have`). */
+    forward: ({ context, event }) => {
+      if (
+        event.type !== 'remote.manifest' &&
+        event.type !== 'remote.have' &&
+        event.type !== 'remote.peers' &&
+        event.type !== 'remote.done' &&
+        event.type !== 'remote.reject'
+      )
+        return;
+      context.input.peer.send({
+        type: `transfer.${event.message.type}`,
+        transferId: context.input.id,
+        peerId: context.remote!.peerId,
+        message: event.message,
+      } as TransferToPeerEvent);
+    },
+    markSynced: assign({ synced: true }),
+    sendRequests: ({ context, event }) => {
+      assertEvent(event, 'transfer.request');
+      for (const { name, index } of event.requests)
+        context.connection!.send({ type: 'request', name, index });
+    },
+    countRequests: assign(({ context, event }) => {
+      assertEvent(event, 'transfer.request');
+      return { outstanding: context.outstanding + event.requests.length };
+    }),
+    sendCancels: ({ context, event }) => {
+      assertEvent(event, 'transfer.cancel');
+      for (const { name, index } of event.requests)
+        context.connection!.send({ type: 'cancel', name, index });
+    },
+    countCancels: assign(({ context, event }) => {
+      assertEvent(event, 'transfer.cancel');
+      return { outstanding: Math.max(0, context.outstanding - event.requests.length) };
+    }),
+    /** A `bye` may name other peers to try (a full peer's answer): passed on as gossip. */
+    forwardByePeers: ({ context, event }) => {
+      assertEvent(event, 'remote.bye');
+      if (!event.message.peers?.length) return;
+      context.input.peer.send({
+        type: 'transfer.peers',
+        transferId: context.input.id,
+        peerId: context.remote!.peerId,
+        message: { type: 'peers', peers: event.message.peers },
+      });
+    },
+    answered: assign({ outstanding: ({ context }) => Math.max(0, context.outstanding - 1) }),
+    endConnectFailed: assign(({ context }, params: { error: ErrorInfo }) =>
+      firstEnd(context, endFromError(params.error)),
+    ),
+    endConnectionLost: assign(({ context, event }) => {
+      assertEvent(event, 'connection.lost');
+      return firstEnd(context, endFromError(event.error));
+    }),
+    /** The peer closes or refuses this transfer (a refusal may name other peers to try). */
+    endAsTold: assign(({ context, event }) => {
+      assertEvent(event, ['transfer.close', 'transfer.refuse']);
+      const peers = event.type === 'transfer.refuse' ? event.peers : undefined;
+      return firstEnd(context, {
+        code: event.code,
+        reason: event.reason,
+        byRemote: false,
+        ...(peers ? { peers } : {}),
+      });
+    }),
+    endByRemote: assign(({ context, event }) => {
+      assertEvent(event, 'remote.bye');
+      return firstEnd(context, {
+        code: event.message.code,
+        reason: event.message.reason,
+        byRemote: true,
+      });
+    }),
+    endWrongVersion: assign(({ context, event }) => {
+      assertEvent(event, 'remote.hello');
+      return firstEnd(context, {
+        code: 'ERR_VERSION',
+        reason: `protocol version ${event.message.version} is not ${PEER_PROTOCOL_VERSION}`,
+        byRemote: false,
+      });
+    }),
+    /** A message out of place: before the hello, a second hello, a reply to nothing. */
+    endUnexpected: assign(({ context, event }) =>
+      firstEnd(context, {
+        code: 'ERR_PROTOCOL',
+        reason: `unexpected ${event.type.replace(/^remote\./, '')} message`,
+        byRemote: false,
+      }),
+    ),
+    endStalled: assign(({ context }) =>
+      firstEnd(context, {
+        code: 'ERR_STALLED',
+        reason: `no answer to ${context.outstanding} request(s) for ${context.input.timing.stallTimeoutMs} ms`,
+        byRemote: false,
+      }),
+    ),
+    endHandshakeTimeout: assign(({ context }) =>
+      firstEnd(context, {
+        code: 'ERR_HANDSHAKE_TIMEOUT',
+        reason: 'no hello in time',
+        byRemote: false,
+      }),
+    ),
+    sayBye: ({ context }) => {
+      const { connection, end } = context;
+      if (!connection || connection.isClosed) return;
+      if (
+        end &&
+        !end.byRemote &&
+        !end.code.startsWith('ERR_CONNECTION') &&
+        end.code !== 'ECONNRESET'
+      ) {
+        connection.send({
+          type: 'bye',
+          code: /^[A-Z0-9_]{1,64}$/.test(end.code) ? end.code : 'ERR_CLOSED',
+          reason: end.reason.slice(0, 500),
+          ...(end.peers ? { peers: end.peers.slice(0, MAX_PEERS_PER_MESSAGE) } : {}),
+        });
+      }
+      connection.close();
+    },
+    tellPeerClosed: ({ context }) => {
+      const end = context.end ?? { code: DONE, reason: 'closed', byRemote: false };
+      context.input.peer.send({
+        type: 'transfer.closed',
+        transferId: context.input.id,
+        peerId: context.remote?.peerId ?? null,
+        direction: context.input.direction,
+        target: context.input.target ?? null,
+        stage: context.stage,
+        code: end.code,
+        reason: end.reason,
+        byRemote: end.byRemote,
+      });
+    },
+    logRetry: ({ context }, params: { error: ErrorInfo }) =>
+      context.logger.verbose(
+        `dial ${context.input.target?.host}:${context.input.target?.port} failed, retrying`,
+        params.error,
+      ),
+  },
+  guards: {
+    hasConnection: ({ context }) => context.connection !== null,
+    canRetry: ({ context }) => context.attempt < context.input.timing.retry.attempts,
+    isCurrentVersion: ({ event }) =>
+      event.type === 'remote.hello' && event.message.version === PEER_PROTOCOL_VERSION,
+    /** The dialer answers the remote's greeting with its own, once. */
+    isDialer: ({ context }) => context.input.direction === 'outbound',
+    isSynced: ({ context }) => context.synced,
+    hasOutstanding: ({ context }) => context.outstanding > 0,
+    nothingOutstanding: ({ context }) => context.outstanding === 0,
+  },
+  delays: {
+    retryDelay: ({ context }) => backoffDelay(context.input.timing.retry, context.attempt),
+    handshakeTimeout: ({ context }) => context.input.timing.handshakeTimeoutMs,
+    stallTimeout: ({ context }) => context.input.timing.stallTimeoutMs,
+  },
+});

@@ -1,0 +1,146 @@
+import type { Observable, Observer } from 'rxjs';
+import type { ErrorInfo } from '../../errors';
+import type { Logger } from '../../log/logger';
+import type { IncomingChunk } from '../../p2p/storagePipeline';
+import type { Uploader } from '../../p2p/uploader';
+import type { RetryPolicy } from '../../time';
+import type {
+  ByteChannel,
+  ByteCounters,
+  DoneMessage,
+  HaveMessage,
+  ManifestMessage,
+  PeerConnection,
+  PeerEntry,
+  PeerHello,
+  PeerMessage,
+  PeersMessage,
+  RejectMessage,
+  Transport,
+} from '../../transport';
+import type { ConnectionLost, ParentRef, WireEvent } from '../shared';
+
+export interface TransferTiming {
+  connectTimeoutMs: number;
+  handshakeTimeoutMs: number;
+  /** With requests outstanding, a peer that sends nothing for this long is cut off. */
+  stallTimeoutMs: number;
+  retry: RetryPolicy;
+}
+
+/** A message the peer broadcasts to every trading connection, except `except`. */
+export interface Announcement {
+  message: PeerMessage;
+  except?: string;
+}
+
+/** How far a transfer got: `connect` (never connected), `handshake`, or `trading`. */
+export type TransferStage = 'connect' | 'handshake' | 'trading';
+
+/** What a transfer tells the peer that spawned it: one event per control message it forwards. */
+export type TransferToPeerEvent =
+  | { type: 'transfer.hello'; transferId: string; hello: PeerHello; remoteAddress: string }
+  | { type: 'transfer.manifest'; transferId: string; peerId: string; message: ManifestMessage }
+  | { type: 'transfer.have'; transferId: string; peerId: string; message: HaveMessage }
+  | { type: 'transfer.peers'; transferId: string; peerId: string; message: PeersMessage }
+  | { type: 'transfer.done'; transferId: string; peerId: string; message: DoneMessage }
+  | { type: 'transfer.reject'; transferId: string; peerId: string; message: RejectMessage }
+  | {
+      type: 'transfer.closed';
+      transferId: string;
+      peerId: string | null;
+      direction: 'outbound' | 'inbound';
+      target: { host: string; port: number } | null;
+      stage: TransferStage;
+      code: string;
+      reason: string;
+      /** The other side ended it (its `bye`), rather than us or the network. */
+      byRemote: boolean;
+    };
+
+/** Control messages passed up to the peer machine (chunk data and requests never are). */
+export type ForwardedMessage =
+  | ManifestMessage
+  | HaveMessage
+  | PeersMessage
+  | DoneMessage
+  | RejectMessage;
+
+/** A remote's control messages, one event each (`remote.hello`, `remote.manifest`, …). */
+export type RemoteEvent = WireEvent<
+  'remote',
+  Exclude<PeerMessage, { type: 'chunk' | 'request' | 'cancel' }>
+>;
+
+export interface TransferInput {
+  id: string;
+  direction: 'outbound' | 'inbound';
+  transport: Transport;
+  /** Where to dial (outbound). */
+  target?: { host: string; port: number };
+  /** The accepted channel (inbound). */
+  channel?: ByteChannel;
+  localAddress?: string;
+  /** Our own membership entry, sent in the hello. */
+  self: () => PeerEntry;
+  /** The peer actor: told of the hello, of every control message, and of the end. */
+  peer: ParentRef<TransferToPeerEvent>;
+  uploader: Uploader;
+  /** Where chunk payloads go (the peer's verify-and-store pipeline). */
+  chunks: Observer<IncomingChunk>;
+  /** What the peer says to everyone while we trade. */
+  announcements$: Observable<Announcement>;
+  /**
+   * What to say first once admitted (the remote's ID given): manifests with our bitfields,
+   * or just `have`s for files the remote already announced; then the peers we know.
+   */
+  greeting: (remotePeerId: string) => PeerMessage[];
+  /**
+   * Trims a broadcast for this remote before it is sent (`null`: send nothing): it need not
+   * hear of chunks it already holds, nor of a file it announced itself.
+   */
+  tailor?: (remotePeerId: string, message: PeerMessage) => PeerMessage | null;
+  counters: ByteCounters;
+  timing: TransferTiming;
+  logger?: Logger;
+}
+
+export type TransferEvent =
+  | RemoteEvent
+  | { type: 'remote.chunk'; name: string; index: number }
+  | ConnectionLost
+  | { type: 'transfer.admit' }
+  | { type: 'transfer.refuse'; code: string; reason: string; peers?: PeerEntry[] }
+  | { type: 'transfer.request'; requests: Array<{ name: string; index: number }> }
+  | { type: 'transfer.cancel'; requests: Array<{ name: string; index: number }> }
+  | { type: 'transfer.close'; code: string; reason: string };
+
+/** Why a transfer ended; the first reason wins. */
+export interface TransferEnd {
+  code: string;
+  reason: string;
+  byRemote: boolean;
+  /** Peers to name in our `bye` (a full peer's answer). */
+  peers?: PeerEntry[];
+}
+
+export interface TransferContext {
+  input: TransferInput;
+  logger: Logger;
+  attempt: number;
+  connection: PeerConnection | null;
+  remote: PeerEntry | null;
+  /** Requests sent and not yet answered (approximate after cancels; only drives the stall timer). */
+  outstanding: number;
+  /** The remote's greeting has been received (its first `peers` message ends it). */
+  synced: boolean;
+  stage: TransferStage;
+  end: TransferEnd | null;
+}
+
+/** An end from an error the transport or a promise reported. */
+export const endFromError = (error: ErrorInfo): TransferEnd => ({
+  code: error.code,
+  reason: error.message,
+  byRemote: false,
+});

@@ -1,0 +1,190 @@
+/**
+ * The peer machine under a simulated clock (XState's SimulatedClock) with injected randomness,
+ * on an in-memory network: time only moves when the test moves it, so give-up, linger and
+ * leave are decided by the machine's own timers, and the test can count the timers left.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SimulatedClock } from 'xstate';
+import { createPeerContext, planDials } from '../../src/actors/peer';
+import type { PeerSummary } from '../../src/p2p/peerSummary';
+import { simulatedClock } from '../../src/time';
+import { createMemoryNetwork, type MemoryNetwork } from '../../src/transport';
+import { settle } from '../helpers/simulation';
+import { launch, randomBytes, rm, type TestPeer, tempDir } from './helpers';
+
+/** A simulated clock that knows which of its timers are still armed. */
+function countedTime() {
+  const sim = new SimulatedClock();
+  const live = new Set<unknown>();
+  const timers = {
+    now: () => sim.now(),
+    setTimeout: (fn: () => void, ms: number) => {
+      const handle: unknown = sim.setTimeout(() => {
+        live.delete(handle);
+        fn();
+      }, ms);
+      live.add(handle);
+      return handle;
+    },
+    clearTimeout: (handle: unknown) => {
+      live.delete(handle);
+      sim.clearTimeout(handle as never);
+    },
+  };
+  return { sim, clock: simulatedClock(timers), live };
+}
+
+/** A seeded source of numbers in [0, 1) (mulberry32). */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+let root: string;
+let network: MemoryNetwork;
+const peers: TestPeer[] = [];
+beforeEach(async () => {
+  root = await tempDir();
+  network = createMemoryNetwork();
+});
+afterEach(async () => {
+  for (const p of peers.splice(0)) {
+    if (p.started.actor.getSnapshot().status === 'active')
+      p.started.actor.send({ type: 'peer.stop', reason: 'test over' });
+  }
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Moves simulated time in 10 ms steps, letting real I/O run, until every peer ended (bounded). */
+async function runUntilEnded(
+  sim: SimulatedClock,
+  started: TestPeer[],
+  limitMs: number,
+): Promise<PeerSummary[]> {
+  const ended = () => started.every((p) => p.started.actor.getSnapshot().status !== 'active');
+  for (let t = 0; t < limitMs && !ended(); t += 10) {
+    sim.increment(10);
+    await settle(2);
+  }
+  expect(ended()).toBe(true);
+  return Promise.all(started.map((p) => p.started.done));
+}
+
+describe('peer machine under a simulated clock', () => {
+  it.each([
+    ['without expect', {}],
+    ['with expect', { expect: 2 }],
+  ])('two peers exchange, end done, and leave no timer armed (%s)', async (_label, extra) => {
+    const { sim, clock, live } = countedTime();
+    const common = {
+      transport: network,
+      clock,
+      random: seeded(7),
+      lingerMs: 1000,
+      ...extra,
+    };
+    const a = await launch(
+      root,
+      'a',
+      { name: 'a.bin', data: randomBytes(40_000) },
+      {
+        ...common,
+        listen: { host: '127.0.0.1', port: 0 },
+        peerId: 'a',
+      },
+    );
+    peers.push(a);
+    const b = await launch(
+      root,
+      'b',
+      { name: 'b.bin', data: randomBytes(30_000) },
+      {
+        ...common,
+        listen: { host: '127.0.0.2', port: 0 },
+        peerId: 'b',
+        bootstrap: [a.started.address],
+      },
+    );
+    peers.push(b);
+    const summaries = await runUntilEnded(sim, [a, b], 60_000);
+    expect(summaries.map((s) => [s.outcome, s.error])).toEqual([
+      ['done', null],
+      ['done', null],
+    ]);
+    expect(await readFile(join(a.dir, 'b.bin'))).toEqual(b.data);
+    expect(await readFile(join(b.dir, 'a.bin'))).toEqual(a.data);
+    // The ticker, the delays and the transfers' timers all went with the actors.
+    expect(live.size).toBe(0);
+  });
+
+  it('gives up after giveUpAfterMs of simulated time with nothing moving, naming the file', async () => {
+    const { sim, clock, live } = countedTime();
+    const a = await launch(
+      root,
+      'a',
+      { name: 'a.bin', data: randomBytes(10_000) },
+      {
+        transport: network,
+        listen: { host: '127.0.0.1', port: 0 },
+        clock,
+        random: seeded(1),
+        expect: 3,
+        giveUpAfterMs: 2000,
+      },
+    );
+    peers.push(a);
+    const b = await launch(root, 'b', null, {
+      transport: network,
+      listen: { host: '127.0.0.2', port: 0 },
+      clock,
+      random: seeded(2),
+      expect: 3,
+      giveUpAfterMs: 2000,
+      bootstrap: [a.started.address],
+    });
+    peers.push(b);
+    const [sa, sb] = await runUntilEnded(sim, [a, b], 60_000);
+    expect(sa!.error?.code).toBe('ERR_MISSING_FILES');
+    expect(sb!.error?.code).toBe('ERR_MISSING_FILES');
+    expect(sb!.files.map((f) => [f.name, f.state])).toEqual([['a.bin', 'complete']]);
+    expect(sb!.missing.map((m) => m.name)).toEqual(['(2 unknown)']);
+    expect(live.size).toBe(0);
+  });
+
+  it('dials gossiped peers in an order the injected randomness decides', () => {
+    const order = (random: () => number) => {
+      const context = createPeerContext({
+        transport: createMemoryNetwork(),
+        listen: { host: '127.0.0.1', port: 0 },
+        files: [],
+        dir: root,
+        peerId: 'me',
+        maxConnections: 64,
+        random,
+      });
+      context.swarm.membership.merge(
+        Array.from({ length: 20 }, (_, i) => ({
+          peerId: `p${i}`,
+          host: '127.0.0.1',
+          port: 1000 + i,
+          seq: 1,
+          complete: false,
+          offers: [],
+        })),
+      );
+      return planDials(context).dials.map((d) => d.peerId);
+    };
+    const first = order(seeded(42));
+    expect(first).toHaveLength(20);
+    expect(new Set(first).size).toBe(20);
+    expect(order(seeded(42))).toEqual(first);
+    expect(order(seeded(43))).not.toEqual(first);
+  });
+});
