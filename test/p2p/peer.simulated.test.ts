@@ -6,11 +6,16 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SimulatedClock } from 'xstate';
-import { createPeerContext, planDials } from '../../src/actors/peer';
+import {
+  createPeerContext,
+  planDials,
+  selectPeerCompleteAt,
+  selectPeerProgress,
+} from '../../src/actors/peer';
 import type { PeerSummary } from '../../src/p2p/peerSummary';
 import { simulatedClock } from '../../src/time';
 import { createMemoryNetwork, type MemoryNetwork } from '../../src/transport';
-import { settle } from '../helpers/simulation';
+import { settle, until } from '../helpers/simulation';
 import { launch, randomBytes, rm, type TestPeer, tempDir } from './helpers';
 
 /** A simulated clock that knows which of its timers are still armed. */
@@ -113,6 +118,10 @@ describe('peer machine under a simulated clock', () => {
       },
     );
     peers.push(b);
+    // Nothing in the exchange waits on a timer: with time standing still, both complete.
+    await until(() =>
+      [a, b].every((p) => selectPeerCompleteAt(p.started.actor.getSnapshot()) !== null),
+    );
     const summaries = await runUntilEnded(sim, [a, b], 60_000);
     expect(summaries.map((s) => [s.outcome, s.error])).toEqual([
       ['done', null],
@@ -150,6 +159,8 @@ describe('peer machine under a simulated clock', () => {
       bootstrap: [a.started.address],
     });
     peers.push(b);
+    // With time standing still, b receives a.bin; then only the give-up timers are left.
+    await until(() => selectPeerProgress(b.started.actor.getSnapshot()).held === 1);
     const [sa, sb] = await runUntilEnded(sim, [a, b], 60_000);
     expect(sa!.error?.code).toBe('ERR_MISSING_FILES');
     expect(sb!.error?.code).toBe('ERR_MISSING_FILES');
