@@ -10,7 +10,7 @@ export type {
   ClientSessionSummary,
   SessionProgress,
 } from './actors/client';
-export { clientSessionMachine, selectProgress } from './actors/client';
+export { clientSessionMachine, SESSION_STATE_LABELS, selectProgress } from './actors/client';
 export type { PeerEvent, PeerInput, PeerProgress, PeerSnapshot } from './actors/peer';
 export {
   peerMachine,
@@ -37,10 +37,13 @@ export type {
 } from './actors/server';
 export {
   connectionHandlerMachine,
+  SERVER_STATE_LABELS,
   selectAddress,
   selectStatus,
   serverMachine,
 } from './actors/server';
+export type { StateLabels } from './actors/shared';
+export { stateLabel, stateText } from './actors/shared';
 export type { TransferInput, TransferToPeerEvent } from './actors/transfer';
 export { transferMachine } from './actors/transfer';
 export type {

@@ -1,4 +1,5 @@
 import winston from 'winston';
+import { colorEnabled } from './color';
 import type { LogLevel } from './levels';
 import { escapeText } from './peerText';
 
@@ -62,11 +63,25 @@ export const escapeLogFormat = winston.format((info) => {
   return info;
 });
 
-/** One console line: `HH:mm:ss.SSS level [component] message key=value …`, level coloured. */
-export const consoleLineFormat = () =>
+/**
+ * The level coloured, but only where colour is wanted ({@link colorEnabled}: stderr is a
+ * terminal and `NO_COLOR` is not set): a piped or redirected log carries no escape codes.
+ */
+const colorizeLevel = (useColor: () => boolean) => {
+  const colorize = winston.format.colorize();
+  return winston.format((info, options) =>
+    useColor() ? colorize.transform(info, options) : info,
+  )();
+};
+
+/**
+ * One console line: `HH:mm:ss.SSS level [component] message key=value …`, the level coloured
+ * when `useColor()` says so (default: when stderr, where the logs go, wants colour).
+ */
+export const consoleLineFormat = (useColor: () => boolean = () => colorEnabled(process.stderr)) =>
   winston.format.combine(
     winston.format.timestamp({ format: 'HH:mm:ss.SSS' }),
-    winston.format.colorize(),
+    colorizeLevel(useColor),
     winston.format.printf(({ level, message, component, timestamp, ...rest }) => {
       const fields = Object.entries(rest)
         .filter(([key]) => typeof key === 'string' && !key.startsWith('Symbol('))

@@ -1,5 +1,6 @@
 import { clearScreenDown } from 'node:readline';
 import { MultiBar, Presets } from 'cli-progress';
+import { displayWidth, fitParts, terminalWidth } from './layout';
 
 /** One live bar: what it measures and the text beside it. */
 export interface BarState {
@@ -8,31 +9,44 @@ export interface BarState {
   label: string;
   value: number;
   total: number;
-  detail: string;
+  /**
+   * The text beside the bar; as parts, most important first, the last ones are left out
+   * until the line fits the terminal.
+   */
+  detail: string | readonly string[];
 }
 
 export interface LiveBarsOptions {
   /** A TTY stream; default process.stderr. */
   stream?: NodeJS.WriteStream;
   redrawMs?: number;
-  /** cli-progress format; `{label}` and `{detail}` come from each item. */
-  format?: string;
+  /** No bar: `{label} | {detail}` only (a status line). */
+  barless?: boolean;
+}
+
+/** Bar length for a terminal `width` columns wide: 20 on a wide one, down to 8. */
+export function barSize(width: number): number {
+  return Math.max(8, Math.min(20, Math.round(width * 0.15)));
 }
 
 /**
  * Live progress bars (cli-progress `MultiBar`), one per item that `items()` returns, refreshed
- * every `redrawMs`. Anything else written to the stream meanwhile (log lines) is printed above
- * the bars instead of tearing through them. Generic, so file transfers can show theirs too.
- * Returns a function that draws the last state, stops and gives the stream back.
+ * every `redrawMs`. Each line fits the terminal's width: the bar shortens on a narrow one and
+ * the detail keeps its most important parts. Anything else written to the stream meanwhile
+ * (log lines) is printed above the bars instead of tearing through them. Generic, so file
+ * transfers can show theirs too. Returns a function that draws the last state, stops and
+ * gives the stream back.
  */
 export function showLiveBars(items: () => BarState[], options: LiveBarsOptions = {}): () => void {
   const stream = options.stream ?? process.stderr;
   const originalWrite = stream.write;
+  const width = () => terminalWidth(stream);
+  const barsize = barSize(width());
   // cli-progress draws through this stand-in; everything else goes through multibar.log.
   const drawStream = {
     isTTY: true,
     get columns() {
-      return stream.columns;
+      return width();
     },
     write: (...args: unknown[]) =>
       (originalWrite as (...a: unknown[]) => boolean).apply(stream, args),
@@ -40,8 +54,8 @@ export function showLiveBars(items: () => BarState[], options: LiveBarsOptions =
   const multibar = new MultiBar(
     {
       stream: drawStream,
-      format: options.format ?? '{label} {bar} {percentage}% | {detail}',
-      barsize: 20,
+      format: options.barless ? '{label} | {detail}' : '{label} {bar} {percentage}% | {detail}',
+      barsize,
       hideCursor: true,
       clearOnComplete: false,
       stopOnComplete: false,
@@ -76,7 +90,11 @@ export function showLiveBars(items: () => BarState[], options: LiveBarsOptions =
   const bars = new Map<string, ReturnType<MultiBar['create']>>();
   const refresh = () => {
     for (const item of items()) {
-      const payload = { label: item.label, detail: item.detail };
+      // Room for the detail: the width less the label, the bar, ` 100% | ` and one spare
+      // column (a line that reaches the last column wraps on some terminals).
+      const fixed = displayWidth(item.label) + (options.barless ? 3 : barsize + 9) + 1;
+      const parts = typeof item.detail === 'string' ? [item.detail] : item.detail;
+      const payload = { label: item.label, detail: fitParts(parts, width() - fixed) };
       const total = Math.max(1, item.total);
       const bar = bars.get(item.key);
       if (!bar) bars.set(item.key, multibar.create(total, Math.min(item.value, total), payload));

@@ -1,6 +1,7 @@
 import type { Actor } from 'xstate';
 import { type clientSessionMachine, type SessionProgress, selectProgress } from '../actors/client';
 import { selectStatus, type serverMachine } from '../actors/server';
+import { displayWidth, fitParts, terminalWidth } from './layout';
 import { type BarState, showLiveBars } from './liveBars';
 
 type SessionActor = Actor<typeof clientSessionMachine>;
@@ -16,11 +17,19 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(0)}s`;
 const rttText = (p: SessionProgress) =>
   p.rttMedianMs === null ? '-' : `${p.rttMedianMs.toFixed(3)} ms`;
 
-export function progressLine(p: SessionProgress): string {
-  return (
-    `client ${p.clientId ?? '?'} [${p.state}] ${seconds(p.elapsedMs)} elapsed, ${seconds(p.remainingMs)} left: ` +
-    `${p.ticksSent} ticks, ${p.replies} replies, ${p.missedSlots} missed, RTT median ${rttText(p)}`
-  );
+/**
+ * A session's progress as one plain line, fitted to `width` columns: what matters most
+ * (the client, its state, time left) is kept, counters are left out from the end first.
+ */
+export function progressLine(p: SessionProgress, width = terminalWidth(process.stderr)): string {
+  const head = `client ${p.clientId ?? '?'} ${p.state}: `;
+  const rest = [
+    `${seconds(p.elapsedMs)} elapsed, ${seconds(p.remainingMs)} left`,
+    `RTT median ${rttText(p)}`,
+    `${p.replies}/${p.ticksSent} replies`,
+    `${p.missedSlots} missed`,
+  ];
+  return fitParts([`${head}${fitParts(rest, width - displayWidth(head), ', ')}`], width);
 }
 
 /**
@@ -31,17 +40,19 @@ export function reportProgress(
   actors: () => SessionActor[],
   write: (line: string) => void,
   everyMs = 5000,
+  width = terminalWidth(process.stderr),
 ): () => void {
   const timer = setInterval(() => {
     for (const actor of actors()) {
-      if (actor.getSnapshot().status === 'active') write(progressLine(sessionProgress(actor)));
+      if (actor.getSnapshot().status === 'active')
+        write(progressLine(sessionProgress(actor), width));
     }
   }, everyMs);
   timer.unref();
   return () => clearInterval(timer);
 }
 
-/** A session as a bar: elapsed of its duration, with ticks, replies, missed slots and RTT. */
+/** A session as a bar: elapsed of its duration, then its state, RTT, replies and missed slots. */
 export function sessionBar(actor: SessionActor): BarState {
   const p = sessionProgress(actor);
   return {
@@ -49,9 +60,13 @@ export function sessionBar(actor: SessionActor): BarState {
     label: `client ${String(p.clientId ?? '?').padStart(2)}`,
     value: p.elapsedMs,
     total: p.durationMs,
-    detail:
-      `${seconds(p.elapsedMs)}/${seconds(p.durationMs)} · ${p.ticksSent} ticks · ${p.replies} replies · ` +
-      `${p.missedSlots} missed · RTT median ${rttText(p)} · ${p.state}`,
+    detail: [
+      p.state,
+      `${seconds(p.elapsedMs)}/${seconds(p.durationMs)}`,
+      `RTT ${rttText(p)}`,
+      `${p.replies}/${p.ticksSent} replies`,
+      `${p.missedSlots} missed`,
+    ],
   };
 }
 
@@ -74,18 +89,32 @@ export function showSessionProgress(
   const stream = options.stream ?? process.stderr;
   if (stream.isTTY && !options.quiet)
     return showLiveBars(() => actors().map(sessionBar), { stream });
-  return reportProgress(actors, (line) => stream.write(`${line}\n`), options.everyMs);
+  return reportProgress(
+    actors,
+    (line) => stream.write(`${line}\n`),
+    options.everyMs,
+    terminalWidth(stream),
+  );
 }
 
-/** The server's live view: connections, clients exchanging now, clients served so far. */
-export function serverStatusLine(server: Actor<typeof serverMachine>): string {
+/** The server's live view as parts, most important first: its state, clients, connections. */
+export function serverStatusParts(server: Actor<typeof serverMachine>): string[] {
   const status = selectStatus(server.getSnapshot());
   const handshaking = status.connections - status.clients;
-  return (
-    `server [${status.state}] ${status.clients} client(s) exchanging` +
-    (handshaking > 0 ? `, ${handshaking} connection(s) in their handshake` : '') +
-    `, ${status.served.length} served`
-  );
+  return [
+    status.state,
+    `${status.clients} client(s) exchanging`,
+    `${status.served.length} served`,
+    handshaking > 0 ? `${handshaking} in their handshake` : '',
+  ];
+}
+
+/** The server's live view as one line, fitted to `width`. */
+export function serverStatusLine(
+  server: Actor<typeof serverMachine>,
+  width = terminalWidth(process.stderr),
+): string {
+  return fitParts([`server`, ...serverStatusParts(server)], width);
 }
 
 /**
@@ -106,9 +135,9 @@ export function showServerProgress(
         label: 'server',
         value: 0,
         total: 1,
-        detail: `${seconds(Date.now() - started)} up · ${serverStatusLine(server)}`,
+        detail: [...serverStatusParts(server), `${seconds(Date.now() - started)} up`],
       },
     ],
-    { stream, format: '{label} | {detail}', redrawMs: 500 },
+    { stream, barless: true, redrawMs: 500 },
   );
 }

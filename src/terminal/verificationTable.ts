@@ -1,18 +1,22 @@
-import Table from 'cli-table3';
 import type { ExchangeResult } from '../assignment/exchangeFiles';
 import { peerText } from '../log/peerText';
+import { fitTable, terminalWidth } from './layout';
 
-/** A table: one row per folder, one column per file, ✓ when its SHA-256 equals the original's. */
-export function verificationTable(result: ExchangeResult, dirLabels?: string[]): string {
+/**
+ * A table: one row per folder, one column per file, ✓ when its SHA-256 equals the original's.
+ * Fits `width` columns (default: the terminal's), one small table per folder when narrow.
+ */
+export function verificationTable(
+  result: ExchangeResult,
+  dirLabels?: string[],
+  width = terminalWidth(),
+): string {
   const files = [...new Set(result.copies.map((c) => c.file))];
   const dirs = [...new Set(result.copies.map((c) => c.dir))];
-  const table = new Table({
-    head: ['folder', ...files.map((f) => peerText(f)), 'outcome'],
-    style: { head: [], border: [] },
-  });
-  for (const [i, dir] of dirs.entries()) {
+  const head = ['folder', ...files.map((f) => peerText(f)), 'outcome'];
+  const rows = dirs.map((dir, i) => {
     const summary = result.summaries[i];
-    table.push([
+    return [
       dirLabels?.[i] ?? dir,
       ...files.map((f) => {
         const copy = result.copies.find((c) => c.dir === dir && c.file === f);
@@ -25,7 +29,7 @@ export function verificationTable(result: ExchangeResult, dirLabels?: string[]):
       summary
         ? `${summary.outcome}${summary.error ? ` (${peerText(summary.error.code, 64)})` : ''}`
         : '-',
-    ]);
-  }
-  return table.toString();
+    ];
+  });
+  return fitTable(head, rows, width);
 }

@@ -7,7 +7,7 @@ const HOSTILE =
   'bye\n12:00:00.000 error [server] FORGED\r\x1b[2J\x1b]0;owned\x07\x1b]8;;http://x\x1b\\link\u009b31m\u202egnp.exe\u200b\x7f';
 
 /** Every line the root logger prints, formatted exactly as the console transport formats it. */
-function captureConsoleLines() {
+function captureConsoleLines(useColor = () => true) {
   const lines: string[] = [];
   const transport = new winston.transports.Stream({
     stream: new Writable({
@@ -17,7 +17,7 @@ function captureConsoleLines() {
         callback();
       },
     }),
-    format: consoleLineFormat(),
+    format: consoleLineFormat(useColor),
   });
   // The real console transport stays quiet meanwhile: the test reads the captured lines.
   const consoles = rootLogger.transports.filter((t) => t instanceof winston.transports.Console);
@@ -42,8 +42,10 @@ const withoutLevelColour = (line: string) => line.replace(LEVEL_COLOUR, '$1');
 const RAW_UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
 
 let capture: ReturnType<typeof captureConsoleLines>;
+let colour = true;
 beforeEach(() => {
-  capture = captureConsoleLines();
+  colour = true;
+  capture = captureConsoleLines(() => colour);
 });
 afterEach(() => capture.stop());
 
@@ -89,4 +91,17 @@ test('every string is bounded', () => {
   const line = capture.lines[0]!;
   expect(line.length).toBeLessThan(3 * MAX_LOG_STRING);
   expect(line).toMatch(/…\[\+\d+\]/);
+});
+
+test('where colour is not wanted (a pipe, NO_COLOR), a line carries no escape byte at all', () => {
+  colour = false;
+  getLogger('server').warn('client 1 closed', { code: 'ERR_X' });
+  colour = true;
+  getLogger('server').warn('client 2 closed', { code: 'ERR_X' });
+  expect(capture.lines).toHaveLength(2);
+  expect(capture.lines[0]).not.toContain(ESC);
+  expect(capture.lines[0]).toMatch(
+    /^\d\d:\d\d:\d\d\.\d{3} warn \[server\] client 1 closed code=ERR_X$/,
+  );
+  expect(capture.lines[1]).toContain(`${ESC}[33mwarn${ESC}[39m`);
 });

@@ -13,7 +13,7 @@ export type { PoolCommand, PoolReport } from './handlerPool';
 export type { ExchangeLimits } from './limits';
 export { DEFAULT_EXCHANGE_LIMITS } from './limits';
 export type { ServerSnapshot, ServerStatus } from './selectors';
-export { selectAddress, selectIsUp, selectStatus } from './selectors';
+export { SERVER_STATE_LABELS, selectAddress, selectIsUp, selectStatus } from './selectors';
 export type { ServerEvent, ServerInput, ServerSummary } from './server.machine';
 export { serverMachine } from './server.machine';
 export type { ResponderReport } from './tickResponder';

@@ -1,5 +1,5 @@
 import type { SnapshotFrom } from 'xstate';
-import { stateText } from '../client/selectors';
+import { type StateLabels, stateLabel, stateText } from '../shared/stateLabel';
 import type { ServedClient } from './connectionHandler.machine';
 import type { serverMachine } from './server.machine';
 
@@ -13,10 +13,26 @@ export function selectAddress(snapshot: ServerSnapshot): { host: string; port: n
   return { host: address.slice(0, colon), port: Number(address.slice(colon + 1)) };
 }
 
+/**
+ * People's names for the server's states, by dotted path. test/actors/stateLabels.test.ts
+ * checks that every state of the machine is named.
+ */
+export const SERVER_STATE_LABELS: StateLabels = {
+  opening: 'starting',
+  binding: 'binding',
+  'serving.listening': 'listening',
+  'serving.stopping': 'stopping',
+  finishing: 'closing files',
+  stopped: 'stopped',
+  failed: 'failed',
+};
+
 /** What the server is doing now. */
 export interface ServerStatus {
-  /** The state, dotted (`serving.listening`). */
+  /** The state as a person names it (`listening`): see {@link SERVER_STATE_LABELS}. */
   state: string;
+  /** The state, dotted (`serving.listening`), for programs. */
+  statePath: string;
   /** Connections with a live handler (in their handshake or exchanging). */
   connections: number;
   /** Clients holding an ID now (exchanging). */
@@ -30,7 +46,8 @@ export interface ServerStatus {
 export function selectStatus(snapshot: ServerSnapshot): ServerStatus {
   const { context } = snapshot;
   return {
-    state: stateText(snapshot.value),
+    state: stateLabel(snapshot.value, SERVER_STATE_LABELS),
+    statePath: stateText(snapshot.value),
     connections: context.connections,
     clients: context.clients,
     served: context.served,

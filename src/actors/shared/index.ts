@@ -8,3 +8,5 @@ export type {
 } from './connectionEvents';
 export { connectionEvents, readConnection } from './connectionEvents';
 export type { ParentRef } from './refs';
+export type { StateLabels } from './stateLabel';
+export { labelOf, stateLabel, statePaths, stateText } from './stateLabel';

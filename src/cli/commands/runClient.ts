@@ -51,7 +51,7 @@ export async function runClient(options: ClientOptions): Promise<void> {
     return inspection.stop();
   });
   if (options.json) process.stdout.write(`${jsonText(summary, 2)}\n`);
-  else process.stderr.write(`${clientSummaryTable([summary])}\n`);
+  else process.stdout.write(`${clientSummaryTable([summary])}\n`);
   process.exitCode = summary.outcome === 'done' ? 0 : 1;
   // Stopped by a signal: the person wants the process to end, not to start sharing.
   if (stoppedBySignal) return;

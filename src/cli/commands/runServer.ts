@@ -8,6 +8,8 @@ import {
   startServer,
   systemClock,
   tcpTransport,
+  terminalWidth,
+  wrapText,
 } from '../../index';
 import type { ServerOptions } from './server';
 
@@ -60,9 +62,8 @@ export async function runServer(options: ServerOptions): Promise<void> {
   });
   if (options.json) process.stdout.write(`${jsonText(summary, 2)}\n`);
   else {
-    process.stderr.write(
-      `served ${summary.clients.length} client(s), ${summary.rows} rows in ${summary.file}\n`,
-    );
+    const served = `served ${summary.clients.length} client(s), ${summary.rows} rows in ${summary.file}`;
+    process.stdout.write(`${wrapText(served, terminalWidth(), '  ')}\n`);
   }
   process.exitCode = summary.outcome === 'stopped' ? 0 : 1;
 }
