@@ -29,6 +29,7 @@ import {
   runAssignment,
   showSessionProgress,
   startCliInspection,
+  terminalWidth,
   verificationTable,
   writeReport,
   writeRunMetadata,
@@ -129,7 +130,9 @@ async function main(): Promise<void> {
       `${JSON.stringify({ server: result.server, clients: result.clients }, null, 2)}\n`,
     );
   } else {
-    process.stderr.write(`\n${clientSummaryTable(result.clients)}\n`);
+    process.stderr.write(
+      `\n${clientSummaryTable(result.clients, terminalWidth(process.stderr))}\n`,
+    );
     process.stderr.write(`Server: ${result.server.rows} rows in ${result.server.file}\n`);
     for (const summary of result.clients) {
       if (summary.files)
@@ -155,7 +158,7 @@ async function exchangeAndVerify(run: AssignmentResult, runDir: string): Promise
     write('\nPeer-to-peer exchange skipped: fewer than two client files.\n');
     return exchange.ok;
   }
-  write(`${verificationTable(result, exchange.labels)}\n`);
+  write(`${verificationTable(result, exchange.labels, terminalWidth(process.stderr))}\n`);
   write(
     result.ok
       ? `Every folder holds all ${files} files, SHA-256 equal to the originals (${result.seconds.toFixed(2)} s).\n`
