@@ -6,7 +6,7 @@ const BIN = join(__dirname, '..', '..', 'bin', 'timeswarm.cjs');
 const running: ChildProcessWithoutNullStreams[] = [];
 
 /**
- * Runs `timeswarm ARGS…` as a real process. `waitFor` polls its stderr (bounded); `killAll`
+ * Runs `timeswarm ARGS…` as a real process. `waitFor` polls its stderr or stdout (bounded); `killAll`
  * (call it in afterEach) SIGKILLs whatever a failed test left running.
  */
 export function timeswarm(args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -19,15 +19,21 @@ export function timeswarm(args: string[], env: NodeJS.ProcessEnv = {}) {
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const exited = once(child, 'exit').then(([code]) => code as number | null);
-  const waitFor = async (pattern: RegExp, limitMs = 30_000) => {
+  /** Polls stderr (the log and progress), or stdout (summaries), for `pattern`. */
+  const waitFor = async (
+    pattern: RegExp,
+    limitMs = 30_000,
+    from: 'stderr' | 'stdout' = 'stderr',
+  ) => {
+    const text = () => (from === 'stderr' ? stderr : stdout);
     const deadline = Date.now() + limitMs;
-    while (!pattern.test(stderr)) {
+    while (!pattern.test(text())) {
       if (Date.now() > deadline || child.exitCode !== null) {
-        throw new Error(`no ${pattern} in:\n${stderr}`);
+        throw new Error(`no ${pattern} in ${from}:\n${text()}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    return pattern.exec(stderr)!;
+    return pattern.exec(text())!;
   };
   return { child, exited, waitFor, output: () => ({ stderr, stdout }) };
 }

@@ -37,7 +37,7 @@ type Proc = ReturnType<typeof timeswarm>;
 
 /** Waits for the summary line, then for the exit within {@link EXIT_BOUND_MS}; the exit code. */
 async function endsAfterItsLastState(proc: Proc, limitMs = 60_000): Promise<number | null> {
-  await proc.waitFor(/^peer \S+: (done|failed);/m, limitMs);
+  await proc.waitFor(/^peer \S+: (done|failed);/m, limitMs, 'stdout');
   const timeout = new Promise<'alive'>((resolve) => {
     const timer = setTimeout(() => resolve('alive'), EXIT_BOUND_MS);
     void proc.exited.then(() => clearTimeout(timer));
@@ -104,14 +104,14 @@ describe('every share ends on its own (real processes)', () => {
         '20KB/s',
       ]);
       const pb = share(['--file', b.file, '--dir', b.dir, '--peers', first, ...expect3]);
-      await pa.waitFor(/\] \d\/3 files/);
-      await pb.waitFor(/\] \d\/3 files/);
+      await pa.waitFor(/ \d\/3 files/);
+      await pb.waitFor(/ \d\/3 files/);
       pc.child.kill('SIGKILL');
       for (const proc of [pa, pb]) {
         expect(await endsAfterItsLastState(proc)).toBe(SHARE_EXIT.missing);
-        const { stderr } = proc.output();
-        expect(stderr).toMatch(/^error ERR_MISSING_FILES:/m);
-        expect(stderr).toMatch(/^missing c\.bin:/m);
+        const { stdout } = proc.output();
+        expect(stdout).toMatch(/^error ERR_MISSING_FILES:/m);
+        expect(stdout).toMatch(/^missing c\.bin:/m);
       }
     },
   );
