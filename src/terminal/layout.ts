@@ -121,8 +121,13 @@ export function fitTable(
   // A table n columns wide takes n + 1 columns of border; each cell pads one space each side.
   const room = Math.max(MIN_WIDTH, width) - 3;
   const longest = (cells: readonly string[]) => Math.max(1, ...cells.map(displayWidth)) + 2;
-  const nameWidth = Math.min(longest(names), Math.floor(room * 0.45));
-  const valueWidth = Math.min(longest(rows.flat()), room - nameWidth);
+  // Both columns as wide as their longest cell when they fit; otherwise values keep up to
+  // two thirds (a value cut across lines reads worse than a wrapped name).
+  const valueWidth = Math.min(
+    longest(rows.flat()),
+    Math.max(room - longest(names), Math.floor((room * 2) / 3)),
+  );
+  const nameWidth = Math.min(longest(names), room - valueWidth);
   return rows.map((row) => stackedRow(names, row, [nameWidth, valueWidth])).join('\n');
 }
 

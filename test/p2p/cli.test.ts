@@ -111,8 +111,9 @@ describe('timeswarm share (CLI)', () => {
         '500ms',
       ]);
       expect(result.code).toBe(SHARE_EXIT.missing);
-      expect(result.stderr).toMatch(/ERR_NO_PEERS/);
-      expect(result.stderr).toMatch(/127\.0\.0\.1:1/);
+      // The summary (on stdout) names the code and the peer that was never reached.
+      expect(result.stdout).toMatch(/ERR_NO_PEERS/);
+      expect(result.stdout).toMatch(/127\.0\.0\.1:1/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
