@@ -3,7 +3,8 @@ import { firstValueFrom, map, toArray } from 'rxjs';
 import { selectStatus } from '../../src/actors/server';
 import { parseTimestampTable } from '../../src/storage';
 import { clientConnection, clientProof, proofMatches, serverProof } from '../../src/transport';
-import { advance, until } from '../helpers/simulation';
+import { advance } from '../helpers/simulation';
+import { until } from '../helpers/until';
 import { type SimulatedWorld, simulatedWorld } from '../helpers/world';
 
 let world: SimulatedWorld;

@@ -8,7 +8,8 @@ import {
   type ServerMessage,
   type Tick,
 } from '../../src/transport';
-import { advance, scriptedServer, settle, until, welcome } from '../helpers/simulation';
+import { advance, scriptedServer, settle, welcome } from '../helpers/simulation';
+import { until } from '../helpers/until';
 import { type SimulatedWorld, simulatedWorld } from '../helpers/world';
 
 let world: SimulatedWorld;

@@ -29,6 +29,7 @@ import {
   type TimestampRow,
   timestampTableFormat,
 } from '../../src/storage';
+import { until } from '../helpers/until';
 
 const T0 = Date.UTC(2026, 10, 24, 0, 12, 13) * 1000;
 const HEADER_TEXT = `${TABLE_TITLE}\n\n${TABLE_HEADER}\n${TABLE_RULE}\n`;
@@ -47,15 +48,6 @@ function startRecorder() {
     }),
   ).start();
   return { ref, received };
-}
-
-/** Polls (bounded) until `check` is true; real timers, no assertion on how long it took. */
-async function eventually(check: () => Promise<boolean> | boolean, tries = 300): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await check()) return;
-    await sleep(10);
-  }
-  throw new Error('condition not reached');
 }
 
 let dir: string;
@@ -81,7 +73,7 @@ function startWriter(path: string, format: RecordFormat<TimestampRow> = timestam
   actors.push(actor);
   actor.start();
   const sink = async (): Promise<RecordSink<TimestampRow>> => {
-    await eventually(() => received.some((e) => e.type === 'writer.opened'));
+    await until(() => received.some((e) => e.type === 'writer.opened'));
     const opened = received.find((e) => e.type === 'writer.opened');
     if (opened?.type !== 'writer.opened') throw new Error('not opened');
     return opened.sink;
@@ -100,7 +92,7 @@ describe('fileWriterMachine', () => {
     const N = 600;
     for (let i = 0; i < N / 2; i++) rows.write(rowAt(i));
     // Rows reach the OS on the flush interval, before any close.
-    await eventually(async () => (await stat(path)).size > HEADER_TEXT.length);
+    await until(async () => (await stat(path)).size > HEADER_TEXT.length);
     for (let i = N / 2; i < N; i++) rows.write(rowAt(i));
 
     actor.send(closeWriter({ durationMs: 1234 }));

@@ -11,7 +11,8 @@ import {
   encodeFrame,
   type ServerMessage,
 } from '../../src/transport';
-import { advance, until } from '../helpers/simulation';
+import { advance } from '../helpers/simulation';
+import { until } from '../helpers/until';
 import { type SimulatedWorld, simulatedWorld } from '../helpers/world';
 
 let world: SimulatedWorld;

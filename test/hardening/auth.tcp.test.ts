@@ -12,8 +12,8 @@ import {
   startTcpClient,
   startTcpServer,
   type TcpServer,
-  until,
-} from './support';
+} from '../helpers/tcp';
+import { until } from '../helpers/until';
 
 const SECRET = 'correct horse battery staple';
 

@@ -11,8 +11,8 @@ import {
   startTcpClient,
   startTcpServer,
   type TcpServer,
-  until,
-} from './support';
+} from '../helpers/tcp';
+import { until } from '../helpers/until';
 
 // Frame sizes of the reference implementation for this session (client ID < 128, seq < 128,
 // no secret): every tick and every reply has the same length, so the k-th one starts at a

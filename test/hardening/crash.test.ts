@@ -11,12 +11,11 @@ import {
   captureLogger,
   readTable,
   rowsFrom,
-  sleep,
   startTcpClient,
   startTcpServer,
   type TcpServer,
-  until,
-} from './support';
+} from '../helpers/tcp';
+import { sleep, until } from '../helpers/until';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'timeswarm.cjs');
 const INTERVAL_MS = 10;

@@ -14,8 +14,8 @@ import {
   startTcpClient,
   startTcpServer,
   type TcpServer,
-  until,
-} from './support';
+} from '../helpers/tcp';
+import { until } from '../helpers/until';
 
 const SERVER_FILE = 'serverTimeData.txt';
 

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { type FaultProxy, type FaultProxyOptions, startFaultProxy } from '../helpers/faultProxy';
+import { until } from '../helpers/until';
 
 /** A target that records what each connection sends it, and can answer. */
 async function startTarget() {
@@ -44,13 +45,6 @@ async function connectClient(port: number) {
   return { socket, state, bytes: () => Buffer.concat(state.received) };
 }
 
-async function until(predicate: () => boolean, limitMs = 5000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
 const turns = async (n = 5) => {
   for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
 };

@@ -13,8 +13,8 @@ import {
   startTcpClient,
   startTcpServer,
   type TcpServer,
-  until,
-} from './support';
+} from '../helpers/tcp';
+import { until } from '../helpers/until';
 
 const SEED = 20_260_501;
 const FRAMES = 10_000;

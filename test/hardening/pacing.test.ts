@@ -9,12 +9,11 @@ import {
   rawClient,
   readTable,
   rowsFrom,
-  sleep,
   startTcpClient,
   startTcpServer,
   type TcpServer,
-  until,
-} from './support';
+} from '../helpers/tcp';
+import { sleep, until } from '../helpers/until';
 
 /**
  * Pacing by arrival on the server's monotonic clock (issue 10, item 4): t1 is data. A flood

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { selectStatus } from '../../src/actors/server';
 import { encodeFrame } from '../../src/transport';
 import { tempDir } from '../helpers/simulation';
-import { startTcpServer, type TcpServer, until } from './support';
+import { startTcpServer, type TcpServer } from '../helpers/tcp';
+import { until } from '../helpers/until';
 
 let dir: { path: string; remove: () => Promise<void> };
 let server: TcpServer | null = null;

@@ -9,8 +9,8 @@ import {
   rowsFrom,
   startTcpServer,
   type TcpServer,
-  until,
-} from './support';
+} from '../helpers/tcp';
+import { until } from '../helpers/until';
 
 let dir: { path: string; remove: () => Promise<void> };
 let server: TcpServer | null = null;

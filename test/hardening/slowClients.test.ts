@@ -11,12 +11,11 @@ import {
   rawClient,
   readTable,
   rowsFrom,
-  sleep,
   startTcpClient,
   startTcpServer,
   type TcpServer,
-  until,
-} from './support';
+} from '../helpers/tcp';
+import { sleep, until } from '../helpers/until';
 
 // Short limits, given as input, so that each cut happens within a second.
 const HANDSHAKE_TIMEOUT_MS = 400;

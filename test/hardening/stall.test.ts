@@ -11,8 +11,8 @@ import {
   startTcpClient,
   startTcpServer,
   type TcpServer,
-  until,
-} from './support';
+} from '../helpers/tcp';
+import { until } from '../helpers/until';
 
 const IP = '127.0.0.2';
 const SERVER_IP = '127.0.0.1';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { clientTableName, exchangeLogName, SERVER_TABLE_NAME } from '../../src/storage';
 import { within } from '../helpers/rawServer';
 import { tempDir } from '../helpers/simulation';
-import { readTable, startTcpClient, startTcpServer, type TcpServer } from './support';
+import { readTable, startTcpClient, startTcpServer, type TcpServer } from '../helpers/tcp';
 
 /**
  * Our files where someone else controls the folder: a symlink planted at a table, a sidecar

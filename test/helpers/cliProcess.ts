@@ -1,6 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { until } from './until';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'timeswarm.cjs');
 const running: ChildProcessWithoutNullStreams[] = [];
@@ -26,13 +27,15 @@ export function timeswarm(args: string[], env: NodeJS.ProcessEnv = {}) {
     from: 'stderr' | 'stdout' = 'stderr',
   ) => {
     const text = () => (from === 'stderr' ? stderr : stdout);
-    const deadline = Date.now() + limitMs;
-    while (!pattern.test(text())) {
-      if (Date.now() > deadline || child.exitCode !== null) {
-        throw new Error(`no ${pattern} in ${from}:\n${text()}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await until(
+      () => {
+        if (pattern.test(text())) return true;
+        if (child.exitCode !== null)
+          throw new Error(`exited without ${pattern} in ${from}:\n${text()}`);
+        return false;
+      },
+      { limitMs, everyMs: 20, what: () => `${pattern} in ${from}:\n${text()}` },
+    );
     return pattern.exec(text())!;
   };
   return { child, exited, waitFor, output: () => ({ stderr, stdout }) };

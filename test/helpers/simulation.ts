@@ -39,19 +39,6 @@ export async function advance(sim: SimulatedClock, ms: number, stepMs = 10): Pro
   await settle(1);
 }
 
-/**
- * Polls (with real I/O turns, no simulated time) until `predicate` holds. Bounded by a
- * generous real-time limit so that a slow disk (fsync) on a busy machine is not a failure.
- */
-export async function until(predicate: () => boolean, limitMs = 20_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (Date.now() < deadline) {
-    if (predicate()) return;
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  throw new Error('condition not reached');
-}
-
 export async function tempDir(
   prefix = 'timeswarm-',
 ): Promise<{ path: string; remove: () => Promise<void> }> {

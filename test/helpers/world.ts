@@ -8,7 +8,8 @@ import {
   serverMachine,
 } from '../../src/actors/server';
 import { createMemoryNetwork } from '../../src/transport';
-import { simulatedTime, tempDir, until } from './simulation';
+import { simulatedTime, tempDir } from './simulation';
+import { until } from './until';
 
 /**
  * Everything a machine test needs, fresh per test: a temporary folder, an in-memory network,

@@ -2,7 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import WebSocket from 'ws';
 import { type InspectorHandle, startInspector } from '../../src/inspect';
-import { captureLogger } from '../hardening/support';
+import { captureLogger } from '../helpers/tcp';
 
 /**
  * Where the inspector listens and whom it answers: 127.0.0.1 only unless asked; a wider bind

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
-import { rawClient, until } from '../hardening/support';
 import { killAll, timeswarm, timeswarmServer } from '../helpers/cliProcess';
 import { rawServer, within } from '../helpers/rawServer';
 import { tempDir } from '../helpers/simulation';
+import { rawClient } from '../helpers/tcp';
+import { until } from '../helpers/until';
 
 /**
  * Strings from the network on their way into a log or a terminal, over real TCP with real

@@ -6,6 +6,7 @@ import { startClient } from '../../src/runtime';
 import { parseExchangeLog, parseTimestampTable } from '../../src/storage';
 import { tcpTransport } from '../../src/transport';
 import { tempDir } from '../helpers/simulation';
+import { until } from '../helpers/until';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'timeswarm.cjs');
 let dir: { path: string; remove: () => Promise<void> };
@@ -34,14 +35,15 @@ async function serverProcess(port: number): Promise<{ child: ChildProcess; port:
   processes.push(child);
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const match = /listening on 127\.0\.0\.1:(\d+)/.exec(stderr);
-    if (match) return { child, port: Number(match[1]) };
-    if (Date.now() > deadline || child.exitCode !== null)
-      throw new Error(`server did not start:\n${stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const listening = () => /listening on 127\.0\.0\.1:(\d+)/.exec(stderr);
+  await until(
+    () => {
+      if (child.exitCode !== null) throw new Error(`server exited:\n${stderr}`);
+      return listening() !== null;
+    },
+    { limitMs: 30_000, everyMs: 20, what: 'the server listening' },
+  );
+  return { child, port: Number(listening()![1]) };
 }
 
 test('the server is killed and restarted mid-session: the client reconnects, resumes and finishes', async () => {
@@ -57,11 +59,10 @@ test('the server is killed and restarted mid-session: the client reconnects, res
   });
   // Kill the server only once the session ticks (on a loaded machine, connecting can take a
   // while; a kill before that would be a failed first connection, not a reconnection).
-  const deadline = Date.now() + 30_000;
-  while (!session.actor.getSnapshot().matches({ session: 'ticking' })) {
-    if (Date.now() > deadline) throw new Error('the session never started ticking');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await until(session.actor, (s) => s.matches({ session: 'ticking' }), {
+    limitMs: 30_000,
+    what: 'the session ticking',
+  });
   await new Promise((resolve) => setTimeout(resolve, 1000));
   first.child.kill('SIGKILL');
   await once(first.child, 'exit');

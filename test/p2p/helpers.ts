@@ -211,24 +211,5 @@ export async function corruptingProxy(corrupt: (n: number) => boolean): Promise<
   };
 }
 
-/** Resolves once `predicate` holds for the actor's snapshot (checked on every change, bounded). */
-export function until<T>(
-  actor: { getSnapshot(): T; subscribe(fn: () => void): { unsubscribe(): void } },
-  predicate: (snapshot: T) => boolean,
-  timeoutMs = 10_000,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (predicate(actor.getSnapshot())) return resolve();
-    const timer = setTimeout(() => {
-      sub.unsubscribe();
-      reject(new Error('condition not reached in time'));
-    }, timeoutMs);
-    const sub = actor.subscribe(() => {
-      if (predicate(actor.getSnapshot())) {
-        clearTimeout(timer);
-        sub.unsubscribe();
-        resolve();
-      }
-    });
-  });
-}
+/** The one bounded wait (on an actor: checked on every snapshot change). */
+export { until } from '../helpers/until';

@@ -15,7 +15,8 @@ import {
 import type { PeerSummary } from '../../src/p2p/peerSummary';
 import { simulatedClock } from '../../src/time';
 import { createMemoryNetwork, type MemoryNetwork } from '../../src/transport';
-import { settle, until } from '../helpers/simulation';
+import { settle } from '../helpers/simulation';
+import { until } from '../helpers/until';
 import { launch, randomBytes, rm, type TestPeer, tempDir } from './helpers';
 
 /** A simulated clock that knows which of its timers are still armed. */

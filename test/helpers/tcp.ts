@@ -1,3 +1,8 @@
+/**
+ * Real TCP pieces for tests: the real server and client on 127.0.0.1 (port 0), a raw client
+ * speaking the protocol by hand, a logger that keeps its entries, and readers of the tables.
+ * `tcpWorld.ts` builds the per-test fixture out of them.
+ */
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -87,16 +92,6 @@ export async function readTable(path: string): Promise<ParsedTable> {
 /** Rows of a table sent by `from` to `to`. */
 export const rowsFrom = (table: ParsedTable, from: string, to: string) =>
   table.rows.filter((r) => r.senderIp === from && r.receiverIp === to);
-
-export async function until(predicate: () => boolean, limitMs = 20_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A hand-written client on a raw socket with the real codec (encodeFrame, createFrameDecoder,
