@@ -2,39 +2,18 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectStatus } from '../../src/actors/server';
 import { clientProof } from '../../src/transport';
-import { tempDir } from '../helpers/simulation';
-import {
-  captureLogger,
-  closeCodes,
-  type RawClient,
-  rawClient,
-  readTable,
-  startTcpClient,
-  startTcpServer,
-  type TcpServer,
-} from '../helpers/tcp';
+import { captureLogger, closeCodes, readTable } from '../helpers/tcp';
+import { tcpWorld } from '../helpers/tcpWorld';
 import { until } from '../helpers/until';
 
 const SECRET = 'correct horse battery staple';
 
-let dir: { path: string; remove: () => Promise<void> };
-let server: TcpServer | null = null;
-const raws: RawClient[] = [];
-
-beforeEach(async () => {
-  dir = await tempDir('timeswarm-auth-');
-});
-afterEach(async () => {
-  for (const raw of raws.splice(0)) raw.destroy();
-  await server?.stop();
-  server = null;
-  await dir.remove();
-});
+const world = tcpWorld('timeswarm-auth-');
 
 async function start(secret?: string) {
   const log = captureLogger();
-  server = await startTcpServer({
-    outDir: join(dir.path, 'server'),
+  const server = await world.startServer({
+    outDir: join(world.dir, 'server'),
     logger: log.logger,
     ...(secret !== undefined ? { secret } : {}),
   });
@@ -43,8 +22,9 @@ async function start(secret?: string) {
 
 /** Runs a reference client to its end; it must fail before writing anything. */
 async function refusedClient(port: number, name: string, secret?: string) {
-  const outDir = join(dir.path, name);
-  const client = startTcpClient(port, {
+  const outDir = join(world.dir, name);
+  const client = world.startClient({
+    port,
     outDir,
     durationMs: 500,
     retry: { attempts: 1 },
@@ -61,8 +41,9 @@ async function refusedClient(port: number, name: string, secret?: string) {
 describe('shared secret over real TCP', () => {
   test('the right secret: the session runs and every row is written', async () => {
     const { server: s } = await start(SECRET);
-    const client = startTcpClient(s.port, {
-      outDir: join(dir.path, 'ok'),
+    const client = world.startClient({
+      port: s.port,
+      outDir: join(world.dir, 'ok'),
       durationMs: 300,
       secret: SECRET,
     });
@@ -87,8 +68,7 @@ describe('shared secret over real TCP', () => {
 
   test('a wrong proof from a hand-written client: refused with ERR_AUTH on both sides, no rows', async () => {
     const { server: s, log } = await start(SECRET);
-    const raw = await rawClient(s.port, '127.0.0.41');
-    raws.push(raw);
+    const raw = await world.raw({ port: s.port, localAddress: '127.0.0.41' });
     raw.send({ type: 'hello', version: 1, intervalMs: 10, nonce: Buffer.alloc(16, 1) });
     await until(() => raw.messages.length === 1);
     const challenge = raw.messages[0] as { type: string; nonce: Uint8Array };
@@ -119,8 +99,7 @@ describe('shared secret over real TCP', () => {
 
   test('a hand-written client that skips auth and ticks: cut off, no rows', async () => {
     const { server: s, log } = await start(SECRET);
-    const raw = await rawClient(s.port, '127.0.0.42');
-    raws.push(raw);
+    const raw = await world.raw({ port: s.port, localAddress: '127.0.0.42' });
     raw.send({ type: 'hello', version: 1, intervalMs: 10 });
     raw.send({ type: 'tick', seq: 0, t1: Date.now() * 1000 });
     await until(() => raw.gone);

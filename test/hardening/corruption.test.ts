@@ -3,15 +3,8 @@ import type { ClientSessionInput } from '../../src/actors/client';
 import { selectStatus } from '../../src/actors/server';
 import type { ParsedRow } from '../../src/storage';
 import { type DirectionFaults, type FaultProxy, startFaultProxy } from '../helpers/faultProxy';
-import { tempDir } from '../helpers/simulation';
-import {
-  captureLogger,
-  readTable,
-  rowsFrom,
-  startTcpClient,
-  startTcpServer,
-  type TcpServer,
-} from '../helpers/tcp';
+import { captureLogger, readTable, rowsFrom } from '../helpers/tcp';
+import { tcpWorld } from '../helpers/tcpWorld';
 import { until } from '../helpers/until';
 
 // Frame sizes of the reference implementation for this session (client ID < 128, seq < 128,
@@ -37,18 +30,11 @@ const STRUCTURAL: [string, number, string][] = [
 const IP = '127.0.0.2';
 const SERVER_IP = '127.0.0.1';
 
-let dir: { path: string; remove: () => Promise<void> };
-let server: TcpServer | null = null;
+const world = tcpWorld('timeswarm-corrupt-');
 let proxy: FaultProxy | null = null;
-beforeEach(async () => {
-  dir = await tempDir('timeswarm-corrupt-');
-});
 afterEach(async () => {
   await proxy?.close();
   proxy = null;
-  await server?.stop();
-  server = null;
-  await dir.remove();
 });
 
 const times = (rows: ParsedRow[]) => rows.map((r) => r.timeMicros);
@@ -60,7 +46,7 @@ async function corruptedSession(
   onProxy: (p: FaultProxy) => void = () => undefined,
 ) {
   const log = captureLogger();
-  server = await startTcpServer({ outDir: join(dir.path, 'server'), logger: log.logger });
+  const server = await world.startServer({ outDir: join(world.dir, 'server'), logger: log.logger });
   const s = server;
   proxy = await startFaultProxy({
     target: { host: SERVER_IP, port: s.port },
@@ -68,11 +54,12 @@ async function corruptedSession(
     ...faults,
   });
   const p = proxy;
-  const client = startTcpClient(p.port, {
+  const client = world.startClient({
+    port: p.port,
     localAddress: IP,
     requestedId: 1,
     durationMs: 1000,
-    outDir: join(dir.path, 'client'),
+    outDir: join(world.dir, 'client'),
     reconnect: { attempts: 0 },
     ...extra,
   });
@@ -80,7 +67,6 @@ async function corruptedSession(
   const summary = await client.done.finally(() => clearInterval(watch));
   await until(() => selectStatus(s.actor.getSnapshot()).connections === 0);
   const stopped = await s.stop();
-  server = null;
   const serverTable = await readTable(stopped.file);
   const clientTable = await readTable(summary.files!.table);
   return {

@@ -6,15 +6,8 @@ import { selectProgress } from '../../src/actors/client';
 import { selectStatus } from '../../src/actors/server';
 import type { ParsedRow } from '../../src/storage';
 import { parseExchangeLog } from '../../src/storage';
-import { tempDir } from '../helpers/simulation';
-import {
-  captureLogger,
-  readTable,
-  rowsFrom,
-  startTcpClient,
-  startTcpServer,
-  type TcpServer,
-} from '../helpers/tcp';
+import { captureLogger, readTable, rowsFrom, startTcpClient } from '../helpers/tcp';
+import { tcpWorld } from '../helpers/tcpWorld';
 import { sleep, until } from '../helpers/until';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'timeswarm.cjs');
@@ -23,18 +16,11 @@ const FLUSH_INTERVAL_MS = 200;
 /** Ticks a SIGKILL may cost a file: one flush interval of them, plus slack for a busy machine. */
 const MAX_LOST_TICKS = FLUSH_INTERVAL_MS / INTERVAL_MS + 10;
 
-let dir: { path: string; remove: () => Promise<void> };
-let server: TcpServer | null = null;
+const world = tcpWorld('timeswarm-crash-');
 const children: ChildProcessWithoutNullStreams[] = [];
 
-beforeEach(async () => {
-  dir = await tempDir('timeswarm-crash-');
-});
 afterEach(async () => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-  await server?.stop();
-  server = null;
-  await dir.remove();
 });
 
 function timeswarm(args: string[]) {
@@ -57,7 +43,7 @@ const t = (rows: ParsedRow[]) => rows.map((r) => r.timeMicros);
 
 test('a client killed with SIGKILL: the server keeps every row it acknowledged; the client file lost at most one flush interval', async () => {
   const log = captureLogger();
-  server = await startTcpServer({ outDir: join(dir.path, 'server'), logger: log.logger });
+  const server = await world.startServer({ outDir: join(world.dir, 'server'), logger: log.logger });
   const s = server;
   const ip = '127.0.0.7';
   const client = timeswarm([
@@ -71,7 +57,7 @@ test('a client killed with SIGKILL: the server keeps every row it acknowledged; 
     '--duration',
     '1m',
     '--out',
-    join(dir.path, 'client'),
+    join(world.dir, 'client'),
     '--quiet',
   ]);
   await client.waitFor(/ticking every 10 ms/);
@@ -80,7 +66,6 @@ test('a client killed with SIGKILL: the server keeps every row it acknowledged; 
   expect(await client.exited).toEqual({ code: null, signal: 'SIGKILL' });
   await until(() => selectStatus(s.actor.getSnapshot()).served.length === 1);
   const stopped = await s.stop();
-  server = null;
   const [gone] = stopped.clients;
   console.log(`server saw the killed client as ${gone!.code} after ${gone!.ticks} ticks`);
   expect(gone).toMatchObject({ clientId: 7, address: ip });
@@ -97,7 +82,7 @@ test('a client killed with SIGKILL: the server keeps every row it acknowledged; 
   expect(serverReplies).toHaveLength(gone!.ticks);
 
   // The client's file: no footer, parses, and is a prefix of what the server logged.
-  const clientTable = await readTable(join(dir.path, 'client', 'client_7_TimeData.txt'));
+  const clientTable = await readTable(join(world.dir, 'client', 'client_7_TimeData.txt'));
   expect(clientTable.endedAbruptly).toBe(true);
   expect(clientTable.end).toBeNull();
   const clientTicks = rowsFrom(clientTable, ip, '127.0.0.1');
@@ -118,7 +103,7 @@ test('a client killed with SIGKILL: the server keeps every row it acknowledged; 
 
   // Its sidecar parses too (a cut last line is dropped), with no more exchanges than ticks.
   const sidecar = parseExchangeLog(
-    await readFile(join(dir.path, 'client', 'client_7_TimeData.exchanges.csv'), 'utf8'),
+    await readFile(join(world.dir, 'client', 'client_7_TimeData.exchanges.csv'), 'utf8'),
   );
   expect(sidecar.end).toBeNull();
   expect(sidecar.records.length).toBeLessThanOrEqual(serverTicks.length);
@@ -132,7 +117,7 @@ test('the server killed with SIGKILL: its file parses as ended abruptly; clients
     '--port',
     '0',
     '--out',
-    join(dir.path, 'server'),
+    join(world.dir, 'server'),
   ]);
   const [, port] = await child.waitFor(/listening on 127\.0\.0\.1:(\d+)/);
   const ips = ['127.0.0.2', '127.0.0.3'];
@@ -144,14 +129,14 @@ test('the server killed with SIGKILL: its file parses as ended abruptly; clients
       retry: { attempts: 1 },
       // Nobody restarts this server: two quick reconnection attempts, then the session ends.
       reconnect: { attempts: 2, initialDelayMs: 50, maxDelayMs: 100 },
-      outDir: join(dir.path, `client_${i + 1}`),
+      outDir: join(world.dir, `client_${i + 1}`),
     }),
   );
   await until(() => clients.every((c) => selectProgress(c.actor.getSnapshot()).replies > 100));
   child.child.kill('SIGKILL');
   const summaries = await Promise.all(clients.map((c) => c.done));
 
-  const serverTable = await readTable(join(dir.path, 'server', 'serverTimeData.txt'));
+  const serverTable = await readTable(join(world.dir, 'server', 'serverTimeData.txt'));
   expect(serverTable.endedAbruptly).toBe(true);
   for (const [i, summary] of summaries.entries()) {
     const ip = ips[i]!;
@@ -181,17 +166,18 @@ test('the server killed with SIGKILL: its file parses as ended abruptly; clients
 });
 
 test('the server killed and restarted on its port: clients reconnect and finish; every row of both server runs matches the clients', async () => {
-  const serverDir = join(dir.path, 'server');
+  const serverDir = join(world.dir, 'server');
   const first = timeswarm(['server', '--host', '127.0.0.1', '--port', '0', '--out', serverDir]);
   const port = Number((await first.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1]);
   const ips = ['127.0.0.2', '127.0.0.3'];
   const DURATION_MS = 4000;
   const clients = ips.map((ip, i) =>
-    startTcpClient(port, {
+    world.startClient({
+      port,
       localAddress: ip,
       requestedId: i + 1,
       durationMs: DURATION_MS,
-      outDir: join(dir.path, `client_${i + 1}`),
+      outDir: join(world.dir, `client_${i + 1}`),
       reconnect: { attempts: 30, initialDelayMs: 100, maxDelayMs: 200 },
     }),
   );
@@ -199,10 +185,9 @@ test('the server killed and restarted on its port: clients reconnect and finish;
   first.child.kill('SIGKILL');
   await first.exited;
   // The restart runs in this process: a second `node` start could outlast the session.
-  server = await startTcpServer({ port, outDir: serverDir });
+  const server = await world.startServer({ port, outDir: serverDir });
   const summaries = await Promise.all(clients.map((c) => c.done));
   const stopped = await server.stop();
-  server = null;
   expect(stopped.outcome).toBe('stopped');
 
   // The first run's file was moved aside, not overwritten.

@@ -4,16 +4,8 @@ import fc from 'fast-check';
 import { selectProgress } from '../../src/actors/client';
 import { selectStatus } from '../../src/actors/server';
 import { encodeFrame } from '../../src/transport';
-import { tempDir } from '../helpers/simulation';
-import {
-  captureLogger,
-  closeCodes,
-  readTable,
-  rowsFrom,
-  startTcpClient,
-  startTcpServer,
-  type TcpServer,
-} from '../helpers/tcp';
+import { captureLogger, closeCodes, readTable, rowsFrom } from '../helpers/tcp';
+import { tcpWorld } from '../helpers/tcpWorld';
 import { until } from '../helpers/until';
 
 const SEED = 20_260_501;
@@ -109,16 +101,7 @@ const fuzzFrame: fc.Arbitrary<Fuzz> = fc.oneof(
   }),
 );
 
-let dir: { path: string; remove: () => Promise<void> };
-let server: TcpServer | null = null;
-beforeEach(async () => {
-  dir = await tempDir('timeswarm-fuzz-');
-});
-afterEach(async () => {
-  await server?.stop();
-  server = null;
-  await dir.remove();
-});
+const world = tcpWorld('timeswarm-fuzz-');
 
 /** Sends one connection's bytes, ends, and waits (bounded) for the server to close it. */
 function throwAt(port: number, bytes: Buffer): Promise<'closed' | 'timeout'> {
@@ -140,14 +123,15 @@ function throwAt(port: number, bytes: Buffer): Promise<'closed' | 'timeout'> {
 
 test('10,000 random and mutated frames at a live server: no crash, three honest clients lose nothing', async () => {
   const log = captureLogger();
-  server = await startTcpServer({ outDir: join(dir.path, 'server'), logger: log.logger });
+  const server = await world.startServer({ outDir: join(world.dir, 'server'), logger: log.logger });
   const s = server;
   const honest = HONEST_IPS.map((ip, i) =>
-    startTcpClient(s.port, {
+    world.startClient({
+      port: s.port,
       localAddress: ip,
       requestedId: i + 1,
       durationMs: HONEST_MS,
-      outDir: join(dir.path, `honest_${i + 1}`),
+      outDir: join(world.dir, `honest_${i + 1}`),
     }),
   );
   await until(() => honest.every((h) => selectProgress(h.actor.getSnapshot()).replies > 5));
@@ -190,7 +174,6 @@ test('10,000 random and mutated frames at a live server: no crash, three honest 
   }
   await until(() => selectStatus(s.actor.getSnapshot()).connections === 0, 10_000);
   const stopped = await s.stop();
-  server = null;
   expect(stopped.outcome).toBe('stopped');
   const table = await readTable(stopped.file);
   expect(table.endedAbruptly).toBe(false);

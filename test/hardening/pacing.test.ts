@@ -2,17 +2,8 @@ import { join } from 'node:path';
 import { acquireStallMeter, type Clock, systemClock } from '../../src/time';
 import { encodeFrame } from '../../src/transport';
 import { killAll, timeswarm } from '../helpers/cliProcess';
-import { tempDir } from '../helpers/simulation';
-import {
-  captureLogger,
-  type RawClient,
-  rawClient,
-  readTable,
-  rowsFrom,
-  startTcpClient,
-  startTcpServer,
-  type TcpServer,
-} from '../helpers/tcp';
+import { captureLogger, readTable, rowsFrom } from '../helpers/tcp';
+import { tcpWorld } from '../helpers/tcpWorld';
 import { sleep, until } from '../helpers/until';
 
 /**
@@ -22,24 +13,14 @@ import { sleep, until } from '../helpers/until';
  * stalled are not a flood.
  */
 
-let dir: { path: string; remove: () => Promise<void> };
-let server: TcpServer | null = null;
-const raws: RawClient[] = [];
+const world = tcpWorld('timeswarm-pacing-');
 
-beforeEach(async () => {
-  dir = await tempDir('timeswarm-pacing-');
-});
 afterEach(async () => {
   killAll();
-  for (const raw of raws.splice(0)) raw.destroy();
-  await server?.stop();
-  server = null;
-  await dir.remove();
 });
 
 async function raw(port: number, localAddress: string) {
-  const client = await rawClient(port, localAddress);
-  raws.push(client);
+  const client = await world.raw({ port: port, localAddress: localAddress });
   return client;
 }
 
@@ -61,8 +42,8 @@ function steppingClock(steps: { afterMs: number; stepMs: number }[]): Clock {
 describe('pacing by arrival (real TCP)', () => {
   test('a flood with faked t1 values 10 ms apart is cut after exactly the burst (20)', async () => {
     // No stall credit: the count must be exact whatever the machine's load.
-    server = await startTcpServer({
-      outDir: join(dir.path, 'server'),
+    const server = await world.startServer({
+      outDir: join(world.dir, 'server'),
       limits: { stallToleranceMs: 0 },
     });
     const oneWrite = await raw(server.port, '127.0.0.51');
@@ -107,12 +88,13 @@ describe('pacing by arrival (real TCP)', () => {
       Array.from({ length: 100 }, (_, i) => ({ afterMs: 300 + i * 10, stepMs: -10 })),
     ],
   ])('a client whose wall clock steps %s is never cut for it', async (_what, steps) => {
-    server = await startTcpServer({ outDir: join(dir.path, 'server') });
-    const client = startTcpClient(server.port, {
+    const server = await world.startServer({ outDir: join(world.dir, 'server') });
+    const client = world.startClient({
+      port: server.port,
       localAddress: '127.0.0.53',
       durationMs: 1500,
       intervalMs: 10,
-      outDir: join(dir.path, 'client'),
+      outDir: join(world.dir, 'client'),
       clock: steppingClock(steps),
     });
     const summary = await client.done;
@@ -133,7 +115,10 @@ describe('pacing by arrival (real TCP)', () => {
 
   test('ticks that waited out a 1 s stall of the server are not a flood; the client loses nothing', async () => {
     const log = captureLogger();
-    server = await startTcpServer({ outDir: join(dir.path, 'server'), logger: log.logger });
+    const server = await world.startServer({
+      outDir: join(world.dir, 'server'),
+      logger: log.logger,
+    });
     // The reference client in its own process: it keeps ticking while this one is stalled.
     const client = timeswarm([
       'client',
@@ -146,7 +131,7 @@ describe('pacing by arrival (real TCP)', () => {
       '--duration',
       '3s',
       '--out',
-      join(dir.path, 'client'),
+      join(world.dir, 'client'),
       '--json',
     ]);
     await until(() => server!.actor.getSnapshot().context.clients === 1);

@@ -2,20 +2,10 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { selectStatus } from '../../src/actors/server';
 import { encodeFrame } from '../../src/transport';
-import { tempDir } from '../helpers/simulation';
-import { startTcpServer, type TcpServer } from '../helpers/tcp';
+import { tcpWorld } from '../helpers/tcpWorld';
 import { until } from '../helpers/until';
 
-let dir: { path: string; remove: () => Promise<void> };
-let server: TcpServer | null = null;
-beforeEach(async () => {
-  dir = await tempDir('timeswarm-resources-');
-});
-afterEach(async () => {
-  await server?.stop();
-  server = null;
-  await dir.remove();
-});
+const world = tcpWorld('timeswarm-resources-');
 
 /** Opens a connection, sends `bytes`, ends, and waits (bounded) until the server closed it. */
 function hitAndRun(port: number, bytes: Buffer): Promise<void> {
@@ -55,7 +45,7 @@ async function churn(port: number, connections: number) {
 // map: after 4,000 connections the accept path costs ~6 ms of CPU instead of ~2 ms.
 // Fixed: `handler.closed` now also stops the child.
 test('connections that come and go leave no actor behind in the server', async () => {
-  server = await startTcpServer({ outDir: join(dir.path, 'server') });
+  const server = await world.startServer({ outDir: join(world.dir, 'server') });
   const s = server;
   const baseline = Object.keys(s.actor.getSnapshot().children).length; // writer + acceptor
   await churn(s.port, 60);

@@ -1,34 +1,13 @@
 import { join } from 'node:path';
 import { encodeFrame } from '../../src/transport';
-import { tempDir } from '../helpers/simulation';
-import {
-  captureLogger,
-  type RawClient,
-  rawClient,
-  readTable,
-  rowsFrom,
-  startTcpServer,
-  type TcpServer,
-} from '../helpers/tcp';
+import { captureLogger, type RawClient, readTable, rowsFrom } from '../helpers/tcp';
+import { tcpWorld } from '../helpers/tcpWorld';
 import { until } from '../helpers/until';
 
-let dir: { path: string; remove: () => Promise<void> };
-let server: TcpServer | null = null;
-const raws: RawClient[] = [];
-
-beforeEach(async () => {
-  dir = await tempDir('timeswarm-edges-');
-});
-afterEach(async () => {
-  for (const raw of raws.splice(0)) raw.destroy();
-  await server?.stop();
-  server = null;
-  await dir.remove();
-});
+const world = tcpWorld('timeswarm-edges-');
 
 async function raw(port: number, localAddress: string) {
-  const client = await rawClient(port, localAddress);
-  raws.push(client);
+  const client = await world.raw({ port: port, localAddress: localAddress });
   return client;
 }
 
@@ -37,8 +16,8 @@ const replies = (client: RawClient) => client.messages.filter((m) => m.type === 
 describe('an idle limit the client cannot stretch (real TCP)', () => {
   test('a hello above the maximum interval is refused with ERR_INTERVAL; one at it is cut at 3 × the maximum', async () => {
     const log = captureLogger();
-    server = await startTcpServer({
-      outDir: join(dir.path, 'server'),
+    const server = await world.startServer({
+      outDir: join(world.dir, 'server'),
       limits: { idleTimeoutMs: 300, maxIntervalMs: 200 },
       logger: log.logger,
     });
@@ -71,7 +50,10 @@ describe('an idle limit the client cannot stretch (real TCP)', () => {
 describe('the server file tells the truth (real TCP)', () => {
   test('hello, tick and a bad frame in one read: a reply row only for a reply the client got', async () => {
     const log = captureLogger();
-    server = await startTcpServer({ outDir: join(dir.path, 'server'), logger: log.logger });
+    const server = await world.startServer({
+      outDir: join(world.dir, 'server'),
+      logger: log.logger,
+    });
     const client = await raw(server.port, '127.0.0.44');
     client.write(
       Buffer.concat([
@@ -95,7 +77,7 @@ describe('the server file tells the truth (real TCP)', () => {
   });
 
   test('ticks and a bad frame in one read while exchanging: every reply counted is sent, row for row', async () => {
-    server = await startTcpServer({ outDir: join(dir.path, 'server') });
+    const server = await world.startServer({ outDir: join(world.dir, 'server') });
     const client = await raw(server.port, '127.0.0.45');
     client.send({ type: 'hello', version: 1, intervalMs: 10 });
     await until(() => client.messages.length === 1);

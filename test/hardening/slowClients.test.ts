@@ -4,17 +4,14 @@ import type { ServedClient } from '../../src/actors/server';
 import { acquireStallMeter, systemClock } from '../../src/time';
 import { encodeFrame } from '../../src/transport';
 import { type FaultProxy, startFaultProxy } from '../helpers/faultProxy';
-import { tempDir } from '../helpers/simulation';
 import {
   captureLogger,
-  type RawClient,
-  rawClient,
   readTable,
   rowsFrom,
-  startTcpClient,
-  startTcpServer,
+  type startTcpClient,
   type TcpServer,
 } from '../helpers/tcp';
+import { tcpWorld } from '../helpers/tcpWorld';
 import { sleep, until } from '../helpers/until';
 
 // Short limits, given as input, so that each cut happens within a second.
@@ -23,44 +20,35 @@ const IDLE_TIMEOUT_MS = 500;
 const HONEST_MS = 1500;
 const HONEST_IP = '127.0.0.2';
 
-let dir: { path: string; remove: () => Promise<void> };
-let server: TcpServer | null = null;
+const world = tcpWorld('timeswarm-slow-');
 let proxy: FaultProxy | null = null;
-const raws: RawClient[] = [];
 
-beforeEach(async () => {
-  dir = await tempDir('timeswarm-slow-');
-});
 afterEach(async () => {
-  for (const raw of raws.splice(0)) raw.destroy();
   await proxy?.close();
   proxy = null;
-  await server?.stop();
-  server = null;
-  await dir.remove();
 });
 
 async function start() {
   const log = captureLogger();
-  server = await startTcpServer({
-    outDir: join(dir.path, 'server'),
+  const server = await world.startServer({
+    outDir: join(world.dir, 'server'),
     handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
     limits: { idleTimeoutMs: IDLE_TIMEOUT_MS },
     logger: log.logger,
   });
-  const honest = startTcpClient(server.port, {
+  const honest = world.startClient({
+    port: server.port,
     localAddress: HONEST_IP,
     requestedId: 1,
     durationMs: HONEST_MS,
-    outDir: join(dir.path, 'honest'),
+    outDir: join(world.dir, 'honest'),
   });
   await until(() => selectProgress(honest.actor.getSnapshot()).replies > 5);
   return { server, honest, log };
 }
 
 async function raw(port: number, localAddress: string) {
-  const client = await rawClient(port, localAddress);
-  raws.push(client);
+  const client = await world.raw({ port: port, localAddress: localAddress });
   return client;
 }
 

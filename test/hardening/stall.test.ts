@@ -4,14 +4,8 @@ import type { ClientSessionInput } from '../../src/actors/client';
 import { type ServerInput, selectStatus } from '../../src/actors/server';
 import { type ParsedRow, parseExchangeLog } from '../../src/storage';
 import { type DirectionFaults, type FaultProxy, startFaultProxy } from '../helpers/faultProxy';
-import { tempDir } from '../helpers/simulation';
-import {
-  readTable,
-  rowsFrom,
-  startTcpClient,
-  startTcpServer,
-  type TcpServer,
-} from '../helpers/tcp';
+import { readTable, rowsFrom } from '../helpers/tcp';
+import { tcpWorld } from '../helpers/tcpWorld';
 import { until } from '../helpers/until';
 
 const IP = '127.0.0.2';
@@ -21,18 +15,11 @@ const TICK_BYTES = 32;
 const WELCOME_BYTES = 57;
 const REPLY_BYTES = 57;
 
-let dir: { path: string; remove: () => Promise<void> };
-let server: TcpServer | null = null;
+const world = tcpWorld('timeswarm-stall-');
 let proxy: FaultProxy | null = null;
-beforeEach(async () => {
-  dir = await tempDir('timeswarm-stall-');
-});
 afterEach(async () => {
   await proxy?.close();
   proxy = null;
-  await server?.stop();
-  server = null;
-  await dir.remove();
 });
 
 const times = (rows: ParsedRow[]) => rows.map((r) => r.timeMicros);
@@ -43,17 +30,18 @@ async function session(
   serverInput: Partial<ServerInput> = {},
   onProxy: (p: FaultProxy) => void = () => undefined,
 ) {
-  server = await startTcpServer({ outDir: join(dir.path, 'server'), ...serverInput });
+  const server = await world.startServer({ outDir: join(world.dir, 'server'), ...serverInput });
   const s = server;
   proxy = await startFaultProxy({
     target: { host: SERVER_IP, port: s.port },
     localAddress: IP,
     ...faults,
   });
-  const run = startTcpClient(proxy.port, {
+  const run = world.startClient({
+    port: proxy.port,
     localAddress: IP,
     requestedId: 1,
-    outDir: join(dir.path, 'client'),
+    outDir: join(world.dir, 'client'),
     ...client,
   });
   const p = proxy;
@@ -61,7 +49,6 @@ async function session(
   const summary = await run.done.finally(() => clearInterval(watch));
   await until(() => selectStatus(s.actor.getSnapshot()).connections === 0);
   const stopped = await s.stop();
-  server = null;
   const serverTable = await readTable(stopped.file);
   const clientTable = await readTable(summary.files!.table);
   const sidecar = parseExchangeLog(await readFile(summary.files!.exchanges, 'utf8'));

@@ -2,8 +2,8 @@ import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { clientTableName, exchangeLogName, SERVER_TABLE_NAME } from '../../src/storage';
 import { within } from '../helpers/rawServer';
-import { tempDir } from '../helpers/simulation';
-import { readTable, startTcpClient, startTcpServer, type TcpServer } from '../helpers/tcp';
+import { readTable } from '../helpers/tcp';
+import { tcpWorld } from '../helpers/tcpWorld';
 
 /**
  * Our files where someone else controls the folder: a symlink planted at a table, a sidecar
@@ -11,31 +11,21 @@ import { readTable, startTcpClient, startTcpServer, type TcpServer } from '../he
  * whose folder cannot be made at all ends with the fs code instead of spinning.
  */
 
-let dir: { path: string; remove: () => Promise<void> };
-let server: TcpServer | null = null;
+const world = tcpWorld('timeswarm-symlinks-');
 let target: string;
 beforeEach(async () => {
-  dir = await tempDir('timeswarm-symlinks-');
-  target = join(dir.path, 'precious.txt');
+  target = join(world.dir, 'precious.txt');
   await writeFile(target, 'not yours\n');
-});
-afterEach(async () => {
-  await server?.stop();
-  server = null;
-  await dir.remove();
 });
 
 const session = { intervalMs: 10, durationMs: 300, flushIntervalMs: 50, retry: { attempts: 1 } };
 
 test('a symlink at serverTimeData.txt: startServer rejects with ERR_SYMLINK; its target is untouched', async () => {
-  const outDir = join(dir.path, 'server');
+  const outDir = join(world.dir, 'server');
   await mkdir(outDir);
   await symlink(target, join(outDir, SERVER_TABLE_NAME));
-  const failure = await startTcpServer({ outDir }).then(
-    (started) => {
-      server = started;
-      return null;
-    },
+  const failure = await world.startServer({ outDir }).then(
+    () => null,
     (error: { code?: string }) => error,
   );
   expect(failure?.code).toBe('ERR_SYMLINK');
@@ -48,25 +38,24 @@ test.each([
 ])(
   'a symlink at a client’s %s: the session fails with ERR_SYMLINK; the target is untouched, no row is sent',
   async (_what, name) => {
-    server = await startTcpServer({ outDir: join(dir.path, 'server') });
-    const outDir = join(dir.path, 'client');
+    const server = await world.startServer({ outDir: join(world.dir, 'server') });
+    const outDir = join(world.dir, 'client');
     await mkdir(outDir);
     await symlink(target, join(outDir, name));
-    const client = startTcpClient(server.port, { ...session, requestedId: 6, outDir });
+    const client = world.startClient({ port: server.port, ...session, requestedId: 6, outDir });
     const summary = await within(client.done, 30_000, 'client session');
     expect(summary.outcome).toBe('failed');
     expect(summary.error?.code).toBe('ERR_SYMLINK');
     expect(summary.ticksSent).toBe(0);
     expect(await readFile(target, 'utf8')).toBe('not yours\n');
     const serverSummary = await server.stop();
-    server = null;
     expect((await readTable(serverSummary.file)).rows).toHaveLength(0);
   },
 );
 
 test('a client whose folder cannot be made (/proc/nope) ends failed with ENOENT, no spin, no row', async () => {
-  server = await startTcpServer({ outDir: join(dir.path, 'server') });
-  const client = startTcpClient(server.port, { ...session, outDir: '/proc/nope' });
+  const server = await world.startServer({ outDir: join(world.dir, 'server') });
+  const client = world.startClient({ port: server.port, ...session, outDir: '/proc/nope' });
   const summary = await within(client.done, 30_000, 'client session');
   expect(summary.outcome).toBe('failed');
   expect(summary.error?.code).toBe('ENOENT');

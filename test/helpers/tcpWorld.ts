@@ -16,7 +16,10 @@ export interface TcpWorld {
   readonly server: TcpServer;
   /** The real server on 127.0.0.1, port 0; its table under `dir/server` unless told. */
   startServer(
-    input?: Omit<ServerInput, 'transport' | 'host' | 'port' | 'outDir'> & { outDir?: string },
+    input?: Omit<ServerInput, 'transport' | 'host' | 'port' | 'outDir'> & {
+      outDir?: string;
+      port?: number;
+    },
   ): Promise<TcpServer>;
   /** A real client session to `port` (default: the server's); files under `dir/client_N`. */
   startClient(
@@ -73,7 +76,11 @@ export function tcpWorld(prefix = 'timeswarm-tcp-'): TcpWorld {
       }
     }
     await Promise.all(clients.map((client) => bounded(client.done)));
-    await Promise.all(servers.map((server) => bounded(server.stop())));
+    for (const server of servers) {
+      if (server.actor.getSnapshot().status === 'active')
+        server.actor.send({ type: 'server.stop' });
+    }
+    await Promise.all(servers.map((server) => bounded(server.done)));
     for (const close of teardowns.reverse()) await bounded(Promise.resolve().then(close));
     await dir?.remove();
     [servers, clients, raws, teardowns, dir] = [[], [], [], [], null];
