@@ -34,6 +34,10 @@ const BENCHMARKS: Record<string, { file: string; about: string }> = {
     file: 'startup.ts',
     about: 'timeswarm --version, --help and a 1 s client session vs node -e 0 (whole process)',
   },
+  timer: {
+    file: 'timerOptions.ts',
+    about: 'tick grid timing options (spin vs a worker in Atomics.wait): error, missed, CPU',
+  },
   signatures: {
     file: 'signatures.ts',
     about: 'v2 trust costs: sign/verify of manifests, records, handshakes vs hashing the file',

@@ -16,12 +16,57 @@ export interface Clock {
 }
 
 /**
- * The real clock. Wall time is `performance.timeOrigin + performance.now()`: microsecond
- * resolution (`Date.now()` has only milliseconds), anchored to the system clock at start-up.
+ * Where the monotonic clock's zero sits on the wall clock (ms since the epoch), found by
+ * catching `Date.now()` at the edge of a millisecond: a few edges, the earliest reading wins,
+ * so the anchor is good to about a microsecond.
+ *
+ * `performance.timeOrigin` alone is not: it is read once at process start-up, and on this
+ * kind of machine two processes' origins disagree by 10–50 µs (measured: BENCHMARKS.md, "Where
+ * the round trip goes"), which then shows up as a clock offset θ between a client and a server
+ * on the same host. Costs at most `edges` ms of spinning, once, on first use.
+ */
+export function calibrateWallAnchor(edges = 5): number {
+  let best = Number.NaN;
+  let bestWidth = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < edges; i += 1) {
+    const start = Date.now();
+    let before = performance.now();
+    let wall = start;
+    let after = before;
+    // Spin to the next millisecond edge (bounded: Date.now() moves once a ms). The edge lies
+    // between the last read of the old value (done by `before`) and the first read of the new
+    // one (done by `after`); a preemption in between only widens that bracket.
+    while (wall === start) {
+      before = after;
+      wall = Date.now();
+      after = performance.now();
+    }
+    const width = after - before;
+    if (width < bestWidth) {
+      bestWidth = width;
+      best = wall - (before + after) / 2;
+    }
+  }
+  return best;
+}
+
+let wallAnchorMs: number | null = null;
+
+/** The wall clock in µs: monotonic time plus an anchor calibrated once per process. */
+function systemWallMicros(): number {
+  if (wallAnchorMs === null) wallAnchorMs = calibrateWallAnchor();
+  return Math.round((wallAnchorMs + performance.now()) * 1000);
+}
+
+/**
+ * The real clock. Wall time is the monotonic clock (`performance.now()`) plus an anchor
+ * calibrated against the system clock on first use ({@link calibrateWallAnchor}): microsecond
+ * resolution (`Date.now()` has only milliseconds) and agreement between processes to about a
+ * microsecond.
  */
 export const systemClock: Clock = {
   now: () => performance.now(),
-  wallMicros: () => Math.round((performance.timeOrigin + performance.now()) * 1000),
+  wallMicros: systemWallMicros,
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };

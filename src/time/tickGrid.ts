@@ -1,5 +1,11 @@
 import type { Clock } from './clock';
 
+/** Calls `fn` after about `ms` (fractional) milliseconds; a new request replaces the pending one. */
+export interface Waker {
+  wakeIn(ms: number, fn: () => void): void;
+  cancel(): void;
+}
+
 /** One tick the grid fired. */
 export interface GridTick {
   /** Slot number on the grid: 0, 1, 2… A gap means slots were missed. */
@@ -29,6 +35,13 @@ export interface TickGridOptions {
   spinMs?: number;
   /** How to yield while spinning; `setImmediate` lets sockets and other timers run. */
   yieldFn?: (fn: () => void) => void;
+  /**
+   * Wakes the grid `spinMs` before each slot with something other than the clock's timer (the
+   * timer benchmark passes a worker thread sleeping in `Atomics.wait`, bench/lib/workerWaker.ts;
+   * measured there and not chosen, see BENCHMARKS.md, "Timer: spin or worker"). The grid does
+   * not close it.
+   */
+  waker?: Waker;
 }
 
 /**
@@ -44,6 +57,7 @@ export function startTickGrid(options: TickGridOptions): () => void {
   const { clock, intervalMs, count, onTick } = options;
   const spinMs = options.spinMs ?? 0;
   const yieldFn = options.yieldFn ?? setImmediate;
+  const waker = options.waker;
   const start = clock.now();
   let next = 0;
   let timer: unknown = null;
@@ -58,8 +72,10 @@ export function startTickGrid(options: TickGridOptions): () => void {
     if (stopped) return;
     if (next >= count) return end(0);
     const wait = start + next * intervalMs - clock.now();
-    if (wait > spinMs) timer = clock.setTimeout(fire, wait - spinMs);
-    else if (spinMs > 0) yieldFn(fire);
+    if (wait > spinMs) {
+      if (waker) waker.wakeIn(wait - spinMs, fire);
+      else timer = clock.setTimeout(fire, wait - spinMs);
+    } else if (spinMs > 0) yieldFn(fire);
     else timer = clock.setTimeout(fire, Math.max(0, wait));
   };
 
@@ -81,5 +97,6 @@ export function startTickGrid(options: TickGridOptions): () => void {
   return () => {
     stopped = true;
     if (timer !== null) clock.clearTimeout(timer);
+    waker?.cancel();
   };
 }

@@ -1,5 +1,6 @@
 import { Packr, Unpackr } from 'msgpackr';
 import { DecodeError } from './errors';
+import { fastDecode, fastEncodeFrame } from './fastCodec';
 import { frame } from './frameDecoder';
 
 // Plain msgpack maps, no msgpackr record extension, so that any msgpack library can speak
@@ -9,7 +10,8 @@ const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsTyp
 
 /** Encodes one message as a complete frame (length prefix + msgpack payload). */
 export function encodeFrame(message: unknown): Buffer {
-  return frame(packr.pack(message));
+  // Ticks and replies by hand (the same bytes), everything else through msgpackr.
+  return fastEncodeFrame(message) ?? frame(packr.pack(message));
 }
 
 /**
@@ -17,6 +19,8 @@ export function encodeFrame(message: unknown): Buffer {
  * value: trailing bytes or a truncated value are a {@link DecodeError}.
  */
 export function decodePayload(payload: Uint8Array): unknown {
+  const fast = fastDecode(payload);
+  if (fast !== undefined) return fast;
   let values: unknown[];
   try {
     values = unpackr.unpackMultiple(payload as Buffer) as unknown[];

@@ -71,6 +71,12 @@ export function createFrameDecoder(options: FrameDecoderOptions = {}): FrameDeco
       const buf = Buffer.isBuffer(chunk)
         ? chunk
         : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+      // The common case on the data path: nothing held, and the chunk is whole small frames:
+      // each payload is copied straight out of it, without the bookkeeping below.
+      if (buffered === 0 && expected < 0 && buf.length <= SMALL_CHUNK_BYTES) {
+        const frames = wholeFrames(buf, maxFrameBytes);
+        if (frames) return frames;
+      }
       chunks.push(buf);
       buffered += buf.length;
       const frames: Buffer[] = [];
@@ -95,6 +101,25 @@ export function createFrameDecoder(options: FrameDecoderOptions = {}): FrameDeco
       return frames;
     },
   };
+}
+
+/** A chunk up to this size takes the short way (whole frames, copied out one by one). */
+const SMALL_CHUNK_BYTES = 4096;
+
+/** The chunk's payloads (copies), or null if it ends inside a frame or breaks a limit. */
+function wholeFrames(buf: Buffer, maxFrameBytes: number): Buffer[] | null {
+  const frames: Buffer[] = [];
+  let at = 0;
+  while (at < buf.length) {
+    if (buf.length - at < FRAME_HEADER_BYTES) return null;
+    const length = buf.readUInt32BE(at);
+    if (length > maxFrameBytes || buf.length - at - FRAME_HEADER_BYTES < length) return null;
+    frames.push(
+      Buffer.from(buf.subarray(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + length)),
+    );
+    at += FRAME_HEADER_BYTES + length;
+  }
+  return frames;
 }
 
 /** Prefixes a payload with its length. */

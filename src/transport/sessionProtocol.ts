@@ -110,5 +110,39 @@ export function parserFor<T>(schema: z.ZodType<T>): MessageParser<T> {
   };
 }
 
-export const parseClientMessage = parserFor(clientMessageSchema);
-export const parseServerMessage = parserFor(serverMessageSchema);
+const isMicros = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= Number.MAX_SAFE_INTEGER;
+const isSeq = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_SEQ;
+const isMap = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+
+/**
+ * The data path's two messages, checked by hand: the same rules as {@link tickSchema} and
+ * {@link replySchema} (unknown keys dropped), without zod's machinery on every 28-byte tick
+ * (see BENCHMARKS.md, "Where the round trip goes"). Anything that does not pass goes through
+ * zod, which accepts or refuses it with its message; test/transport/fastCodec.test.ts holds the
+ * two to the same verdicts.
+ */
+export function fastTick(value: unknown): Tick | null {
+  if (!isMap(value) || value.type !== 'tick') return null;
+  const { seq, t1 } = value;
+  return isSeq(seq) && isMicros(t1) ? { type: 'tick', seq, t1 } : null;
+}
+
+/** See {@link fastTick}. */
+export function fastReply(value: unknown): Reply | null {
+  if (!isMap(value) || value.type !== 'reply') return null;
+  const { seq, t1, t2, t3 } = value;
+  return isSeq(seq) && isMicros(t1) && isMicros(t2) && isMicros(t3)
+    ? { type: 'reply', seq, t1, t2, t3 }
+    : null;
+}
+
+const parseClientBySchema = parserFor(clientMessageSchema);
+const parseServerBySchema = parserFor(serverMessageSchema);
+
+export const parseClientMessage: MessageParser<ClientMessage> = (value) =>
+  fastTick(value) ?? parseClientBySchema(value);
+export const parseServerMessage: MessageParser<ServerMessage> = (value) =>
+  fastReply(value) ?? parseServerBySchema(value);

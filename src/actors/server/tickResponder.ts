@@ -35,7 +35,7 @@ export type ResponderReport =
  * Answers ticks on the data path, without a state transition per tick: at 100 Hz per client
  * and thousands of clients, a transition each would cost more than the answer itself (a
  * measured choice). t2 is the tick's arrival stamp, t3 is read right before the reply is
- * queued. Only what changes the lifecycle (bye, violations, loss) and a periodic count reach
+ * written. Only what changes the lifecycle (bye, violations, loss) and a periodic count reach
  * the handler machine.
  */
 export const respondToTicks = fromCallback<ResponderCommand, ResponderInput, ResponderReport>(
@@ -105,10 +105,17 @@ export const respondToTicks = fromCallback<ResponderCommand, ResponderInput, Res
         // The connection already dropped (a bad frame came in the same read): this reply could
         // not be sent, so neither row is written and the tick is not counted as answered.
         if (connection.isClosed) return;
-        const t2 = at.wallMicros;
-        table.write({ senderIp: client, receiverIp: server, timeMicros: message.t1 });
+        // t3 is read right before the reply is encoded and written (not queued): the server's
+        // hold t3 − t2 is decode, validation and this, nothing else; the rows come after.
         const t3 = clock.wallMicros();
-        connection.send({ type: 'reply', seq: message.seq, t1: message.t1, t2, t3 });
+        connection.sendNow({
+          type: 'reply',
+          seq: message.seq,
+          t1: message.t1,
+          t2: at.wallMicros,
+          t3,
+        });
+        table.write({ senderIp: client, receiverIp: server, timeMicros: message.t1 });
         table.write({ senderIp: server, receiverIp: client, timeMicros: t3 });
         answered += 1;
       },
