@@ -3,6 +3,7 @@ import { systemClock } from '../time/clock';
 import { decodePayload, encodeFrame } from './codec';
 import { ConnectionError, SlowConsumerError, TransportError } from './errors';
 import { createFrameDecoder, DEFAULT_MAX_FRAME_BYTES } from './frameDecoder';
+import { FrameAuthError, type FrameKeys, frameOpener, frameSealer } from './frameMac';
 import type { MessageParser } from './sessionProtocol';
 
 /** Where a connection's bytes go to and come from: a TCP socket or an in-memory pipe. */
@@ -90,6 +91,14 @@ export interface Connection<In, Out> {
   /** Drops the connection at once. */
   destroy(): void;
   readonly isClosed: boolean;
+  /**
+   * Seals every frame sent and checks every frame received from now on with the session's
+   * keys (see frameMac.ts); a frame that fails ends the connection with `ERR_AUTH`. With
+   * `after`, both start right after the first received message that matches it (a client:
+   * the welcome), decided as the bytes are decoded. Messages received and not yet read when
+   * the check starts were never checked: the connection fails with `ERR_AUTH`.
+   */
+  protect(keys: FrameKeys, after?: (message: In) => boolean): void;
 }
 
 export const DEFAULT_MAX_SEND_BUFFER_BYTES = 8 * 1024 * 1024;
@@ -110,6 +119,19 @@ export function createFramedConnection<In, Out>(
   let closed = false;
   let failure: TransportError | null = null;
   let finish: ((error?: TransportError) => void) | null = null;
+  // Frame integrity (a session with a secret): armed by `protect`, active once its moment came.
+  let seal: ((frame: Buffer) => Buffer) | null = null;
+  let open: ((received: Buffer) => Buffer) | null = null;
+  let armed: { keys: FrameKeys; after: (message: In) => boolean } | null = null;
+  const startProtection = (keys: FrameKeys) => {
+    armed = null;
+    seal = frameSealer(keys.send);
+    open = frameOpener(keys.receive);
+  };
+  const encode = (message: Out): Buffer => {
+    const bytes = encodeFrame(message);
+    return seal ? seal(bytes) : bytes;
+  };
 
   const fail = (error: TransportError) => {
     if (closed) return;
@@ -146,7 +168,9 @@ export function createFramedConnection<In, Out>(
       const at = stamp();
       try {
         for (const payload of decoder.push(chunk)) {
-          queue.push({ message: options.parse(decodePayload(payload)), at });
+          const message = options.parse(decodePayload(open ? open(payload) : payload));
+          queue.push({ message, at });
+          if (armed?.after(message)) startProtection(armed.keys);
         }
         // Frames before an oversized prefix in the same chunk were good; deliver them first.
         if (decoder.error) throw decoder.error;
@@ -226,7 +250,7 @@ export function createFramedConnection<In, Out>(
     },
     send(message) {
       if (closed) return;
-      const bytes = encodeFrame(message);
+      const bytes = encode(message);
       pending.push(bytes);
       pendingBytes += bytes.length;
       if (!flushScheduled) {
@@ -236,7 +260,7 @@ export function createFramedConnection<In, Out>(
     },
     sendNow(message) {
       if (closed) return;
-      const bytes = encodeFrame(message);
+      const bytes = encode(message);
       pending.push(bytes);
       pendingBytes += bytes.length;
       flush(); // a microtask already scheduled finds nothing left to write
@@ -255,6 +279,22 @@ export function createFramedConnection<In, Out>(
       pending = [];
       channel.destroy();
       finish?.();
+    },
+    protect(keys, after) {
+      if (closed) return;
+      if (after) {
+        const at = queue.findIndex((received) => after(received.message));
+        if (at < 0) {
+          armed = { keys, after };
+          return;
+        }
+        // The moment already passed: whatever came after it was not checked.
+        if (at < queue.length - 1)
+          return fail(new FrameAuthError('unchecked frames after the handshake'));
+      } else if (queue.length > 0) {
+        return fail(new FrameAuthError('unchecked frames before the handshake ended'));
+      }
+      startProtection(keys);
     },
   };
 }

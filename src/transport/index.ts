@@ -26,6 +26,14 @@ export {
   FRAME_HEADER_BYTES,
   frame,
 } from './frameDecoder';
+export type { FrameKeys } from './frameMac';
+export {
+  FRAME_MAC_BYTES,
+  FrameAuthError,
+  frameOpener,
+  frameSealer,
+  sessionFrameKeys,
+} from './frameMac';
 export type { MemoryNetwork } from './memory';
 export { createMemoryNetwork } from './memory';
 export type { ByteCounters, PeerConnection } from './peerConnection';

@@ -111,5 +111,6 @@ export function peerConnection(
     sendNow: (message) => connection.sendNow(message),
     close: () => connection.close(),
     destroy: () => connection.destroy(),
+    protect: (keys, after) => connection.protect(keys, after),
   };
 }

@@ -72,6 +72,14 @@ export interface FaultProxy {
   readonly stats: Record<Direction, DirectionStats>;
   /** Replaces one direction's faults; applies to bytes read from now on, on every connection. */
   setFaults(direction: Direction, faults: DirectionFaults): void;
+  /**
+   * A relay that speaks for the sender: writes `bytes` into the direction's stream of every open
+   * connection, after what is already queued (so at a frame boundary when the sender writes
+   * whole frames). Returns how many connections got them.
+   */
+  inject(direction: Direction, bytes: Buffer): number;
+  /** Sends the direction's last chunk again (a replayed frame), on every open connection. */
+  replay(direction: Direction): number;
   /** Destroys every socket and timer and stops listening. Idempotent. */
   close(): Promise<void>;
 }
@@ -113,6 +121,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     downstream: { received: 0, forwarded: 0, flipped: 0, swallowed: 0 },
   };
   const sockets = new Set<net.Socket>();
+  /** Per open connection and direction: puts bytes into its stream (null: the last chunk again). */
+  const injectors: Record<Direction, Set<(bytes: Buffer | null) => boolean>> = {
+    upstream: new Set(),
+    downstream: new Set(),
+  };
   const timers = new Set<NodeJS.Timeout>();
   let accepted = 0;
   let openPairs = 0;
@@ -154,6 +167,17 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     let ended = false;
     let sliceCredit = 0;
     let lastSliceAt = Date.now();
+    let lastChunk: Buffer | null = null;
+    const injector = (bytes: Buffer | null) => {
+      const extra = bytes ?? lastChunk;
+      if (!extra || to.destroyed || stalled || dropping) return false;
+      queue.push({ bytes: Buffer.from(extra), readyAt: Date.now() });
+      queuedBytes += extra.length;
+      pump();
+      return true;
+    };
+    injectors[direction].add(injector);
+    to.on('close', () => injectors[direction].delete(injector));
 
     const finishIfDone = () => {
       if (ended && queue.length === 0 && !stalled && !dropping && !to.destroyed) to.end();
@@ -226,6 +250,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         return;
       }
       let bytes = Buffer.from(chunk); // our own copy: flips must not touch the sender's buffer
+      lastChunk = Buffer.from(chunk);
       if (f.flip) {
         const mask = (f.flip.mask ?? 0xff) & 0xff;
         for (const at of f.flip.atOffsets ?? []) {
@@ -342,6 +367,16 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     stats,
     setFaults(direction, next) {
       faults[direction] = next;
+    },
+    inject(direction, bytes) {
+      let count = 0;
+      for (const put of injectors[direction]) if (put(bytes)) count += 1;
+      return count;
+    },
+    replay(direction) {
+      let count = 0;
+      for (const put of injectors[direction]) if (put(null)) count += 1;
+      return count;
     },
     async close() {
       if (closed) return;

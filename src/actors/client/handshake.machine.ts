@@ -7,6 +7,7 @@ import {
   SESSION_PROTOCOL_VERSION,
   type ServerMessage,
   serverProof,
+  sessionFrameKeys,
 } from '../../transport';
 import type { Failure } from '../errors';
 import type { ConnectionLost, WireEvent } from '../shared';
@@ -85,6 +86,17 @@ export const clientHandshakeMachine = setup({
         type: 'auth',
         proof: clientProof(context.secret!, event.message.nonce),
       });
+    },
+    /**
+     * From the welcome on, every frame both ways carries a tag under the session's keys
+     * (docs/protocol.md, 4.3.2); the connection switches as it decodes the welcome.
+     */
+    armFrameMacs: ({ context, event }) => {
+      assertEvent(event, 'server.challenge');
+      context.connection.protect(
+        sessionFrameKeys(context.secret!, context.nonce!, event.message.nonce, 'client'),
+        (message) => message.type === 'welcome',
+      );
     },
     noteWelcome: assign({
       outcome: ({ event }): HandshakeOutcome => {
@@ -178,7 +190,11 @@ export const clientHandshakeMachine = setup({
           },
           on: {
             'server.challenge': [
-              { guard: 'serverProven', target: 'awaitingWelcome', actions: 'answerChallenge' },
+              {
+                guard: 'serverProven',
+                target: 'awaitingWelcome',
+                actions: ['answerChallenge', 'armFrameMacs'],
+              },
               {
                 guard: 'hasSecret',
                 target: '#clientHandshake.failed',

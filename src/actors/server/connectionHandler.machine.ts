@@ -121,7 +121,14 @@ export const connectionHandlerMachine = connectionHandlerSetup.createMachine({
     registering: {
       entry: 'askForId',
       on: {
-        'registration.accepted': { target: 'exchanging', actions: ['keepClientId', 'welcome'] },
+        'registration.accepted': [
+          {
+            guard: 'authenticated',
+            target: 'exchanging',
+            actions: ['keepClientId', 'welcome', 'protectFrames'],
+          },
+          { target: 'exchanging', actions: ['keepClientId', 'welcome'] },
+        ],
         'registration.refused': { target: 'closed', actions: ['closeOnRefusal', 'sendRefusal'] },
       },
     },

@@ -19,6 +19,7 @@ import {
   SESSION_PROTOCOL_VERSION,
   type ServerConnection,
   serverProof,
+  sessionFrameKeys,
 } from '../../transport';
 import type { Failure } from '../errors';
 import { type ConnectionLost, type ParentRef, readConnection, type WireEvent } from '../shared';
@@ -220,6 +221,15 @@ export const connectionHandlerSetup = setup({
         clientId: context.clientId!,
         serverTime: context.clock.wallMicros(),
       }),
+    /**
+     * With a secret, every frame after the welcome (both ways) carries a tag under the
+     * session's keys (docs/protocol.md, 4.3.2). Runs right after `welcome`: the welcome itself
+     * is the last frame without one.
+     */
+    protectFrames: ({ context }) =>
+      context.connection.protect(
+        sessionFrameKeys(context.secret!, context.hello?.nonce, context.nonce!, 'server'),
+      ),
     /** Tells the client why it is cut off; the connection closes after it. */
     sendRefusal: ({ context }) =>
       context.connection.send({
@@ -266,6 +276,8 @@ export const connectionHandlerSetup = setup({
     versionSupported: ({ event }) =>
       event.type === 'client.hello' && event.message.version === SESSION_PROTOCOL_VERSION,
     hasSecret: ({ context }) => context.secret !== undefined,
+    /** Authenticated with the secret: the frames from here on are sealed. */
+    authenticated: ({ context }) => context.secret !== undefined && context.nonce !== null,
     proofValid: ({ context, event }) =>
       event.type === 'client.auth' &&
       context.nonce !== null &&
