@@ -22,8 +22,8 @@ import {
   startTcpClient,
   startTcpServer,
   type TcpServer,
-  until,
-} from './support';
+} from '../helpers/tcp';
+import { until } from '../helpers/until';
 
 const SECRET = 'correct horse battery staple';
 const INJECTED_T1 = 1_700_000_000_000_000;
