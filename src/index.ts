@@ -66,6 +66,8 @@ export { configureLogging, escapeLogFormat, getLogger } from './log/logger';
 export { escapeText, jsonText, PEER_TEXT_MAX, peerText } from './log/peerText';
 export * from './options';
 export * as p2p from './p2p';
+export type { PeerIdentity } from './p2p/identity';
+export { formatPeerId, generateIdentity, loadOrCreateIdentity } from './p2p/identity';
 export type { PeerSummary } from './p2p/peerSummary';
 export * as report from './report';
 export {

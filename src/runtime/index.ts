@@ -3,7 +3,7 @@ export { startClient } from './client';
 export { StartError } from './errors';
 export { canBindAddress, loopbackAddresses } from './loopback';
 export type { StartedPeer } from './peer';
-export { startPeer } from './peer';
+export { DEFAULT_PEER_KEY_FILE, startPeer } from './peer';
 export type { StartedServer } from './server';
 export { startServer } from './server';
 export type { HostPort, ListeningSelectors, Started, StartOptions } from './start';

@@ -42,8 +42,10 @@ export type {
   CancelMessage,
   ChunkMessage,
   DoneMessage,
+  ForeignHello,
   HaveMessage,
   ManifestMessage,
+  PeerAuth,
   PeerBye,
   PeerEntry,
   PeerHello,
@@ -53,13 +55,14 @@ export type {
   RequestMessage,
 } from './peerProtocol';
 export {
+  isCurrentHello,
   MAX_OFFERS,
   MAX_PEERS_PER_MESSAGE,
   MAX_WIRE_CHUNK_BYTES,
   MAX_WIRE_CHUNKS,
   PEER_PROTOCOL_VERSION,
   parsePeerMessage,
-  peerMessageSchema,
+  peerBodySchema,
 } from './peerProtocol';
 export type {
   AuthMessage,

@@ -6,7 +6,7 @@ import { parserFor } from './sessionProtocol';
  * other to share their files, with no server. Every field is bounded here, before the
  * message reaches any logic; names are checked again as file names by the storage layer.
  */
-export const PEER_PROTOCOL_VERSION = 1;
+export const PEER_PROTOCOL_VERSION = 2;
 
 /** Largest chunk payload a peer accepts in one `chunk` message. */
 export const MAX_WIRE_CHUNK_BYTES = 1024 * 1024;
@@ -60,11 +60,31 @@ export const peerEntrySchema = z.object({
   offers: z.array(wireFileNameSchema).max(MAX_OFFERS),
 });
 
+/**
+ * The v2 handshake (docs/protocol-p2p.md §9.3): a `hello` proves nothing by itself and
+ * carries no addresses, files or peers; the `auth` that follows proves the key behind the
+ * ID (and, with a secret, membership). A `hello` of another version is read as
+ * {@link ForeignHello}, so that its sender is told `ERR_VERSION`.
+ */
 export const peerHelloSchema = z.object({
   type: z.literal('hello'),
+  version: z.literal(PEER_PROTOCOL_VERSION),
+  peerId: z.string().regex(/^[A-Z2-7]{51}[AQ]$/),
+  publicKey: hash,
+  nonce: hash,
+});
+/** The first two fields of any `hello`, whatever its version. */
+export const foreignHelloSchema = z.object({
+  type: z.literal('hello'),
   version: z.number().int().min(1).max(0xffff),
-  /** The sender's own membership entry (its ID, where to reach it, what it offers). */
-  self: peerEntrySchema,
+});
+export const peerAuthSchema = z.object({
+  type: z.literal('auth'),
+  signature: z.custom<Uint8Array<ArrayBufferLike>>(
+    (value) => value instanceof Uint8Array && value.length === 64,
+    { message: 'expected exactly 64 bytes' },
+  ),
+  mac: hash.optional(),
 });
 
 export const manifestMessageSchema = z.object({
@@ -120,8 +140,8 @@ export const peerByeSchema = z.object({
   peers: z.array(peerEntrySchema).max(MAX_PEERS_PER_MESSAGE).optional(),
 });
 
-export const peerMessageSchema = z.discriminatedUnion('type', [
-  peerHelloSchema,
+/** Every message after the handshake. */
+export const peerBodySchema = z.discriminatedUnion('type', [
   manifestMessageSchema,
   haveSchema,
   requestSchema,
@@ -135,6 +155,13 @@ export const peerMessageSchema = z.discriminatedUnion('type', [
 
 export type PeerEntry = z.infer<typeof peerEntrySchema>;
 export type PeerHello = z.infer<typeof peerHelloSchema>;
+/** A `hello` of a version other than ours: only its version is read. */
+export interface ForeignHello {
+  type: 'hello';
+  version: number;
+  foreign: true;
+}
+export type PeerAuth = z.infer<typeof peerAuthSchema>;
 export type ManifestMessage = z.infer<typeof manifestMessageSchema>;
 export type HaveMessage = z.infer<typeof haveSchema>;
 export type RequestMessage = z.infer<typeof requestSchema>;
@@ -145,6 +172,29 @@ export type PeersMessage = z.infer<typeof peersSchema>;
 export type DoneMessage = z.infer<typeof doneSchema>;
 export type PeerBye = z.infer<typeof peerByeSchema>;
 /** Everything one peer may send another (the protocol is symmetric). */
-export type PeerMessage = z.infer<typeof peerMessageSchema>;
+export type PeerMessage = PeerHello | ForeignHello | PeerAuth | z.infer<typeof peerBodySchema>;
 
-export const parsePeerMessage = parserFor<PeerMessage>(peerMessageSchema);
+const parseHello = parserFor<PeerHello>(peerHelloSchema);
+const parseAuth = parserFor<PeerAuth>(peerAuthSchema);
+const parseBody = parserFor(peerBodySchema);
+
+/**
+ * Checks one decoded message against the schemas. A `hello` is read in two steps: its
+ * version first (another version is a {@link ForeignHello}, answered `ERR_VERSION`), then
+ * the v2 fields.
+ */
+export function parsePeerMessage(value: unknown): PeerMessage {
+  const type = (value as { type?: unknown } | null)?.type;
+  if (type === 'hello') {
+    const any = foreignHelloSchema.safeParse(value);
+    if (any.success && any.data.version !== PEER_PROTOCOL_VERSION)
+      return { type: 'hello', version: any.data.version, foreign: true };
+    return parseHello(value);
+  }
+  if (type === 'auth') return parseAuth(value);
+  return parseBody(value);
+}
+
+/** True for a hello of our version (proven nothing yet). */
+export const isCurrentHello = (message: PeerHello | ForeignHello): message is PeerHello =>
+  !('foreign' in message);

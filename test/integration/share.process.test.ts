@@ -77,8 +77,8 @@ describe('every share ends on its own (real processes)', () => {
     ]);
     expect(await endsAfterItsLastState(pa)).toBe(SHARE_EXIT.ok);
     expect(await endsAfterItsLastState(pb)).toBe(SHARE_EXIT.ok);
-    expect((await readdir(a.dir)).sort()).toEqual(['a.bin', 'b.bin']);
-    expect((await readdir(b.dir)).sort()).toEqual(['a.bin', 'b.bin']);
+    expect((await readdir(a.dir)).sort()).toEqual(['.timeswarm-peer.key', 'a.bin', 'b.bin']);
+    expect((await readdir(b.dir)).sort()).toEqual(['.timeswarm-peer.key', 'a.bin', 'b.bin']);
   });
 
   it.each([

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SHARE_EXIT } from '../../src/cli/commands/share';
 import { parsePeerList, parseRate, parseSize } from '../../src/options';
@@ -77,10 +77,14 @@ describe('timeswarm share (CLI)', () => {
       expect(result.code).toBe(0);
       for (let i = 1; i <= 3; i++) {
         expect((await readdir(join(out, `peer_${i}`))).sort()).toEqual([
+          // Each peer's identity: its key file, in its own folder, readable by its owner only.
+          '.timeswarm-peer.key',
           'peer_1_TimeData.txt',
           'peer_2_TimeData.txt',
           'peer_3_TimeData.txt',
         ]);
+        const key = await stat(join(out, `peer_${i}`, '.timeswarm-peer.key'));
+        expect(key.mode & 0o777).toBe(0o600);
       }
     } finally {
       await rm(out, { recursive: true, force: true });

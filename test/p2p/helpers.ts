@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PeerInput } from '../../src/actors/peer';
+import { generateIdentity, Handshake } from '../../src/p2p/identity';
 import { type StartedPeer, startPeer } from '../../src/runtime';
 import { tcpTransport } from '../../src/transport';
 
@@ -79,8 +80,8 @@ import {
   createFrameDecoder,
   decodePayload,
   encodeFrame,
+  isCurrentHello,
   PEER_MAX_FRAME_BYTES,
-  PEER_PROTOCOL_VERSION,
   type PeerBye,
   type PeerConnection,
   type PeerEntry,
@@ -90,6 +91,8 @@ import {
 
 /** A hand-driven peer speaking the raw protocol: for hostile, silent and scripted peers. */
 export interface FakePeer {
+  /** Its proven ID (the fingerprint of its fresh key). */
+  peerId: string;
   connection: PeerConnection;
   received: PeerMessage[];
   /** Resolves when the real peer ends the connection: with its bye, if it sent one. */
@@ -105,19 +108,49 @@ export interface FakePeer {
 export async function fakePeer(
   transport: Transport,
   target: { host: string; port: number },
-  self: Partial<PeerEntry> & { peerId: string },
+  self: Partial<Omit<PeerEntry, 'peerId'>> = {},
   onMessage?: (message: PeerMessage, fake: FakePeer) => void,
+  secret?: string,
 ): Promise<FakePeer> {
+  const { identity } = generateIdentity();
   const channel = await transport.connect(target);
   const connection = peerConnection(channel);
   const received: PeerMessage[] = [];
   let bye: PeerBye | null = null;
   const waiters: Array<() => void> = [];
   let fake!: FakePeer;
+  // The v2 handshake with a fresh key of its own (our Handshake class: this fake is a
+  // scripted peer, not an attacker; hostile handshakes are in test/helpers/hostilePeer.ts).
+  const handshake = new Handshake({ identity, role: 'dialer', ...(secret ? { secret } : {}) });
+  // Our hello first: the connection delivers what already arrived as soon as it is read.
+  connection.send({ type: 'hello', ...handshake.hello() } as PeerMessage);
   const closed = new Promise<{ bye: PeerBye | null; code: string | null }>((resolve) => {
     connection.messages$.subscribe({
       next: ({ message }) => {
         received.push(message);
+        if (message.type === 'hello' && isCurrentHello(message)) {
+          const step = handshake.receiveHello(message);
+          if (step.ok) connection.send({ type: 'auth', ...step.value } as PeerMessage);
+        }
+        if (message.type === 'auth') {
+          // Proven: greet with its own entry, as a peer's greeting ends.
+          if (handshake.receiveAuth(message).ok) {
+            connection.send({
+              type: 'peers',
+              peers: [
+                {
+                  host: '127.0.0.1',
+                  port: 9,
+                  seq: 1,
+                  complete: false,
+                  offers: [],
+                  ...self,
+                  peerId: identity.peerId,
+                },
+              ],
+            });
+          }
+        }
         if (message.type === 'bye') bye = message;
         onMessage?.(message, fake);
         for (const w of waiters.splice(0)) w();
@@ -127,6 +160,7 @@ export async function fakePeer(
     });
   });
   fake = {
+    peerId: identity.peerId,
     connection,
     received,
     closed,
@@ -144,11 +178,6 @@ export async function fakePeer(
         check();
       }),
   };
-  connection.send({
-    type: 'hello',
-    version: PEER_PROTOCOL_VERSION,
-    self: { host: '127.0.0.1', port: 9, seq: 1, complete: false, offers: [], ...self },
-  });
   return fake;
 }
 

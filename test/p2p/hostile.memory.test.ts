@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { selectSelfEntry } from '../../src/actors/peer';
+import { selectMemberStatus, selectPeerProgress, selectSelfEntry } from '../../src/actors/peer';
 import { Bitfield } from '../../src/storage/bitfield';
 import { manifestOfBuffer } from '../../src/storage/manifest';
 import { createMemoryNetwork, type MemoryNetwork } from '../../src/transport';
@@ -53,7 +53,7 @@ describe('hostile peers (in-memory network)', () => {
     const own = { name: 'own.bin', data: randomBytes(2 * chunkSize) };
     const p = await launch(root, 'p', own, { ...onMemory('127.0.0.1'), expect: 2 });
     peers.push(p);
-    const fake = await fakePeer(network, p.started.address, { peerId: 'hostile' });
+    const fake = await fakePeer(network, p.started.address);
     await fake.next('manifest');
     fake.send(manifestMessage(name, randomBytes(100)) as never);
     const { code: closedWith } = await fake.closed;
@@ -76,7 +76,7 @@ describe('hostile peers (in-memory network)', () => {
     expect((await readdir(root)).sort()).toEqual(['p', 'q']);
   });
 
-  it('a hello offering an unsafe name is refused', async () => {
+  it('an entry offering an unsafe name is never taken in (v2: a hello carries no names)', async () => {
     const p = await launch(
       root,
       'p',
@@ -84,18 +84,19 @@ describe('hostile peers (in-memory network)', () => {
       onMemory('127.0.0.1'),
     );
     peers.push(p);
-    const fake = await fakePeer(network, p.started.address, {
-      peerId: 'offers-bad',
-      offers: ['../../etc/passwd'],
-    });
-    expect((await fake.closed).code).toBe('ERR_BAD_FILE_NAME');
+    const fake = await fakePeer(network, p.started.address, { offers: ['../../etc/passwd'] });
+    await fake.next('peers');
+    // Its greeting arrived (the fake's own entry, with the unsafe name): dropped, not merged.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(selectMemberStatus(p.started.actor.getSnapshot(), fake.peerId)).toBeNull();
+    expect(selectPeerProgress(p.started.actor.getSnapshot()).connected).toBe(1);
   });
 
   it('serves only chunks of its manifests: a path or an unknown index is rejected, never read', async () => {
     const own = { name: 'own.bin', data: randomBytes(chunkSize + 1) };
     const p = await launch(root, 'p', own, { ...onMemory('127.0.0.1'), chunkSize });
     peers.push(p);
-    const fake = await fakePeer(network, p.started.address, { peerId: 'curious' });
+    const fake = await fakePeer(network, p.started.address);
     await fake.next('manifest');
     fake.send({ type: 'request', name: '/etc/passwd', index: 0 });
     fake.send({ type: 'request', name: '../own.bin', index: 0 });
@@ -127,27 +128,22 @@ describe('hostile peers (in-memory network)', () => {
     peers.push(honest, b);
     let requests = 0;
     // The silent peer says it holds f.bin, and names the honest holder only once asked.
-    const silent = await fakePeer(
-      network,
-      b.started.address,
-      { peerId: 'silent', offers: ['f.bin'] },
-      (m, fake) => {
-        if (m.type !== 'request') return;
-        requests += 1;
-        if (requests === 1) {
-          fake.send({
-            type: 'peers',
-            peers: [{ ...selectSelfEntry(honest.started.actor.getSnapshot()) }],
-          });
-        }
-      },
-    );
+    const silent = await fakePeer(network, b.started.address, { offers: ['f.bin'] }, (m, fake) => {
+      if (m.type !== 'request') return;
+      requests += 1;
+      if (requests === 1) {
+        fake.send({
+          type: 'peers',
+          peers: [{ ...selectSelfEntry(honest.started.actor.getSnapshot()) }],
+        });
+      }
+    });
     silent.send(manifestMessage('f.bin', f.data) as never);
     const sb = await b.started.done;
     expect(sb.error).toBeNull();
     expect(requests).toBeGreaterThan(0);
     expect(sb.outcome).toBe('done');
-    const seen = sb.peers.find((p) => p.peerId === 'silent');
+    const seen = sb.peers.find((p) => p.peerId === silent.peerId);
     expect(seen?.status).toBe('dead');
     expect(seen?.reason).toMatch(/^ERR_STALLED/);
     expect(await hashes(b.dir)).toEqual({ 'f.bin': sha(f.data), 'g.bin': sha(g.data) });

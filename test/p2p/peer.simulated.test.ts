@@ -103,7 +103,6 @@ describe('peer machine under a simulated clock', () => {
       {
         ...common,
         listen: { host: '127.0.0.1', port: 0 },
-        peerId: 'a',
       },
     );
     peers.push(a);
@@ -114,7 +113,6 @@ describe('peer machine under a simulated clock', () => {
       {
         ...common,
         listen: { host: '127.0.0.2', port: 0 },
-        peerId: 'b',
         bootstrap: [a.started.address],
       },
     );
@@ -177,7 +175,6 @@ describe('peer machine under a simulated clock', () => {
         listen: { host: '127.0.0.1', port: 0 },
         files: [],
         dir: root,
-        peerId: 'me',
         maxConnections: 64,
         random,
       });

@@ -5,11 +5,14 @@ import {
   type TransferToPeerEvent,
   transferMachine,
 } from '../../src/actors/transfer';
+import { generateIdentity, Handshake } from '../../src/p2p/identity';
 import type { IncomingChunk } from '../../src/p2p/storagePipeline';
 import { Uploader } from '../../src/p2p/uploader';
 import {
   createMemoryNetwork,
+  type PeerAuth,
   type PeerEntry,
+  type PeerHello,
   type PeerMessage,
   peerConnection,
 } from '../../src/transport';
@@ -18,8 +21,10 @@ const flush = async () => {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
 };
 
+const meKey = generateIdentity().identity;
+const themKey = generateIdentity().identity;
 const me: PeerEntry = {
-  peerId: 'me',
+  peerId: meKey.peerId,
   host: '127.0.0.1',
   port: 0, // set from the listener in setUp
   seq: 1,
@@ -27,7 +32,7 @@ const me: PeerEntry = {
   offers: [],
 };
 const them: PeerEntry = {
-  peerId: 'them',
+  peerId: themKey.peerId,
   host: '127.0.0.2',
   port: 0, // set from the listener in setUp
   seq: 1,
@@ -69,7 +74,7 @@ async function setUp() {
       direction: 'inbound',
       transport: network,
       channel: await accepted,
-      self: () => me,
+      identity: meKey,
       peer: parent,
       uploader: new Uploader({ clock, lookup: () => undefined, limiter: null }),
       chunks: new Subject<IncomingChunk>(),
@@ -92,8 +97,15 @@ async function setUp() {
 describe('transfer machine (simulated time, in-memory network)', () => {
   it('says hello at once and gives up on a silent remote after the handshake time-out', async () => {
     const { sim, transfer, fromTransfer, toParent } = await setUp();
-    expect(fromTransfer[0]).toMatchObject({ type: 'hello', self: { peerId: 'me' } });
-    expect(transfer.getSnapshot().value).toEqual({ connected: 'handshaking' });
+    expect(fromTransfer[0]).toMatchObject({ type: 'hello', version: 2, peerId: meKey.peerId });
+    expect(Object.keys(fromTransfer[0]!).sort()).toEqual([
+      'nonce',
+      'peerId',
+      'publicKey',
+      'type',
+      'version',
+    ]);
+    expect(transfer.getSnapshot().value).toEqual({ connected: { handshaking: 'hello' } });
     sim.increment(999);
     expect(transfer.getSnapshot().status).toBe('active');
     sim.increment(1);
@@ -109,23 +121,35 @@ describe('transfer machine (simulated time, in-memory network)', () => {
 
   it('hello → admitted → greeting → syncing until the remote’s peers → requests → stalled', async () => {
     const { sim, transfer, remote, fromTransfer, toParent } = await setUp();
-    remote.send({ type: 'hello', version: 1, self: them });
+    // The remote dials: its hello, then its proof over both hellos.
+    const handshake = new Handshake({ identity: themKey, role: 'dialer' });
+    remote.send({ type: 'hello', ...handshake.hello() } as PeerMessage);
     await flush();
-    expect(toParent[0]).toMatchObject({
+    const step = handshake.receiveHello(fromTransfer[0] as PeerHello);
+    if (!step.ok) throw new Error(step.code);
+    expect(toParent).toEqual([]);
+    expect(transfer.getSnapshot().value).toEqual({ connected: { handshaking: 'auth' } });
+    remote.send({ type: 'auth', ...step.value });
+    await flush();
+    // Its own proof verifies on the remote's side too.
+    expect(handshake.receiveAuth(fromTransfer[1] as PeerAuth).ok).toBe(true);
+    expect(toParent[0]).toEqual({
       type: 'transfer.hello',
-      hello: { self: { peerId: 'them' } },
+      transferId: 't1',
+      peerId: themKey.peerId,
+      remoteAddress: expect.any(String),
     });
     expect(transfer.getSnapshot().value).toEqual({ connected: 'admitting' });
     transfer.send({ type: 'transfer.admit' });
     await flush();
-    expect(fromTransfer.map((m) => m.type)).toEqual(['hello', 'peers']);
+    expect(fromTransfer.map((m) => m.type)).toEqual(['hello', 'auth', 'peers']);
     expect(transfer.getSnapshot().value).toEqual({ connected: { trading: 'syncing' } });
     remote.send({ type: 'peers', peers: [them] });
     await flush();
     expect(transfer.getSnapshot().value).toEqual({ connected: { trading: 'idle' } });
     expect(toParent.at(-1)).toMatchObject({
       type: 'transfer.peers',
-      peerId: 'them',
+      peerId: themKey.peerId,
       message: { type: 'peers' },
     });
     transfer.send({
@@ -156,7 +180,8 @@ describe('transfer machine (simulated time, in-memory network)', () => {
 
   it('a remote speaking another protocol version is refused', async () => {
     const { remote, fromTransfer, toParent } = await setUp();
-    remote.send({ type: 'hello', version: 2, self: them });
+    // A v1 peer's hello.
+    remote.send({ type: 'hello', version: 1, self: them } as never);
     await flush();
     expect(toParent.at(-1)).toMatchObject({ type: 'transfer.closed', code: 'ERR_VERSION' });
     expect(fromTransfer.at(-1)).toMatchObject({ type: 'bye', code: 'ERR_VERSION' });

@@ -1,28 +1,22 @@
-import { isSafeFileName } from '../../storage/fileName';
 import type { TransferToPeerEvent } from '../transfer';
 import type { PeerContext, TransferRecord } from './context';
 
 export type HelloEvent = Extract<TransferToPeerEvent, { type: 'transfer.hello' }>;
 
 /**
- * Admission, one question per guard of the peer machine, asked in this order: is the hello
- * from a transfer we still know, from ourselves, from a banned peer, offering a name a person
- * cannot read safely, from a peer already connected (and which connection stays), and is
- * there a slot for it. Pure functions of the context and the hello.
+ * Admission of a remote that proved its ID in the handshake (ourselves never get this far:
+ * the handshake refuses our own ID with `ERR_SELF`), one question per guard of the peer
+ * machine, asked in this order: is it from a transfer we still know, from a banned peer,
+ * from a peer already connected (and which connection stays), and is there a slot for it.
+ * Every rule is keyed on the proven ID. Pure functions of the context and the event.
  */
 export const admission = {
   /** The transfer ended (or was never ours) before its hello arrived. */
   isUnknownTransfer: (context: PeerContext, event: HelloEvent) =>
     !context.transfers[event.transferId],
 
-  isSelf: (context: PeerContext, event: HelloEvent) =>
-    event.hello.self.peerId === context.swarm.membership.self.peerId,
-
   isBanned: (context: PeerContext, event: HelloEvent) =>
-    context.swarm.membership.get(event.hello.self.peerId)?.status === 'banned',
-
-  offersUnsafeName: (_: PeerContext, event: HelloEvent) =>
-    !event.hello.self.offers.every(isSafeFileName),
+    context.swarm.membership.get(event.peerId)?.status === 'banned',
 
   /**
    * Both dialed each other: the connection dialed by the smaller peer ID stays, on both
@@ -52,30 +46,27 @@ export function duplicateOf(
   context: PeerContext,
   event: HelloEvent,
 ): { id: string; record: TransferRecord } | null {
-  const id = context.activeByPeer[event.hello.self.peerId];
+  const id = context.activeByPeer[event.peerId];
   if (!id || id === event.transferId) return null;
   const record = context.transfers[id];
   return record ? { id, record } : null;
 }
 
 function dialerOf(context: PeerContext, event: HelloEvent, record: TransferRecord): string {
-  return record.direction === 'outbound'
-    ? context.swarm.membership.self.peerId
-    : event.hello.self.peerId;
+  return record.direction === 'outbound' ? context.swarm.membership.self.peerId : event.peerId;
 }
 
 /** The context after admitting the remote of `event` (the duplicate it replaces forgotten). */
 export function admitted(context: PeerContext, event: HelloEvent): Partial<PeerContext> {
   const { transferId, remoteAddress } = event;
-  const remote = event.hello.self;
   const record = context.transfers[transferId]!;
   const transfers = { ...context.transfers };
   const replaced = duplicateOf(context, event);
   if (replaced) transfers[replaced.id] = { ...replaced.record, peerId: null };
-  transfers[transferId] = { ...record, peerId: remote.peerId, remoteAddress, stage: 'trading' };
+  transfers[transferId] = { ...record, peerId: event.peerId, remoteAddress, stage: 'trading' };
   return {
     transfers,
-    activeByPeer: { ...context.activeByPeer, [remote.peerId]: transferId },
+    activeByPeer: { ...context.activeByPeer, [event.peerId]: transferId },
     bootstrap:
       record.bootstrap === null
         ? context.bootstrap

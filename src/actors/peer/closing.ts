@@ -59,6 +59,9 @@ export function afterClosed(context: PeerContext, event: ClosedEvent): Partial<P
       ? context.bootstrap
       : context.bootstrap.map((b, i) => {
           if (i !== record.bootstrap || b.state !== 'dialing') return b;
+          // Our own address: the handshake met our own ID.
+          if (event.code === 'ERR_SELF')
+            return { ...b, state: 'self' as const, reason: 'this peer' };
           return event.stage === 'connect'
             ? {
                 ...b,

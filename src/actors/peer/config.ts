@@ -1,4 +1,5 @@
 import type { Logger } from '../../log/logger';
+import { generateIdentity, type PeerIdentity } from '../../p2p/identity';
 import { DEFAULT_CHUNK_SIZE } from '../../storage/manifest';
 import { type Clock, type RetryPolicy, retryPolicy, systemClock } from '../../time';
 import type { Transport } from '../../transport';
@@ -18,7 +19,13 @@ export interface PeerInput {
   bootstrap?: Array<{ host: string; port: number }>;
   /** Number of files in the swarm, when known: the peer is complete only once it holds that many. */
   expect?: number;
-  peerId?: string;
+  /**
+   * Whom this peer proves to be (its Ed25519 key; its ID is the key's fingerprint). A fresh
+   * one for this run when absent; `startPeer({ keyPath })` loads or creates a key file.
+   */
+  identity?: PeerIdentity;
+  /** The swarm's shared secret: every handshake then proves membership (HMAC). */
+  secret?: string;
   /** Most connections at once, inbound and outbound together. */
   maxConnections?: number;
   /** Upload cap in bytes per second for all connections together; null or absent for none. */
@@ -68,6 +75,8 @@ export interface PeerConfig {
   files: string[];
   dir: string;
   expect: number | null;
+  identity: PeerIdentity;
+  secret: string | undefined;
   maxConnections: number;
   maxOutbound: number;
   uploadLimit: number | null;
@@ -101,6 +110,8 @@ export function resolveConfig(input: PeerInput): PeerConfig {
     files: input.files,
     dir: input.dir,
     expect: input.expect ?? null,
+    identity: input.identity ?? generateIdentity().identity,
+    secret: input.secret,
     maxConnections,
     // Dialing fewer than half the slots leaves room for latecomers to be accepted somewhere.
     maxOutbound: Math.max(1, Math.floor((maxConnections - 1) / 2)),

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Subject } from 'rxjs';
 import type { ErrorInfo } from '../../errors';
 import { getLogger, type Logger } from '../../log/logger';
@@ -74,15 +73,10 @@ export interface PeerContext extends PeerHelpers {
   failure: ErrorInfo | null;
 }
 
-const newPeerId = (random: () => number) =>
-  random === Math.random
-    ? randomBytes(8).toString('hex')
-    : Array.from({ length: 16 }, () => Math.floor(random() * 16).toString(16)).join('');
-
 /** A peer's starting context: its settings, its helpers, nobody met yet. */
 export function createPeerContext(input: PeerInput): PeerContext {
   const config = resolveConfig(input);
-  const peerId = input.peerId ?? newPeerId(config.random);
+  const peerId = config.identity.peerId;
   const self: PeerEntry = { peerId, host: '', port: 1, seq: 0, complete: false, offers: [] };
   const swarm = new SwarmState(self, { maxInFlightPerPeer: config.maxInFlightPerPeer });
   const limiter = config.uploadLimit

@@ -85,7 +85,11 @@ export function mergePeers(
   entries: Parameters<PeerContext['swarm']['membership']['merge']>[0],
 ): void {
   const host = context.transfers[transferId]?.remoteAddress ?? '';
-  const changed = context.swarm.membership.merge(entries, { peerId, host });
+  const { membership } = context.swarm;
+  const changed = membership.merge(entries, { peerId, host });
+  // The sender's own entry (where it listens, what it offers) arrives in its greeting.
+  if (context.activeByPeer[peerId] === transferId && membership.get(peerId)?.status === 'unknown')
+    membership.setStatus(peerId, 'connected');
   announceEntries(context.swarm, context.announcements, changed, transferId);
 }
 

@@ -9,9 +9,7 @@ export type PeerGuardName =
   | 'notComplete'
   | 'hasMet'
   | 'isUnknownTransfer'
-  | 'isSelf'
   | 'isBanned'
-  | 'offersUnsafeName'
   | 'losesDuplicate'
   | 'isFull'
   | 'replacesDuplicate'
@@ -43,12 +41,8 @@ export const peerGuards: Record<PeerGuardName, Guard> = {
   hasMet: ({ context }: Args) => context.met > 0,
   isUnknownTransfer: ({ context, event }: Args) =>
     event.type === 'transfer.hello' && admission.isUnknownTransfer(context, event),
-  isSelf: ({ context, event }: Args) =>
-    event.type === 'transfer.hello' && admission.isSelf(context, event),
   isBanned: ({ context, event }: Args) =>
     event.type === 'transfer.hello' && admission.isBanned(context, event),
-  offersUnsafeName: ({ context, event }: Args) =>
-    event.type === 'transfer.hello' && admission.offersUnsafeName(context, event),
   losesDuplicate: ({ context, event }: Args) =>
     event.type === 'transfer.hello' && admission.losesDuplicate(context, event),
   isFull: ({ context, event }: Args) =>

@@ -79,22 +79,8 @@ export const peerMachine = peerSetup.createMachine({
         'transfer.hello': [
           { guard: 'isUnknownTransfer' },
           {
-            guard: 'isSelf',
-            actions: [
-              'markBootstrapSelf',
-              { type: 'refuse', params: { code: 'ERR_SELF', reason: 'connected to itself' } },
-            ],
-          },
-          {
             guard: 'isBanned',
             actions: { type: 'refuse', params: { code: 'ERR_BANNED', reason: 'banned' } },
-          },
-          {
-            guard: 'offersUnsafeName',
-            actions: {
-              type: 'refuse',
-              params: { code: 'ERR_BAD_FILE_NAME', reason: 'offers an unsafe file name' },
-            },
           },
           {
             guard: 'losesDuplicate',
@@ -116,9 +102,9 @@ export const peerMachine = peerSetup.createMachine({
           },
           {
             guard: 'replacesDuplicate',
-            actions: ['closeReplaced', 'enrollRemote', 'recordAdmission', 'sendAdmit', 'schedule'],
+            actions: ['closeReplaced', 'logAdmission', 'recordAdmission', 'sendAdmit', 'schedule'],
           },
-          { actions: ['enrollRemote', 'recordAdmission', 'sendAdmit', 'schedule'] },
+          { actions: ['logAdmission', 'recordAdmission', 'sendAdmit', 'schedule'] },
         ],
         'transfer.manifest': [
           { guard: 'isStale' },

@@ -102,7 +102,10 @@ export const peerSetup = setup({
         const id = `transfer-${next++}`;
         enqueue.spawnChild('transfer', {
           id,
-          input: transferInput(context, self, id, 'outbound', { target: dial.target }),
+          input: transferInput(context, self, id, 'outbound', {
+            target: dial.target,
+            ...(dial.peerId ? { expectedPeerId: dial.peerId } : {}),
+          }),
         });
         transfers[id] = {
           direction: 'outbound',
@@ -132,41 +135,24 @@ export const peerSetup = setup({
         });
       },
     ),
-    markBootstrapSelf: assign(({ context, event }) => {
-      assertEvent(event, 'transfer.hello');
-      const index = context.transfers[event.transferId]?.bootstrap ?? null;
-      return {
-        bootstrap: context.bootstrap.map((b, i) =>
-          i === index ? { ...b, state: 'self' as const, reason: 'this peer' } : b,
-        ),
-      };
-    }),
     /** Both dialed each other and the new connection stays: the old one goes. */
     closeReplaced: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'transfer.hello');
       const replaced = duplicateOf(context, event);
       if (!replaced) return;
-      context.swarm.scheduler.removePeer(event.hello.self.peerId);
+      context.swarm.scheduler.removePeer(event.peerId);
       enqueue.sendTo(replaced.id, {
         type: 'transfer.close',
         code: 'ERR_DUPLICATE',
         reason: 'replaced by a new connection',
       });
     }),
-    /** The admitted remote joins the membership as connected; everyone else hears of it. */
-    enrollRemote: ({ context, event }) => {
+    /** The remote proved its ID; its entry (where it listens, what it offers) comes in its greeting. */
+    logAdmission: ({ context, event }) => {
       assertEvent(event, 'transfer.hello');
-      const { swarm } = context;
-      const remote = event.hello.self;
-      const changed = swarm.membership.merge([remote], {
-        peerId: remote.peerId,
-        host: event.remoteAddress,
-      });
-      swarm.membership.setStatus(remote.peerId, 'connected');
-      announceEntries(swarm, context.announcements, changed, event.transferId);
       const direction = context.transfers[event.transferId]?.direction;
       context.logger.verbose(
-        `trading with ${remote.peerId} at ${event.remoteAddress} (${direction})`,
+        `trading with ${event.peerId} at ${event.remoteAddress} (${direction})`,
       );
     },
     recordAdmission: assign(({ context, event }) => {
@@ -366,9 +352,7 @@ export const peerSetup = setup({
     notComplete: (args) => peerGuards.notComplete(args, undefined),
     hasMet: (args) => peerGuards.hasMet(args, undefined),
     isUnknownTransfer: (args) => peerGuards.isUnknownTransfer(args, undefined),
-    isSelf: (args) => peerGuards.isSelf(args, undefined),
     isBanned: (args) => peerGuards.isBanned(args, undefined),
-    offersUnsafeName: (args) => peerGuards.offersUnsafeName(args, undefined),
     losesDuplicate: (args) => peerGuards.losesDuplicate(args, undefined),
     isFull: (args) => peerGuards.isFull(args, undefined),
     replacesDuplicate: (args) => peerGuards.replacesDuplicate(args, undefined),

@@ -10,7 +10,11 @@ export function transferInput(
   peer: ParentRef<TransferToPeerEvent>,
   id: string,
   direction: 'outbound' | 'inbound',
-  where: { target?: { host: string; port: number }; channel?: ByteChannel },
+  where: {
+    target?: { host: string; port: number };
+    channel?: ByteChannel;
+    expectedPeerId?: string;
+  },
 ): TransferInput {
   const { swarm, config } = context;
   return {
@@ -19,7 +23,8 @@ export function transferInput(
     transport: config.transport,
     ...where,
     ...(config.localAddress ? { localAddress: config.localAddress } : {}),
-    self: () => swarm.membership.self,
+    identity: config.identity,
+    ...(config.secret !== undefined ? { secret: config.secret } : {}),
     peer,
     uploader: context.uploader,
     chunks: context.chunks,

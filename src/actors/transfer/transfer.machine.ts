@@ -1,17 +1,18 @@
 import { and, not } from 'xstate';
 import { getLogger } from '../../log/logger';
-import { peerConnection } from '../../transport';
+import { createHandshakeNonce } from '../../p2p/identity';
+import { type PeerHello, peerConnection } from '../../transport';
 import { failureOf } from '../errors';
 import { transferSetup } from './transfer.setup';
 
 /**
  * One connection to one remote peer:
  *
- * connecting ⇄ backoff → connected(handshaking → admitting → trading(syncing → idle ⇄
+ * connecting ⇄ backoff → connected(handshaking(hello → auth) → admitting → trading(syncing → idle ⇄
  * waiting) → closing) → closed
  *
- * Both sides send `hello` at once; the peer machine then admits or refuses the remote
- * (duplicate, self, full, banned). While trading, each control message is its own event
+ * Both sides send `hello` at once and prove their IDs with `auth` (protocol v2, §9.3); the
+ * peer machine then admits or refuses the proven remote (duplicate, full, banned). While trading, each control message is its own event
  * (`remote.manifest`, `remote.have`, …) passed up to the peer machine (`transfer.manifest`, …);
  * chunk payloads go straight to the peer's storage pipeline and requests straight to its
  * uploader, so data never passes through a transition. A remote that leaves requests
@@ -24,7 +25,9 @@ export const transferMachine = transferSetup.createMachine({
     logger: input.logger ?? getLogger('transfer', { transfer: input.id }),
     attempt: 0,
     connection: input.channel ? peerConnection(input.channel, {}, input.counters) : null,
-    remote: null,
+    nonce: createHandshakeNonce(),
+    remoteHello: null,
+    remoteId: null,
     outstanding: 0,
     synced: false,
     stage: input.channel ? 'handshake' : 'connect',
@@ -86,28 +89,106 @@ export const transferMachine = transferSetup.createMachine({
         'transfer.close': { target: '.closing', actions: 'endAsTold' },
       },
       states: {
+        /**
+         * The v2 handshake (§9.3): both send `hello`; each answers the other's with `auth`,
+         * its signature (and membership MAC) over both IDs and both fresh nonces. The remote
+         * is proven only once its `auth` verifies; until then nothing else is accepted.
+         */
         handshaking: {
           entry: 'sendHello',
-          invoke: {
-            src: 'readHello',
-            input: ({ context }) => ({ connection: context.connection! }),
-          },
           after: { handshakeTimeout: { target: 'closing', actions: 'endHandshakeTimeout' } },
           on: {
-            'remote.hello': [
-              {
-                guard: 'isCurrentVersion',
-                target: 'admitting',
-                actions: [
-                  { type: 'keepRemote', params: ({ event }) => ({ hello: event.message }) },
-                  'tellPeerHello',
+            'remote.bye': { target: 'closing', actions: 'endByRemote' },
+            // Anything else before the handshake ends.
+            'remote.*': { target: 'closing', actions: 'endUnexpected' },
+          },
+          initial: 'hello',
+          states: {
+            hello: {
+              invoke: {
+                src: 'readHello',
+                input: ({ context }) => ({ connection: context.connection! }),
+              },
+              on: {
+                'remote.hello': [
+                  {
+                    guard: 'isForeignHello',
+                    target: '#transfer.connected.closing',
+                    actions: 'endWrongVersion',
+                  },
+                  {
+                    guard: 'claimsAnotherId',
+                    target: '#transfer.connected.closing',
+                    actions: {
+                      type: 'endRefused',
+                      params: {
+                        code: 'ERR_PEER_ID_MISMATCH',
+                        reason: 'its ID is not its key’s fingerprint, or not the peer dialed',
+                      },
+                    },
+                  },
+                  {
+                    guard: 'reflectsOurNonce',
+                    target: '#transfer.connected.closing',
+                    actions: {
+                      type: 'endRefused',
+                      params: { code: 'ERR_PROTOCOL', reason: 'our own nonce reflected' },
+                    },
+                  },
+                  {
+                    guard: 'isOurOwnId',
+                    target: '#transfer.connected.closing',
+                    actions: {
+                      type: 'endRefused',
+                      params: { code: 'ERR_SELF', reason: 'connected to itself' },
+                    },
+                  },
+                  {
+                    target: 'auth',
+                    actions: [
+                      {
+                        type: 'keepRemoteHello',
+                        params: ({ event }) => ({ hello: event.message as PeerHello }),
+                      },
+                      'sendAuth',
+                    ],
+                  },
                 ],
               },
-              { target: 'closing', actions: 'endWrongVersion' },
-            ],
-            'remote.bye': { target: 'closing', actions: 'endByRemote' },
-            // Anything else before the hello.
-            'remote.*': { target: 'closing', actions: 'endUnexpected' },
+            },
+            auth: {
+              invoke: {
+                src: 'readHello',
+                input: ({ context }) => ({ connection: context.connection! }),
+              },
+              on: {
+                'remote.auth': [
+                  {
+                    guard: 'lacksMembership',
+                    target: '#transfer.connected.closing',
+                    actions: {
+                      type: 'endRefused',
+                      params: { code: 'ERR_AUTH', reason: 'no or wrong membership proof' },
+                    },
+                  },
+                  {
+                    guard: 'badSignature',
+                    target: '#transfer.connected.closing',
+                    actions: {
+                      type: 'endRefused',
+                      params: {
+                        code: 'ERR_BAD_SIGNATURE',
+                        reason: 'its handshake signature does not verify',
+                      },
+                    },
+                  },
+                  {
+                    target: '#transfer.connected.admitting',
+                    actions: ['proveRemote', 'tellPeerHello'],
+                  },
+                ],
+              },
+            },
           },
         },
         admitting: {
@@ -126,7 +207,7 @@ export const transferMachine = transferSetup.createMachine({
               input: ({ context }) => ({
                 connection: context.connection!,
                 id: context.input.id,
-                peerId: context.remote!.peerId,
+                peerId: context.remoteId!,
                 uploader: context.input.uploader,
                 chunks: context.input.chunks,
               }),
@@ -136,7 +217,7 @@ export const transferMachine = transferSetup.createMachine({
               input: ({ context }) => ({
                 connection: context.connection!,
                 id: context.input.id,
-                peerId: context.remote!.peerId,
+                peerId: context.remoteId!,
                 announcements$: context.input.announcements$,
                 tailor: context.input.tailor,
               }),

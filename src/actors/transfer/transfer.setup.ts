@@ -1,7 +1,9 @@
 import { assertEvent, assign, setup } from 'xstate';
 import type { ErrorInfo } from '../../errors';
+import { authFor, authProblem, helloProblem, transcriptFor } from '../../p2p/identity';
 import { backoffDelay } from '../../time';
 import {
+  isCurrentHello,
   MAX_PEERS_PER_MESSAGE,
   PEER_PROTOCOL_VERSION,
   type PeerConnection,
@@ -18,6 +20,42 @@ import {
 } from './types';
 
 const DONE = 'DONE';
+
+const roleOf = (context: TransferContext) =>
+  context.input.direction === 'outbound' ? ('dialer' as const) : ('acceptor' as const);
+
+/** Both hellos, as the transcript both sides sign (§9.3). */
+const transcriptOf = (context: TransferContext) =>
+  transcriptFor(roleOf(context), {
+    self: context.input.identity.peerId,
+    ownNonce: context.nonce,
+    remote: context.remoteHello!.peerId,
+    remoteNonce: context.remoteHello!.nonce,
+  });
+
+/** Why the remote's hello is refused, or null (the checks of §9.3, in order). */
+const helloCode = (context: TransferContext, event: TransferEvent) =>
+  event.type === 'remote.hello' && isCurrentHello(event.message)
+    ? helloProblem(
+        { peerId: context.input.identity.peerId, nonce: context.nonce },
+        event.message,
+        context.input.expectedPeerId,
+      )
+    : null;
+
+/** Why the remote's auth does not prove it, or null. */
+const authCode = (context: TransferContext, event: TransferEvent) =>
+  event.type === 'remote.auth' && context.remoteHello
+    ? authProblem(
+        {
+          role: context.input.direction === 'outbound' ? 'acceptor' : 'dialer',
+          publicKey: context.remoteHello.publicKey,
+          secret: context.input.secret,
+        },
+        transcriptOf(context),
+        event.message,
+      )
+    : null;
 
 /** Sets why the transfer ends, unless a reason was already set (the first one wins). */
 const firstEnd = (context: TransferContext, end: TransferEnd) => ({ end: context.end ?? end });
@@ -39,18 +77,28 @@ export const transferSetup = setup({
       connection: params.connection,
       stage: 'handshake' as const,
     })),
+    /** Our v2 hello: our ID, the key it is the fingerprint of, a fresh nonce. Nothing else. */
     sendHello: ({ context }) =>
       context.connection!.send({
         type: 'hello',
         version: PEER_PROTOCOL_VERSION,
-        self: context.input.self(),
+        peerId: context.input.identity.peerId,
+        publicKey: context.input.identity.publicKey,
+        nonce: context.nonce,
       }),
-    keepRemote: assign((_, params: { hello: PeerHello }) => ({ remote: params.hello.self })),
+    keepRemoteHello: assign((_, params: { hello: PeerHello }) => ({ remoteHello: params.hello })),
+    /** Our proof for this connection: the transcript signed (and MACed with a secret). */
+    sendAuth: ({ context }) => {
+      const { identity, secret } = context.input;
+      const auth = authFor(identity, roleOf(context), transcriptOf(context), secret);
+      context.connection!.send({ type: 'auth', ...auth });
+    },
+    proveRemote: assign(({ context }) => ({ remoteId: context.remoteHello!.peerId })),
     tellPeerHello: ({ context }) =>
       context.input.peer.send({
         type: 'transfer.hello',
         transferId: context.input.id,
-        hello: { type: 'hello', version: PEER_PROTOCOL_VERSION, self: context.remote! },
+        peerId: context.remoteId!,
         remoteAddress: context.connection!.remoteAddress,
       }),
     markTrading: assign({ stage: 'trading' as const }),
@@ -63,7 +111,7 @@ export const transferSetup = setup({
      * ended: it then knows what the remote holds, and a refused dialer never greets for nothing.
      */
     greet: ({ context }) => {
-      for (const message of context.input.greeting(context.remote!.peerId))
+      for (const message of context.input.greeting(context.remoteId!))
         context.connection!.send(message);
     },
     /** Passes a control message up to the peer as its own event (`remote.have` → `transfer.have`). */
@@ -79,7 +127,7 @@ export const transferSetup = setup({
       context.input.peer.send({
         type: `transfer.${event.message.type}`,
         transferId: context.input.id,
-        peerId: context.remote!.peerId,
+        peerId: context.remoteId!,
         message: event.message,
       } as TransferToPeerEvent);
     },
@@ -109,7 +157,7 @@ export const transferSetup = setup({
       context.input.peer.send({
         type: 'transfer.peers',
         transferId: context.input.id,
-        peerId: context.remote!.peerId,
+        peerId: context.remoteId!,
         message: { type: 'peers', peers: event.message.peers },
       });
     },
@@ -140,11 +188,18 @@ export const transferSetup = setup({
         byRemote: true,
       });
     }),
+    /** The handshake refused the remote with `code` (§9.3). */
+    endRefused: assign(({ context }, params: { code: string; reason: string }) =>
+      firstEnd(context, { code: params.code, reason: params.reason, byRemote: false }),
+    ),
     endWrongVersion: assign(({ context, event }) => {
       assertEvent(event, 'remote.hello');
       return firstEnd(context, {
         code: 'ERR_VERSION',
-        reason: `protocol version ${event.message.version} is not ${PEER_PROTOCOL_VERSION}`,
+        reason: `protocol version ${event.message.version} is not ${PEER_PROTOCOL_VERSION}`.slice(
+          0,
+          100,
+        ),
         byRemote: false,
       });
     }),
@@ -193,7 +248,7 @@ export const transferSetup = setup({
       context.input.peer.send({
         type: 'transfer.closed',
         transferId: context.input.id,
-        peerId: context.remote?.peerId ?? null,
+        peerId: context.remoteId,
         direction: context.input.direction,
         target: context.input.target ?? null,
         stage: context.stage,
@@ -211,8 +266,16 @@ export const transferSetup = setup({
   guards: {
     hasConnection: ({ context }) => context.connection !== null,
     canRetry: ({ context }) => context.attempt < context.input.timing.retry.attempts,
-    isCurrentVersion: ({ event }) =>
-      event.type === 'remote.hello' && event.message.version === PEER_PROTOCOL_VERSION,
+    /** A hello of another version (every v1 peer's). */
+    isForeignHello: ({ event }) => event.type === 'remote.hello' && !isCurrentHello(event.message),
+    /** Its ID is not the fingerprint of its key, or not the peer we dialed. */
+    claimsAnotherId: ({ context, event }) => helloCode(context, event) === 'ERR_PEER_ID_MISMATCH',
+    /** Our own nonce came back: a reflection. */
+    reflectsOurNonce: ({ context, event }) => helloCode(context, event) === 'ERR_PROTOCOL',
+    isOurOwnId: ({ context, event }) => helloCode(context, event) === 'ERR_SELF',
+    /** With a secret: no or a wrong membership MAC (asked before the signature). */
+    lacksMembership: ({ context, event }) => authCode(context, event) === 'ERR_AUTH',
+    badSignature: ({ context, event }) => authCode(context, event) === 'ERR_BAD_SIGNATURE',
     /** The dialer answers the remote's greeting with its own, once. */
     isDialer: ({ context }) => context.input.direction === 'outbound',
     isSynced: ({ context }) => context.synced,

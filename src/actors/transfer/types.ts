@@ -1,6 +1,7 @@
 import type { Observable, Observer } from 'rxjs';
 import type { ErrorInfo } from '../../errors';
 import type { Logger } from '../../log/logger';
+import type { PeerIdentity } from '../../p2p/identity';
 import type { IncomingChunk } from '../../p2p/storagePipeline';
 import type { Uploader } from '../../p2p/uploader';
 import type { RetryPolicy } from '../../time';
@@ -34,12 +35,13 @@ export interface Announcement {
   except?: string;
 }
 
-/** How far a transfer got: `connect` (never connected), `handshake`, or `trading`. */
+/** How far a transfer got: `connect` (never connected), `handshake` (nothing proven), or `trading`. */
 export type TransferStage = 'connect' | 'handshake' | 'trading';
 
 /** What a transfer tells the peer that spawned it: one event per control message it forwards. */
 export type TransferToPeerEvent =
-  | { type: 'transfer.hello'; transferId: string; hello: PeerHello; remoteAddress: string }
+  /** The remote proved its ID (`peerId`) in the handshake: the peer admits or refuses it. */
+  | { type: 'transfer.hello'; transferId: string; peerId: string; remoteAddress: string }
   | { type: 'transfer.manifest'; transferId: string; peerId: string; message: ManifestMessage }
   | { type: 'transfer.have'; transferId: string; peerId: string; message: HaveMessage }
   | { type: 'transfer.peers'; transferId: string; peerId: string; message: PeersMessage }
@@ -81,8 +83,12 @@ export interface TransferInput {
   /** The accepted channel (inbound). */
   channel?: ByteChannel;
   localAddress?: string;
-  /** Our own membership entry, sent in the hello. */
-  self: () => PeerEntry;
+  /** Whom we prove to be in the handshake. */
+  identity: PeerIdentity;
+  /** The swarm's shared secret: membership is then proven and required. */
+  secret?: string;
+  /** Dialing a known peer: anyone else answering is refused (`ERR_PEER_ID_MISMATCH`). */
+  expectedPeerId?: string;
   /** The peer actor: told of the hello, of every control message, and of the end. */
   peer: ParentRef<TransferToPeerEvent>;
   uploader: Uploader;
@@ -129,7 +135,12 @@ export interface TransferContext {
   logger: Logger;
   attempt: number;
   connection: PeerConnection | null;
-  remote: PeerEntry | null;
+  /** Our fresh handshake nonce for this connection. */
+  nonce: Uint8Array;
+  /** The remote's hello, once it passed its checks (its ID is not proven before its auth). */
+  remoteHello: PeerHello | null;
+  /** The remote's ID, once proven by its auth. */
+  remoteId: string | null;
   /** Requests sent and not yet answered (approximate after cancels; only drives the stall timer). */
   outstanding: number;
   /** The remote's greeting has been received (its first `peers` message ends it). */

@@ -1,4 +1,7 @@
+import { join } from 'node:path';
 import {
+  DEFAULT_PEER_KEY_FILE,
+  formatPeerId,
   getLogger,
   type InspectFlags,
   jsonText,
@@ -19,7 +22,7 @@ import { SHARE_EXIT, type ShareOptions } from './share';
  * returns the exit code.
  */
 export async function runShare(
-  input: Omit<PeerInput, 'transport'>,
+  input: Omit<PeerInput, 'transport'> & { keyPath?: string },
   display: { json?: boolean; quiet?: boolean } & InspectFlags = {},
 ): Promise<number> {
   const logger = getLogger('share');
@@ -43,7 +46,8 @@ export async function runShare(
     return SHARE_EXIT.error;
   }
   process.stderr.write(
-    `peer ${peerText(peer.peerId)} listening on ${peer.address.host}:${peer.address.port}, receiving into ${input.dir}\n`,
+    `peer ${peerText(peer.peerId)} listening on ${peer.address.host}:${peer.address.port}, receiving into ${input.dir}\n` +
+      `fingerprint ${formatPeerId(peer.peerId)}${peer.keyPath ? ` (key ${peerText(peer.keyPath)}${peer.keyCreated ? ', created' : ''})` : ''}\n`,
   );
   const stopSignals = onShutdownSignal((signal) =>
     peer.actor.send({ type: 'peer.stop', reason: `stopped by ${signal}` }),
@@ -70,7 +74,7 @@ export async function runShare(
 /** Turns parsed options into the peer's input. */
 export function shareInput(
   options: Omit<ShareOptions, 'dir' | 'file'> & { dir: string; file?: string[] },
-): Omit<PeerInput, 'transport'> {
+): Omit<PeerInput, 'transport'> & { keyPath: string } {
   return {
     files: options.file ?? [],
     dir: options.dir,
@@ -86,6 +90,7 @@ export function shareInput(
     // On loopback, dial from the listening address too, so each peer shows one IP.
     ...(/^127\./.test(options.listen.host) ? { localAddress: options.listen.host } : {}),
     ...(options.expect !== undefined ? { expect: options.expect } : {}),
-    ...(options.peerId !== undefined ? { peerId: options.peerId } : {}),
+    keyPath: options.key ?? join(options.dir, DEFAULT_PEER_KEY_FILE),
+    ...(options.secret !== undefined ? { secret: options.secret } : {}),
   };
 }

@@ -11,6 +11,7 @@ import {
   parseRate,
   parseSize,
   prepareOutputDirectory,
+  secretOption,
   wholeNumber,
 } from '../../options';
 
@@ -25,13 +26,6 @@ export const SHARE_EXIT = {
   /** The exchange ran but not every file was obtained (each is named with the reason). */
   missing: 2,
 } as const;
-
-function parsePeerId(value: string): string {
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(value)) {
-    throw new InvalidArgumentError('Expected 1-64 characters among A-Z a-z 0-9 _ -.');
-  }
-  return value;
-}
 
 const collect = (value: string, previous: string[] = []) => [...previous, parsePath(value)];
 
@@ -66,7 +60,9 @@ export interface ShareOptions {
   giveUp: number;
   discoveryTimeout: number;
   chunkSize: number;
-  peerId?: string;
+  /** The peer's key file (created, mode 0600, on first run). */
+  key?: string;
+  secret?: string;
   json?: boolean;
   quiet?: boolean;
   inspect?: InspectFlags['inspect'];
@@ -127,9 +123,9 @@ export function addShareOptions(command: Command): Command {
         .default(64 * 1024, '64KiB'),
     )
     .option(
-      '--peer-id <id>',
-      'this peer’s ID, 1-64 of A-Z a-z 0-9 _ - (default: random)',
-      parsePeerId,
+      '--key <path>',
+      'this peer’s Ed25519 key file, created (mode 0600) on first run; its fingerprint is the peer ID (default: <dir>/.timeswarm-peer.key)',
+      parsePath,
     );
 }
 
@@ -147,6 +143,7 @@ export function registerShareCommand(program: Command): void {
       'peers to contact first (one live peer is enough; peers tell each other whom they know)',
       parsePeerList,
     )
+    .addOption(secretOption())
     .option('--json', 'print the final summary as one JSON document on stdout')
     .option('--quiet', 'no progress lines')
     .addOption(inspectOption())

@@ -99,61 +99,123 @@ export class Handshake {
   /** Reads the other's `hello`; on success returns our `auth` to send. */
   receiveHello(hello: HelloFields): HandshakeStep<AuthFields> {
     if (this.remote) return { ok: false, code: P2P_CODES.protocol };
-    if (hello.version !== P2P_PROTOCOL_VERSION) return { ok: false, code: P2P_CODES.version };
-    if (
-      hello.publicKey.length !== PUBLIC_KEY_BYTES ||
-      !isPeerId(hello.peerId) ||
-      peerIdOf(hello.publicKey) !== hello.peerId
-    ) {
-      return { ok: false, code: P2P_CODES.peerIdMismatch };
-    }
-    if (hello.nonce.length !== HANDSHAKE_NONCE_BYTES || bytesEqual(hello.nonce, this.nonce)) {
-      return { ok: false, code: P2P_CODES.protocol };
-    }
-    if (hello.peerId === this.options.identity.peerId) return { ok: false, code: P2P_CODES.self };
-    const expected = this.options.expectedPeerId;
-    if (expected !== undefined && hello.peerId !== expected) {
-      return { ok: false, code: P2P_CODES.peerIdMismatch };
-    }
-    this.remote = { hello, peerId: hello.peerId, publicKey: Buffer.from(hello.publicKey) };
-    const t = this.transcript();
+    const own = { peerId: this.options.identity.peerId, nonce: this.nonce };
+    const problem = helloProblem(own, hello, this.options.expectedPeerId);
+    if (problem) return { ok: false, code: problem };
+    this.remote = {
+      hello,
+      peerId: hello.peerId as PeerId,
+      publicKey: Buffer.from(hello.publicKey),
+    };
     const { identity, role, secret } = this.options;
-    const auth: AuthFields = { signature: signHandshake(identity, role, t) };
-    if (secret !== undefined) auth.mac = membershipProof(secret, role, t);
-    return { ok: true, value: auth };
+    return { ok: true, value: authFor(identity, role, this.transcript(), secret) };
   }
 
   /** Checks the other's `auth`; on success the other side is proven. */
   receiveAuth(auth: AuthFields): HandshakeStep<ProvenPeer> {
     if (!this.remote || this.finished) return { ok: false, code: P2P_CODES.protocol };
-    const t = this.transcript();
     const theirs: HandshakeRole = this.options.role === 'dialer' ? 'acceptor' : 'dialer';
-    const { secret } = this.options;
-    if (secret !== undefined && !membershipProofMatches(secret, theirs, t, auth.mac)) {
-      return { ok: false, code: P2P_CODES.auth };
-    }
-    if (!verifyHandshake(this.remote.publicKey, theirs, t, auth.signature)) {
-      return { ok: false, code: P2P_CODES.badSignature };
-    }
+    const problem = authProblem(
+      { role: theirs, publicKey: this.remote.publicKey, secret: this.options.secret },
+      this.transcript(),
+      auth,
+    );
+    if (problem) return { ok: false, code: problem };
     this.finished = true;
     return { ok: true, value: { peerId: this.remote.peerId, publicKey: this.remote.publicKey } };
   }
 
   private transcript(): HandshakeTranscript {
     const remote = this.remote!;
-    const self = this.options.identity.peerId;
-    return this.options.role === 'dialer'
-      ? {
-          dialerId: self,
-          acceptorId: remote.peerId,
-          dialerNonce: this.nonce,
-          acceptorNonce: remote.hello.nonce,
-        }
-      : {
-          dialerId: remote.peerId,
-          acceptorId: self,
-          dialerNonce: remote.hello.nonce,
-          acceptorNonce: this.nonce,
-        };
+    return transcriptFor(this.options.role, {
+      self: this.options.identity.peerId,
+      ownNonce: this.nonce,
+      remote: remote.peerId,
+      remoteNonce: remote.hello.nonce,
+    });
   }
+}
+
+/**
+ * Why a `hello` is refused (in the order of §9.3), or null: an ID that is not its key's
+ * fingerprint (or not the peer we dialed) is `ERR_PEER_ID_MISMATCH`, our own nonce reflected
+ * is `ERR_PROTOCOL`, our own ID `ERR_SELF`. Pure: the transfer machine asks it as guards.
+ */
+export function helloProblem(
+  own: { peerId: string; nonce: Uint8Array },
+  hello: HelloFields,
+  expectedPeerId?: string,
+): HandshakeCode | null {
+  if (hello.version !== P2P_PROTOCOL_VERSION) return P2P_CODES.version;
+  if (
+    hello.publicKey.length !== PUBLIC_KEY_BYTES ||
+    !isPeerId(hello.peerId) ||
+    peerIdOf(hello.publicKey) !== hello.peerId
+  ) {
+    return P2P_CODES.peerIdMismatch;
+  }
+  if (hello.nonce.length !== HANDSHAKE_NONCE_BYTES || bytesEqual(hello.nonce, own.nonce)) {
+    return P2P_CODES.protocol;
+  }
+  if (hello.peerId === own.peerId) return P2P_CODES.self;
+  if (expectedPeerId !== undefined && hello.peerId !== expectedPeerId) {
+    return P2P_CODES.peerIdMismatch;
+  }
+  return null;
+}
+
+/** The transcript of one connection, from one side's point of view. */
+export function transcriptFor(
+  role: HandshakeRole,
+  sides: { self: string; ownNonce: Uint8Array; remote: string; remoteNonce: Uint8Array },
+): HandshakeTranscript {
+  const self = sides.self as PeerId;
+  const remote = sides.remote as PeerId;
+  return role === 'dialer'
+    ? {
+        dialerId: self,
+        acceptorId: remote,
+        dialerNonce: sides.ownNonce,
+        acceptorNonce: sides.remoteNonce,
+      }
+    : {
+        dialerId: remote,
+        acceptorId: self,
+        dialerNonce: sides.remoteNonce,
+        acceptorNonce: sides.ownNonce,
+      };
+}
+
+/** Our `auth` for a transcript: the signature, and the membership MAC with a secret. */
+export function authFor(
+  identity: PeerIdentity,
+  role: HandshakeRole,
+  t: HandshakeTranscript,
+  secret?: string,
+): AuthFields {
+  const auth: AuthFields = { signature: signHandshake(identity, role, t) };
+  if (secret !== undefined) auth.mac = membershipProof(secret, role, t);
+  return auth;
+}
+
+/**
+ * Why the other's `auth` is refused, or null when it proves the other side: with a secret,
+ * the MAC first (`ERR_AUTH`), then the signature with the key of its hello
+ * (`ERR_BAD_SIGNATURE`). Pure.
+ */
+export function authProblem(
+  other: { role: HandshakeRole; publicKey: Uint8Array; secret: string | undefined },
+  t: HandshakeTranscript,
+  auth: AuthFields,
+): HandshakeCode | null {
+  if (
+    other.secret !== undefined &&
+    !membershipProofMatches(other.secret, other.role, t, auth.mac)
+  ) {
+    return P2P_CODES.auth;
+  }
+  if (!verifyHandshake(other.publicKey, other.role, t, auth.signature)) {
+    return P2P_CODES.badSignature;
+  }
+  return null;
 }

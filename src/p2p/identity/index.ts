@@ -7,7 +7,7 @@ export type {
   HelloFields,
   ProvenPeer,
 } from './handshake';
-export { Handshake } from './handshake';
+export { authFor, authProblem, Handshake, helloProblem, transcriptFor } from './handshake';
 export type { KeyFileOptions, LoadedIdentity } from './keyFile';
 export { DEFAULT_KEY_FILE_NAME, loadOrCreateIdentity } from './keyFile';
 export type { PeerIdentity } from './keys';

@@ -100,7 +100,7 @@ export function parsePeerId(text: string): PeerId {
  * The fingerprint as a person reads and compares it: 13 groups of 4 characters joined by
  * `-`, e.g. `MFRG-GZDF-…-AAAA`. {@link parsePeerId} reads it back.
  */
-export function formatPeerId(id: PeerId): string {
+export function formatPeerId(id: string): string {
   return id.match(/.{1,4}/g)!.join('-');
 }
 
