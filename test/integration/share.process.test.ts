@@ -77,6 +77,11 @@ describe('every share ends on its own (real processes)', () => {
     ]);
     expect(await endsAfterItsLastState(pa)).toBe(SHARE_EXIT.ok);
     expect(await endsAfterItsLastState(pb)).toBe(SHARE_EXIT.ok);
+    // Each printed its fingerprint (13 groups of 4) and created its key file on this first run.
+    for (const p of [pa, pb])
+      expect(p.output().stderr).toMatch(
+        /^fingerprint [A-Z2-7]{4}(-[A-Z2-7]{4}){12} \(key .+, created\)$/m,
+      );
     expect((await readdir(a.dir)).sort()).toEqual(['.timeswarm-peer.key', 'a.bin', 'b.bin']);
     expect((await readdir(b.dir)).sort()).toEqual(['.timeswarm-peer.key', 'a.bin', 'b.bin']);
   });
