@@ -125,7 +125,7 @@ describe('every share ends on its own (real processes)', () => {
     const s = await fileIn('s', 's.bin', 30_000);
     const peer = share(['--file', s.file, '--dir', s.dir]);
     const address = await listening(peer);
-    const server = await timeswarmServer(['--port', '0']);
+    const server = await timeswarmServer(['--port', '0', '--out', join(root, 'server')]);
     const out = join(root, 'client');
     const client = timeswarm([
       'client',

@@ -7,7 +7,7 @@ import {
   frameOpener,
   frameSealer,
   sessionFrameKeys,
-  TransportError,
+  type TransportError,
 } from '../../src/transport';
 
 const SECRET = 'correct horse battery staple';
