@@ -21,6 +21,7 @@ import {
   type RecordSink,
 } from '../../src/actors/writer';
 import {
+  type FileSystem,
   parseTimestampTable,
   type RecordFormat,
   TABLE_HEADER,
@@ -29,6 +30,7 @@ import {
   type TimestampRow,
   timestampTableFormat,
 } from '../../src/storage';
+import { faultyFileSystem } from '../helpers/faultyFileSystem';
 import { until } from '../helpers/until';
 
 const T0 = Date.UTC(2026, 10, 24, 0, 12, 13) * 1000;
@@ -64,11 +66,15 @@ afterEach(async () => {
  * A writer with a recorder as its `notify`; `sink()` resolves with the sink it hands out in
  * `writer.opened` (rows are written through it).
  */
-function startWriter(path: string, format: RecordFormat<TimestampRow> = timestampTableFormat) {
+function startWriter(
+  path: string,
+  format: RecordFormat<TimestampRow> = timestampTableFormat,
+  fs?: FileSystem,
+) {
   const { ref, received } = startRecorder();
   actors.push(ref);
   const actor = createActor(fileWriterMachine, {
-    input: { path, format, flushIntervalMs: 20, notify: ref },
+    input: { path, format, flushIntervalMs: 20, notify: ref, ...(fs ? { fs } : {}) },
   });
   actors.push(actor);
   actor.start();
@@ -307,44 +313,68 @@ describe('fileWriterMachine', () => {
     expect(received.map((e) => e.type)).toEqual(['writer.opened', 'writer.closed']);
   });
 
-  const deviceFull = existsSync('/dev/full') ? it : it.skip;
+  // A full, failing or read-only disk, through the FileSystem interface (runs anywhere).
   const headerless: RecordFormat<TimestampRow> = { ...timestampTableFormat, header: '' };
 
-  deviceFull('fails at opening with ENOSPC when not even the header fits', async () => {
-    const { actor, received } = startWriter('/dev/full');
-    const output = await toPromise(actor);
-    expect(output.error?.code).toBe('ENOSPC');
-    expect(received.map((e) => e.type)).toEqual(['writer.failed']);
-    expect(existsSync('/dev/full')).toBe(true); // a device is never removed
-  });
+  it.each([
+    ['ENOSPC', { freeBytes: 0 }],
+    ['EROFS', { open: 'EROFS' }],
+  ] as const)(
+    'fails at opening with %s when not even the header can be written',
+    async (code, faults) => {
+      const path = join(dir, 'full', 'client_1_TimeData.txt');
+      const { actor, received } = startWriter(path, timestampTableFormat, faultyFileSystem(faults));
+      const output = await toPromise(actor);
+      expect(output.error?.code).toBe(code);
+      expect(received.map((e) => e.type)).toEqual(['writer.failed']);
+      // No empty file that does not parse is left under the final name.
+      expect(existsSync(path)).toBe(false);
+    },
+  );
 
-  deviceFull('ends in failed with ENOSPC when a flush cannot write', async () => {
+  it.each([
+    ['ENOSPC', { freeBytes: 0 }],
+    ['EIO', { freeBytes: 0, full: 'EIO' }],
+  ] as const)('ends in failed with %s when a flush cannot write', async (code, faults) => {
     // No header, so that opening succeeds and the first flush is what fails.
-    const { actor, received, sink } = startWriter('/dev/full', headerless);
+    const path = join(dir, 'flush', 'client_1_TimeData.txt');
+    const { actor, received, sink } = startWriter(path, headerless, faultyFileSystem(faults));
     await waitFor(actor, (s) => s.matches('open'));
     (await sink()).write(rowAt(0));
     const output = await toPromise(actor);
     expect(actor.getSnapshot().value).toBe('failed');
-    expect(output.error?.code).toBe('ENOSPC');
+    expect(output.error?.code).toBe(code);
     expect(received.map((e) => e.type)).toEqual(['writer.opened', 'writer.failed']);
+  });
+
+  it('ends in failed with EIO when the fsync of the finish fails', async () => {
+    const path = join(dir, 'sync', 'client_1_TimeData.txt');
+    const { actor, sink } = startWriter(
+      path,
+      timestampTableFormat,
+      faultyFileSystem({ sync: 'EIO' }),
+    );
+    (await sink()).write(rowAt(0));
+    actor.send(closeWriter({ durationMs: 10 }));
+    const output = await toPromise(actor);
+    expect(output.error?.code).toBe('EIO');
   });
 
   /** A flush error ends in `failed`, and the file handle is released (no fd leak). */
   const fdsOn = async (target: string) => {
-    const fds = await readdir('/proc/self/fd').catch(() => [] as string[]);
+    const fds = await readdir('/proc/self/fd');
     const links = await Promise.all(
       fds.map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')),
     );
     return links.filter((link) => link === target).length;
   };
-  const procAndFull = existsSync('/dev/full') && existsSync('/proc/self/fd') ? test : test.skip;
-  procAndFull('closes its file handle when a flush fails', async () => {
-    const before = await fdsOn('/dev/full');
-    const { actor, sink } = startWriter('/dev/full', headerless);
+  test('closes its file handle when a flush fails', async () => {
+    const path = join(dir, 'leak', 'client_1_TimeData.txt');
+    const { actor, sink } = startWriter(path, headerless, faultyFileSystem({ freeBytes: 0 }));
     await waitFor(actor, (s) => s.matches('open'));
+    expect(await fdsOn(path)).toBe(1);
     (await sink()).write(rowAt(0));
     await toPromise(actor);
-    await sleep(20);
-    expect(await fdsOn('/dev/full')).toBe(before);
+    await until(async () => (await fdsOn(path)) === 0, { what: 'the handle released' });
   });
 });

@@ -118,6 +118,7 @@ export const clientSessionSetup = setup({
         logger: context.logger,
         // A client run again with the same ID keeps its earlier table and sidecar (`.1.txt`).
         keepExisting: true,
+        ...(context.config.fs ? { fs: context.config.fs } : {}),
       };
       enqueue.assign({ writersSpawned: 2 });
       enqueue.spawnChild('fileWriter', {

@@ -1,5 +1,6 @@
 import { getLogger, type Logger } from '../../log/logger';
 import type { Spread } from '../../measure/sessionStats';
+import type { FileSystem } from '../../storage';
 import { type Clock, type RetryPolicy, retryPolicy, systemClock } from '../../time';
 import type { ClientConnection, Transport } from '../../transport';
 import type { Failure } from '../errors';
@@ -40,6 +41,8 @@ export interface ClientSessionInput {
   /** See {@link TickGridOptions.spinMs}; keep 0 with a simulated clock. */
   spinMs?: number;
   logger?: Logger;
+  /** Where the files are written (default: the real file system; tests pass a failing disk). */
+  fs?: FileSystem;
 }
 
 /** The session's settings, with defaults applied. */
@@ -60,6 +63,7 @@ export interface SessionConfig {
   drainTimeoutMs: number;
   flushIntervalMs: number;
   spinMs: number;
+  fs: FileSystem | undefined;
 }
 
 /** A tick sent and not yet answered, as far as the machine's decisions need it. */
@@ -132,6 +136,7 @@ export function initialContext(input: ClientSessionInput): ClientSessionContext 
       replyTimeoutMs: input.replyTimeoutMs ?? 3000,
       flushIntervalMs: input.flushIntervalMs ?? 200,
       spinMs: input.spinMs ?? 0,
+      fs: input.fs,
     },
     logger: input.logger ?? getLogger('client'),
     attempt: 0,

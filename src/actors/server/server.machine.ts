@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import { assertEvent, assign, enqueueActions, fromPromise, setup } from 'xstate';
 import { getLogger, type Logger } from '../../log/logger';
-import { SERVER_TABLE_NAME, type TimestampRow, timestampTableFormat } from '../../storage';
+import {
+  type FileSystem,
+  nodeFileSystem,
+  SERVER_TABLE_NAME,
+  type TimestampRow,
+  timestampTableFormat,
+} from '../../storage';
 import { type Clock, systemClock } from '../../time';
 import type { ChannelListener, Transport } from '../../transport';
 import { type Failure, failure, failureOf } from '../errors';
@@ -36,6 +42,8 @@ export interface ServerInput {
   /** On stop, how long clients get to say goodbye before the file is finished anyway. */
   stopTimeoutMs?: number;
   logger?: Logger;
+  /** Where the table is written (default: the real file system; tests pass a failing disk). */
+  fs?: FileSystem;
 }
 
 export type ServerEvent =
@@ -224,6 +232,7 @@ export const serverMachine = setup({
       maxClients: input.maxClients ?? 10_000,
       flushIntervalMs: input.flushIntervalMs ?? 200,
       stopTimeoutMs: input.stopTimeoutMs ?? 2000,
+      fs: input.fs ?? nodeFileSystem,
     },
     logger: input.logger ?? getLogger('server'),
     file: join(input.outDir, SERVER_TABLE_NAME),
@@ -250,6 +259,7 @@ export const serverMachine = setup({
       flushIntervalMs: context.config.flushIntervalMs,
       notify: self,
       logger: context.logger,
+      fs: context.config.fs,
     }),
   },
   initial: 'opening',

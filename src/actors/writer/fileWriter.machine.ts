@@ -1,6 +1,6 @@
 import { assertEvent, assign, enqueueActions, setup } from 'xstate';
 import { getLogger, type Logger } from '../../log/logger';
-import type { EndInfo, RecordFormat } from '../../storage';
+import type { EndInfo, FileSystem, RecordFormat } from '../../storage';
 import type { Failure } from '../errors';
 import type { ParentRef } from '../shared';
 import { type RecordFileReport, type RecordSink, recordFile } from './recordFile';
@@ -15,6 +15,8 @@ export interface FileWriterInput {
   /** Told `writer.opened` (with the sink to write to), `writer.closed` and `writer.failed`. */
   notify?: ParentRef<FileWriterNotification>;
   logger?: Logger;
+  /** Where the file is written (default: the real file system; tests pass a failing disk). */
+  fs?: FileSystem;
 }
 
 /** Ends the file: flush, footer with the real duration (and why, if early), fsync, close. */
@@ -46,6 +48,7 @@ export interface FileWriterContext {
   flushIntervalMs: number;
   notify: ParentRef<FileWriterNotification> | undefined;
   logger: Logger;
+  fs: FileSystem | undefined;
   end: EndInfo | null;
   records: number;
   bytes: number;
@@ -136,6 +139,7 @@ export const fileWriterMachine = setup({
     flushIntervalMs: input.flushIntervalMs ?? 200,
     notify: input.notify,
     logger: input.logger ?? getLogger('file-writer'),
+    fs: input.fs,
     end: null,
     records: 0,
     bytes: 0,
@@ -149,6 +153,7 @@ export const fileWriterMachine = setup({
       format: context.format,
       keepExisting: context.keepExisting,
       logger: context.logger,
+      ...(context.fs ? { fs: context.fs } : {}),
     }),
   },
   on: {

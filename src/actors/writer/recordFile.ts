@@ -3,7 +3,9 @@ import { describeError } from '../../errors';
 import type { Logger } from '../../log/logger';
 import {
   type EndInfo,
+  type FileSystem,
   moveAside,
+  nodeFileSystem,
   openRecordFile,
   type RecordFile,
   type RecordFormat,
@@ -36,6 +38,8 @@ export interface RecordFileInput {
   /** Move an existing file at `path` aside (`name.1.ext`) instead of overwriting it. */
   keepExisting: boolean;
   logger: Logger;
+  /** Where the file is written (default: the real file system; tests pass a failing disk). */
+  fs?: FileSystem;
 }
 
 /**
@@ -78,11 +82,12 @@ export const recordFile = fromCallback<RecordFileCommand, RecordFileInput, Recor
     };
 
     (async () => {
+      const fs = input.fs ?? nodeFileSystem;
       if (input.keepExisting) {
-        const movedTo = await moveAside(input.path);
+        const movedTo = await moveAside(input.path, fs);
         if (movedTo) input.logger.warn(`kept the previous ${input.path} as ${movedTo}`);
       }
-      return openRecordFile(input.path, input.format);
+      return openRecordFile(input.path, input.format, fs);
     })().then((opened) => {
       file = opened;
       if (stopped) {
