@@ -20,8 +20,6 @@ export const SOURCE_DIRS = ['src', 'examples', 'scripts', 'bench'];
  */
 export const ALLOWED_OVER: Readonly<Record<string, string>> = {
   'src/p2p/scheduler.ts': 'issue 8: split with the peer machine',
-  'src/inspect/page/chart.js': 'to split (the live view)',
-  'bench/lib/loadGenerator.ts': 'to split',
 };
 
 export interface SizeReport {

@@ -26,6 +26,7 @@ function pageAssets(): Record<string, Asset> {
       'app.js',
       'camera.js',
       'chart.js',
+      'chartLayout.js',
       'log.js',
       'tree.js',
       'style.css',
