@@ -26,13 +26,17 @@ export class StallMeter {
   }
 
   /**
-   * How long the process may have been stalled before `at` (monotonic ms): the last stall and
-   * the time since it ended, if `at` comes soon after it (within the stall's own length or
-   * 50 ms); otherwise 0.
+   * How long the process may have been stalled before `at` (monotonic ms): if the beat is
+   * overdue, the loop has been busy since it last ran (a long turn of the loop that is still
+   * going on); if a stall ended shortly before (within its own length or 50 ms), that stall and
+   * the time since. Otherwise 0.
    */
   stallBefore(at: number): number {
+    const busy = at - this.lastBeat;
+    const ongoing = busy > 2 * PERIOD_MS ? busy : 0;
     const since = at - this.stallEndedAt;
-    return since >= 0 && since <= Math.max(50, this.stallMs) ? this.stallMs + since : 0;
+    const recent = since >= 0 && since <= Math.max(50, this.stallMs) ? this.stallMs + since : 0;
+    return Math.max(ongoing, recent);
   }
 
   hold(): () => void {

@@ -51,8 +51,10 @@ export function socketChannel(socket: net.Socket): ByteChannel {
     },
     end() {
       socket.end();
-      // A peer that never closes its side must not keep the socket forever.
+      // A peer that never closes its side must not keep the socket forever, nor keep this
+      // process alive: everything we had to say is written, so an exit may drop it.
       setTimeout(() => socket.destroy(), END_GRACE_MS).unref();
+      socket.unref();
     },
     destroy() {
       socket.destroy();

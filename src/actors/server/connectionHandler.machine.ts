@@ -17,6 +17,7 @@ export type {
  * The server's side of one client connection:
  *
  * handshaking (awaitingHello → authenticating, with a secret) → registering → exchanging → closed
+ * (or handshaking → dropped, when the server stops)
  *
  * A client that says nothing within the handshake timeout, sends anything but a valid hello
  * first, asks for an ID in use, speaks another protocol version, or sends garbage is cut off
@@ -57,7 +58,16 @@ export const connectionHandlerMachine = connectionHandlerSetup.createMachine({
   states: {
     handshaking: {
       // One deadline for the whole handshake, however the bytes trickle in.
-      after: { handshakeTimeout: { target: 'closed', actions: 'closeOnHandshakeTimeout' } },
+      invoke: {
+        src: 'handshakeDeadline',
+        input: ({ context }) => ({ clock: context.clock, ms: context.handshakeTimeoutMs }),
+      },
+      on: {
+        'handshake.timeout': { target: 'closed', actions: 'closeOnHandshakeTimeout' },
+        // The server is stopping: nothing to tell a connection that never spoke (one of
+        // thousands, perhaps), nothing to report.
+        'server.drop': { target: 'dropped', actions: 'dropConnection' },
+      },
       initial: 'awaitingHello',
       states: {
         awaitingHello: {
@@ -159,6 +169,7 @@ export const connectionHandlerMachine = connectionHandlerSetup.createMachine({
       type: 'final',
       entry: ['closeConnection', 'report'],
     },
+    dropped: { type: 'final' },
   },
   output: ({ context }) => ({
     clientId: context.clientId,

@@ -49,7 +49,9 @@ export interface ConnectionHandlerInput {
 export type ServerToHandlerEvent =
   | { type: 'registration.accepted'; clientId: number }
   | { type: 'registration.refused'; refusal: Failure }
-  | { type: 'server.shutdown'; reason: string };
+  | { type: 'server.shutdown'; reason: string }
+  /** The server is stopping and this connection never said hello: drop it, say nothing. */
+  | { type: 'server.drop' };
 
 /** A handler, as the server addresses it. */
 export type HandlerRef = ActorRef<Snapshot<unknown>, ServerToHandlerEvent>;
@@ -75,6 +77,7 @@ export type HandlerToServerEvent =
 
 export type ConnectionHandlerEvent =
   | WireEvent<'client', ClientMessage>
+  | HandshakeTimedOut
   | ConnectionLost
   | ServerToHandlerEvent
   | ResponderReport;
@@ -110,11 +113,35 @@ const ownConnection = fromCallback<ConnectionHandlerEvent, { connection: ServerC
     },
 );
 
+/**
+ * The handshake's deadline, as a timer of our own rather than XState's `after`: XState scans
+ * every delayed event of the whole actor system each time any actor stops, so thousands of
+ * connections in their handshake (a flood) made each one's end cost O(n).
+ */
+const handshakeDeadline = fromCallback<HandshakeTimedOut, { clock: Clock; ms: number }>(
+  ({ input, sendBack }) => {
+    const timer = input.clock.setTimeout(() => sendBack({ type: 'handshake.timeout' }), input.ms);
+    return () => input.clock.clearTimeout(timer);
+  },
+);
+
+/** The handshake took longer than its deadline. */
+export interface HandshakeTimedOut {
+  type: 'handshake.timeout';
+}
+
 /** Reads one client message and leaves the rest queued (the responder reads them later). */
 const readClientOnce = readConnection<'client', ClientMessage>('client', {
   closedMessage: 'client closed the connection',
   count: 1,
 });
+
+/** How a connection that never said hello may end without a warning in the log. */
+const QUIET_PRE_HELLO_ENDS = new Set([
+  'ERR_HANDSHAKE_TIMEOUT',
+  'ERR_CONNECTION_CLOSED',
+  'ECONNRESET',
+]);
 
 /** How the connection ends: a code (`OK` when nothing went wrong) and a reason. */
 const closing = (code: string, reason: string) => ({ closeCode: code, closeReason: reason });
@@ -130,7 +157,7 @@ export const connectionHandlerSetup = setup({
     events: {} as ConnectionHandlerEvent,
     output: {} as ServedClient,
   },
-  actors: { ownConnection, readClientOnce, respondToTicks },
+  actors: { ownConnection, handshakeDeadline, readClientOnce, respondToTicks },
   actions: {
     keepHello: assign({
       hello: ({ event }) => {
@@ -244,13 +271,22 @@ export const connectionHandlerSetup = setup({
     // Sends what is queued (a refusal, a bye) and ends; bytes that could not be decoded
     // already made the connection drop itself.
     closeConnection: ({ context }) => context.connection.close(),
+    dropConnection: ({ context }) => context.connection.destroy(),
     logJoined: ({ context }) =>
       context.logger.info(
         `client ${context.clientId} joined from ${context.connection.remoteAddress}`,
         { intervalMs: context.hello?.intervalMs },
       ),
     report: enqueueActions(({ context, enqueue }) => {
-      const level = context.closeCode === OK ? 'info' : 'warn';
+      // A connection that never said hello and just went away (or ran out of time) is what a
+      // flood is made of: logged at verbose, so that thousands of them do not flood the log
+      // (the limits before the hello log their own counts).
+      const level =
+        context.clientId === null && QUIET_PRE_HELLO_ENDS.has(context.closeCode)
+          ? 'verbose'
+          : context.closeCode === OK
+            ? 'info'
+            : 'warn';
       const who = context.clientId !== null ? `client ${context.clientId}` : 'connection';
       const address = context.connection.remoteAddress;
       context.logger.log(level, `${who} from ${address} closed: ${context.closeReason}`, {
@@ -282,8 +318,5 @@ export const connectionHandlerSetup = setup({
       event.type === 'client.auth' &&
       context.nonce !== null &&
       proofMatches(clientProof(context.secret!, context.nonce), event.message.proof),
-  },
-  delays: {
-    handshakeTimeout: ({ context }) => context.handshakeTimeoutMs,
   },
 });

@@ -12,6 +12,8 @@ export { connectionHandlerMachine } from './connectionHandler.machine';
 export type { PoolCommand, PoolReport } from './handlerPool';
 export type { ExchangeLimits } from './limits';
 export { DEFAULT_EXCHANGE_LIMITS } from './limits';
+export type { PreHelloLimits, PreHelloRefusal } from './preHelloGate';
+export { DEFAULT_PRE_HELLO_LIMITS } from './preHelloGate';
 export type { ServerSnapshot, ServerStatus } from './selectors';
 export { SERVER_STATE_LABELS, selectAddress, selectIsUp, selectStatus } from './selectors';
 export type { ServerEvent, ServerInput, ServerSummary } from './server.machine';

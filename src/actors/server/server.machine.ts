@@ -21,6 +21,7 @@ import {
 import type { HandlerToServerEvent, ServedClient } from './connectionHandler.machine';
 import { handlerPool, type PoolReport } from './handlerPool';
 import type { ExchangeLimits } from './limits';
+import { DEFAULT_PRE_HELLO_LIMITS, type PreHelloRefusal } from './preHelloGate';
 
 export interface ServerInput {
   transport: Transport;
@@ -38,6 +39,13 @@ export interface ServerInput {
   limits?: Partial<ExchangeLimits>;
   /** Most clients exchanging at once; one more is refused with `ERR_SERVER_FULL`. */
   maxClients?: number;
+  /**
+   * Most connections at once that have not said hello (nor, with a secret, proved it): one
+   * more is closed at accept, logged with `ERR_TOO_MANY_PENDING`. Default 1024.
+   */
+  maxPending?: number;
+  /** The same, from one source address (`ERR_TOO_MANY_FROM_ADDRESS`). Default 128. */
+  maxPendingPerAddress?: number;
   flushIntervalMs?: number;
   /** On stop, how long clients get to say goodbye before the file is finished anyway. */
   stopTimeoutMs?: number;
@@ -59,6 +67,8 @@ export interface ServerSummary {
   clients: ServedClient[];
   /** Rows handed to the file writer; after a disk failure the last flush's rows may be missing. */
   rows: number;
+  /** Connections closed at accept, by code (the limits before the hello). */
+  refused: Record<PreHelloRefusal, number>;
   durationMs: number;
   error: Failure | null;
   file: string;
@@ -80,6 +90,8 @@ export interface ServerContext {
   connections: number;
   clients: number;
   served: readonly ServedClient[];
+  /** Connections closed at accept, by code, as the pool last reported. */
+  refused: Record<PreHelloRefusal, number>;
   rowsWritten: number;
   writerFailed: boolean;
   startedAt: number;
@@ -134,6 +146,18 @@ export const serverMachine = setup({
       enqueue.sendTo('pool', { type: 'pool.open', channel: event.channel });
     }),
     countConnection: assign({ connections: ({ context }) => context.connections + 1 }),
+    dropConnections: assign({
+      connections: ({ context, event }) => {
+        assertEvent(event, 'connections.dropped');
+        return context.connections - event.count;
+      },
+    }),
+    keepRefusals: assign({
+      refused: ({ event }) => {
+        assertEvent(event, 'connections.refused');
+        return event.counts;
+      },
+    }),
     releaseConnection: assign(({ context, event }) => {
       assertEvent(event, 'connection.released');
       return {
@@ -230,6 +254,9 @@ export const serverMachine = setup({
       secret: input.secret,
       limits: input.limits ?? {},
       maxClients: input.maxClients ?? 10_000,
+      maxPending: input.maxPending ?? DEFAULT_PRE_HELLO_LIMITS.maxPending,
+      maxPendingPerAddress:
+        input.maxPendingPerAddress ?? DEFAULT_PRE_HELLO_LIMITS.maxPendingPerAddress,
       flushIntervalMs: input.flushIntervalMs ?? 200,
       stopTimeoutMs: input.stopTimeoutMs ?? 2000,
       fs: input.fs ?? nodeFileSystem,
@@ -242,6 +269,7 @@ export const serverMachine = setup({
     connections: 0,
     clients: 0,
     served: [],
+    refused: { ERR_TOO_MANY_PENDING: 0, ERR_TOO_MANY_FROM_ADDRESS: 0 },
     rowsWritten: 0,
     writerFailed: false,
     startedAt: (input.clock ?? systemClock).now(),
@@ -301,6 +329,11 @@ export const serverMachine = setup({
         src: 'handlerPool',
         input: ({ context, self }) => ({
           maxClients: context.config.maxClients,
+          preHello: {
+            maxPending: context.config.maxPending,
+            maxPendingPerAddress: context.config.maxPendingPerAddress,
+          },
+          logger: context.logger,
           handler: {
             clock: context.config.clock,
             table: context.table!,
@@ -315,6 +348,8 @@ export const serverMachine = setup({
       on: {
         'connection.opened': { actions: 'countConnection' },
         'connection.released': { actions: 'releaseConnection' },
+        'connections.refused': { actions: 'keepRefusals' },
+        'connections.dropped': { actions: 'dropConnections' },
         'handler.closed': { actions: 'recordServed' },
         'client.admitted': { actions: 'admit' },
         'client.refused': { actions: 'turnAway' },
@@ -364,6 +399,7 @@ export const serverMachine = setup({
     address: context.address,
     clients: [...context.served],
     rows: context.rowsWritten,
+    refused: context.refused,
     durationMs: context.config.clock.now() - context.startedAt,
     error: context.failure,
     file: context.file,

@@ -29,6 +29,8 @@ export async function runServer(options: ServerOptions): Promise<void> {
       outDir: options.out,
       handshakeTimeoutMs: options.handshakeTimeout,
       maxClients: options.maxClients,
+      maxPending: options.maxPending,
+      maxPendingPerAddress: options.maxPendingPerIp,
       limits: {
         minIntervalMs: options.minInterval,
         maxIntervalMs: options.maxInterval,

@@ -23,6 +23,8 @@ export interface ServerOptions {
   out: string;
   handshakeTimeout: number;
   maxClients: number;
+  maxPending: number;
+  maxPendingPerIp: number;
   minInterval: number;
   maxInterval: number;
   tickBurst: number;
@@ -83,6 +85,18 @@ export function registerServerCommand(program: Command): void {
       'most clients at once, 1-1000000; more are refused',
       parseMaxClients,
       10_000,
+    )
+    .option(
+      '--max-pending <n>',
+      'most connections at once that have not said hello (or proved the secret), 1-1000000; more are closed at accept',
+      parseMaxClients,
+      1024,
+    )
+    .option(
+      '--max-pending-per-ip <n>',
+      'the same, from one source address, 1-1000000',
+      parseMaxClients,
+      128,
     )
     .addOption(
       new Option('--min-interval <time>', 'refuse clients that tick faster than this')
