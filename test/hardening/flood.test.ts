@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import os from 'node:os';
 import { join } from 'node:path';
 import { killAll, timeswarm, timeswarmServer } from '../helpers/cliProcess';
-import { tempDir, until } from '../helpers/simulation';
+import { tcpWorld } from '../helpers/tcpWorld';
+import { until } from '../helpers/until';
 
 /**
  * Issue 10, item 1: a flood of 3,000 silent connections before the hello, opened and reopened
@@ -26,21 +27,15 @@ const MAX_PENDING_PER_IP = 300;
 const FLOOD_MS = 28_000;
 const HONEST_MS = 24_000;
 
-let dir: { path: string; remove: () => Promise<void> };
-beforeEach(async () => {
-  dir = await tempDir('timeswarm-flood-');
-});
-afterEach(async () => {
-  killAll();
-  await dir.remove();
-});
+const world = tcpWorld('timeswarm-flood-');
+afterEach(() => killAll());
 
 test('3,000 silent connections from 16 addresses, reopened for 24 s: the honest client loses nothing; SIGINT ends the server at once', async () => {
   const server = await timeswarmServer([
     '--port',
     '0',
     '--out',
-    join(dir.path, 'server'),
+    world.path('server'),
     '--max-pending',
     String(MAX_PENDING),
     '--max-pending-per-ip',
@@ -60,7 +55,7 @@ test('3,000 silent connections from 16 addresses, reopened for 24 s: the honest 
     '--duration',
     `${HONEST_MS}ms`,
     '--out',
-    join(dir.path, 'honest'),
+    world.path('honest'),
     '--json',
   ]);
   // On its own machine the honest client would not share a CPU with the server, the flood and
@@ -125,7 +120,10 @@ test('3,000 silent connections from 16 addresses, reopened for 24 s: the honest 
     );
     expect(dropped).toBeGreaterThanOrEqual(1000);
 
-    await until(() => floodOut.includes('\n'), FLOOD_MS + 10_000);
+    await until(() => floodOut.includes('\n'), {
+      limitMs: FLOOD_MS + 10_000,
+      what: 'the flood counts',
+    });
     const counts = JSON.parse(floodOut.trim());
     flood.stdin.end();
     await floodExited;

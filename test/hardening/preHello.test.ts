@@ -1,40 +1,15 @@
-import { join } from 'node:path';
-import { tempDir } from '../helpers/simulation';
-import {
-  captureLogger,
-  type RawClient,
-  rawClient,
-  startTcpClient,
-  startTcpServer,
-  type TcpServer,
-  until,
-} from './support';
+import { captureLogger } from '../helpers/tcp';
+import { tcpWorld } from '../helpers/tcpWorld';
+import { until } from '../helpers/until';
 
-let dir: { path: string; remove: () => Promise<void> };
-let server: TcpServer | null = null;
-const raws: RawClient[] = [];
+const world = tcpWorld('timeswarm-prehello-');
 
-beforeEach(async () => {
-  dir = await tempDir('timeswarm-prehello-');
-});
-afterEach(async () => {
-  for (const raw of raws.splice(0)) raw.destroy();
-  await server?.stop();
-  server = null;
-  await dir.remove();
-});
-
-async function raw(port: number, localAddress: string) {
-  const client = await rawClient(port, localAddress);
-  raws.push(client);
-  return client;
-}
+const raw = (port: number, localAddress: string) => world.raw({ port, localAddress });
 
 describe('limits before the hello (real TCP)', () => {
   test('per address, then overall: one connection too many is closed at accept, logged with its code', async () => {
     const log = captureLogger();
-    server = await startTcpServer({
-      outDir: join(dir.path, 'server'),
+    const server = await world.startServer({
       maxPending: 6,
       maxPendingPerAddress: 4,
       logger: log.logger,
@@ -42,11 +17,11 @@ describe('limits before the hello (real TCP)', () => {
     const port = server.port;
     const fromA = [];
     for (let i = 0; i < 4; i++) fromA.push(await raw(port, '127.0.0.61'));
-    await until(() => server!.actor.getSnapshot().context.connections === 4);
+    await until(() => server.actor.getSnapshot().context.connections === 4);
     const fifthFromA = await raw(port, '127.0.0.61');
     await until(() => fifthFromA.gone);
     const fromB = [await raw(port, '127.0.0.62'), await raw(port, '127.0.0.62')];
-    await until(() => server!.actor.getSnapshot().context.connections === 6);
+    await until(() => server.actor.getSnapshot().context.connections === 6);
     const seventh = await raw(port, '127.0.0.63');
     await until(() => seventh.gone);
     // Those let in are still there, nothing was said to the ones closed.
@@ -58,18 +33,14 @@ describe('limits before the hello (real TCP)', () => {
     fromB[0]!.send({ type: 'hello', version: 1, intervalMs: 10 });
     await until(() => fromB[0]!.messages.length === 1);
     expect(fromB[0]!.messages[0]).toMatchObject({ type: 'welcome' });
-    const honest = startTcpClient(port, {
-      localAddress: '127.0.0.64',
-      durationMs: 300,
-      outDir: join(dir.path, 'honest'),
-    });
+    const honest = world.startClient({ localAddress: '127.0.0.64', durationMs: 300 });
     expect(await honest.done).toMatchObject({ outcome: 'done', lost: 0, reconnections: 0 });
 
     // A connection that ends leaves the count too.
     fromA[0]!.destroy();
-    await until(() => server!.actor.getSnapshot().context.connections === 5);
+    await until(() => server.actor.getSnapshot().context.connections === 5);
     const again = await raw(port, '127.0.0.61');
-    await until(() => server!.actor.getSnapshot().context.connections === 6);
+    await until(() => server.actor.getSnapshot().context.connections === 6);
     expect(again.gone).toBe(false);
 
     const summary = await server.stop();
