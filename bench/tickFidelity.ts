@@ -3,6 +3,7 @@
  * to a raw Node client and echo and to irtt 0.9 in the same run, each side its own process.
  *
  *   npm run bench -- tick [--duration 30s] [--interval 10ms] [--runs 1] [--no-irtt] [--split]
+ *                         [--old-bin ../old-checkout/bin/timeswarm.cjs]
  *
  * Configurations, in this order in every run:
  *   ours                    `timeswarm client` against `timeswarm server` (the built CLI, as
@@ -12,7 +13,8 @@
  *   raw Node (client + echo)  bench/lib/rawTick.cjs: a bare `net` client on the same grid,
  *                           spin and frames, against a bare TCP echo; plain Node, nothing loaded
  *   irtt                    irtt 0.9 client and server (UDP, Go): the bar
- * With `--split` also: ours with spin 0, our client + a bare protocol server (our client's
+ * With `--old-bin`, also ours from another checkout's built CLI (client and server), e.g. the
+ * version before a change, measured in the same run. With `--split` also: ours with spin 0, our client + a bare protocol server (our client's
  * share), and the raw client + our server (our server's share).
  *
  * Every process is watched from /proc (bench/lib/procStats.ts): CPU per second after its first
@@ -51,7 +53,11 @@ interface Config {
 }
 
 async function main(): Promise<void> {
-  const args = benchArgs(['duration', 'interval', 'runs'] as const, ['no-irtt', 'split'] as const);
+  const args = benchArgs(
+    ['duration', 'interval', 'runs', 'old-bin'] as const,
+    ['no-irtt', 'split'] as const,
+  );
+  const oldBin = args['old-bin'];
   const durationMs = duration(args.duration ?? '30s');
   const intervalMs = duration(args.interval ?? '10ms');
   const runs = positiveInt(args.runs ?? '1');
@@ -64,6 +70,9 @@ async function main(): Promise<void> {
   const configs: Config[] = [
     { key: 'ours', label: 'ours', run: () => runOurs(s) },
     { key: 'oursSecret', label: 'ours, secret', run: () => runOurs(s, { secret: SECRET }) },
+    ...(oldBin
+      ? [{ key: 'oursOld', label: 'ours, --old-bin', run: () => runOurs(s, { bin: oldBin }) }]
+      : []),
     ...(args.split
       ? [
           { key: 'oursSpin0', label: 'ours, spin 0', run: () => runOurs({ ...s, spinMs: 0 }) },

@@ -9,6 +9,7 @@ function read(pid: number): { cpuSeconds: number; peakMiB: number } | null {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
+    if (!hwm) return null; // a zombie: exited, not yet reaped
     return {
       cpuSeconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND,
       peakMiB: hwm ? Number(hwm[1]) / 1024 : Number.NaN,

@@ -79,7 +79,11 @@ async function waitFor(output: () => string, pattern: RegExp, child: ChildProces
 }
 
 /** A server process: ours (the CLI), the raw echo, or the bare protocol server (tsx). */
-async function startServer(kind: 'timeswarm' | 'echo' | 'proto', secret: string | undefined) {
+async function startServer(
+  kind: 'timeswarm' | 'echo' | 'proto',
+  secret: string | undefined,
+  bin = BIN,
+) {
   if (kind === 'proto') {
     const proto = await startServerProcess('proto');
     const cost = watchProcess(proto.child.pid!);
@@ -95,7 +99,7 @@ async function startServer(kind: 'timeswarm' | 'echo' | 'proto', secret: string 
   const argv =
     kind === 'echo'
       ? [RAW, 'echo']
-      : [BIN, 'server', '--host', '127.0.0.1', '--port', '0', '--out', dir, '--quiet'];
+      : [bin, 'server', '--host', '127.0.0.1', '--port', '0', '--out', dir, '--quiet'];
   const server = run(argv, { ...process.env, ...(secret ? { TIMESWARM_SECRET: secret } : {}) });
   const cost = watchProcess(server.child.pid!);
   const match = await waitFor(
@@ -128,17 +132,21 @@ function exchangeFigures(rows: { t1: number; t2: number; t3: number; t4: number 
   };
 }
 
-/** Our CLI client against our CLI server (or the bare `proto` server), with or without a secret. */
+/**
+ * Our CLI client against our CLI server (or the bare `proto` server), with or without a secret;
+ * `bin`: another checkout's CLI (an older version, measured in the same run).
+ */
 export async function runOurs(
   s: TickSettings,
-  options: { server?: 'timeswarm' | 'proto'; secret?: string } = {},
+  options: { server?: 'timeswarm' | 'proto'; secret?: string; bin?: string } = {},
 ): Promise<Figures> {
-  const server = await startServer(options.server ?? 'timeswarm', options.secret);
+  const bin = options.bin ?? BIN;
+  const server = await startServer(options.server ?? 'timeswarm', options.secret, bin);
   const outDir = mkdtempSync(join(os.tmpdir(), 'timeswarm-bench-tick-'));
   try {
     const client = run(
       [
-        BIN,
+        bin,
         'client',
         '--server',
         `127.0.0.1:${server.port}`,

@@ -51,29 +51,24 @@ export class FrameAuthError extends TransportError {
   }
 }
 
-function tag(key: Buffer, counter: bigint, lengthPrefix: Buffer, payload: Uint8Array): Buffer {
-  const number = Buffer.allocUnsafe(8);
-  number.writeBigUInt64BE(counter, 0);
-  return createHmac('sha256', key)
-    .update(number)
-    .update(lengthPrefix)
-    .update(payload)
-    .digest()
-    .subarray(0, FRAME_MAC_BYTES);
+/** The tag of `input` = N ‖ L ‖ P, laid out contiguously by the caller: one call into OpenSSL. */
+function tag(key: Buffer, input: Buffer): Buffer {
+  return createHmac('sha256', key).update(input).digest().subarray(0, FRAME_MAC_BYTES);
 }
 
 /** Seals frames in order: each gets the tag of its number. */
 export function frameSealer(key: Buffer): (frame: Buffer) => Buffer {
   let counter = 0n;
   return (frame) => {
-    const payload = frame.subarray(FRAME_HEADER_BYTES);
-    const sealed = Buffer.allocUnsafe(frame.length + FRAME_MAC_BYTES);
-    sealed.writeUInt32BE(payload.length + FRAME_MAC_BYTES, 0);
-    payload.copy(sealed, FRAME_HEADER_BYTES);
-    const mac = tag(key, counter, sealed.subarray(0, FRAME_HEADER_BYTES), payload);
-    mac.copy(sealed, FRAME_HEADER_BYTES + payload.length);
+    const payloadBytes = frame.length - FRAME_HEADER_BYTES;
+    // N ‖ L ‖ P ‖ tag in one buffer; the frame sent is L ‖ P ‖ tag, a view past N.
+    const out = Buffer.allocUnsafe(8 + frame.length + FRAME_MAC_BYTES);
+    out.writeBigUInt64BE(counter, 0);
+    out.writeUInt32BE(payloadBytes + FRAME_MAC_BYTES, 8);
+    frame.copy(out, 8 + FRAME_HEADER_BYTES, FRAME_HEADER_BYTES);
+    tag(key, out.subarray(0, 8 + frame.length)).copy(out, 8 + frame.length);
     counter += 1n;
-    return sealed;
+    return out.subarray(8);
   };
 }
 
@@ -83,16 +78,17 @@ export function frameSealer(key: Buffer): (frame: Buffer) => Buffer {
  */
 export function frameOpener(key: Buffer): (received: Buffer) => Buffer {
   let counter = 0n;
-  const prefix = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
   return (received) => {
     if (received.length < FRAME_MAC_BYTES)
       throw new FrameAuthError(`frame ${counter} is too short to carry its tag`);
-    const payload = received.subarray(0, received.length - FRAME_MAC_BYTES);
-    prefix.writeUInt32BE(received.length, 0);
-    const expected = tag(key, counter, prefix, payload);
-    if (!timingSafeEqual(expected, received.subarray(payload.length)))
+    const payloadBytes = received.length - FRAME_MAC_BYTES;
+    const input = Buffer.allocUnsafe(8 + FRAME_HEADER_BYTES + payloadBytes);
+    input.writeBigUInt64BE(counter, 0);
+    input.writeUInt32BE(received.length, 8);
+    received.copy(input, 8 + FRAME_HEADER_BYTES, 0, payloadBytes);
+    if (!timingSafeEqual(tag(key, input), received.subarray(payloadBytes)))
       throw new FrameAuthError(`frame ${counter} failed its integrity check`);
     counter += 1n;
-    return payload;
+    return received.subarray(0, payloadBytes);
   };
 }
