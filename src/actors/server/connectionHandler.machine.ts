@@ -1,6 +1,11 @@
 import { getLogger } from '../../log/logger';
 import { createNonce, serverConnection } from '../../transport';
-import { connectionHandlerSetup, OK } from './connectionHandler.setup';
+import {
+  connectionHandlerSetup,
+  DEFAULT_MAX_REPLY_BUFFER_BYTES,
+  DEFAULT_MAX_REPLY_DELAY_MS,
+  OK,
+} from './connectionHandler.setup';
 import { DEFAULT_EXCHANGE_LIMITS } from './limits';
 
 export type {
@@ -32,6 +37,8 @@ export const connectionHandlerMachine = connectionHandlerSetup.createMachine({
       // t2 is when the tick's bytes arrived, not when it was decoded and validated.
       stamp: () => ({ wallMicros: input.clock.wallMicros(), monoMs: input.clock.now() }),
       maxFrameBytes: input.maxFrameBytes ?? 64 * 1024,
+      maxSendDelayMs: input.maxReplyDelayMs ?? DEFAULT_MAX_REPLY_DELAY_MS,
+      maxSendBufferBytes: input.maxReplyBufferBytes ?? DEFAULT_MAX_REPLY_BUFFER_BYTES,
     }),
     clock: input.clock,
     table: input.table,

@@ -42,8 +42,19 @@ export interface ConnectionHandlerInput {
   /** How often the handler hears its tick count (for the inspector). */
   progressIntervalMs?: number;
   maxFrameBytes?: number;
+  /**
+   * A client whose replies have waited this long to leave the process (it does not read, and
+   * the kernel's buffers are full) is cut off with `ERR_SLOW_CONSUMER`. Default 10 s.
+   */
+  maxReplyDelayMs?: number;
+  /** The most reply bytes held in the process for one client (`ERR_SLOW_CONSUMER`). Default 1 MiB. */
+  maxReplyBufferBytes?: number;
   logger?: Logger;
 }
+
+/** Defaults of {@link ConnectionHandlerInput}'s bounds on replies a client does not read. */
+export const DEFAULT_MAX_REPLY_DELAY_MS = 10_000;
+export const DEFAULT_MAX_REPLY_BUFFER_BYTES = 1024 * 1024;
 
 /** What the server tells a handler. */
 export type ServerToHandlerEvent =

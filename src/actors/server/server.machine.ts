@@ -1,103 +1,17 @@
 import { join } from 'node:path';
 import { assertEvent, assign, enqueueActions, fromPromise, setup } from 'xstate';
-import { getLogger, type Logger } from '../../log/logger';
-import {
-  type FileSystem,
-  nodeFileSystem,
-  SERVER_TABLE_NAME,
-  type TimestampRow,
-  timestampTableFormat,
-} from '../../storage';
-import { type Clock, systemClock } from '../../time';
+import { getLogger } from '../../log/logger';
+import { nodeFileSystem, SERVER_TABLE_NAME, timestampTableFormat } from '../../storage';
+import { systemClock } from '../../time';
 import type { ChannelListener, Transport } from '../../transport';
 import { type Failure, failure, failureOf } from '../errors';
-import { acceptConnections, type ConnectionAccepted } from '../shared';
-import {
-  closeWriter,
-  type FileWriterNotification,
-  fileWriterMachine,
-  type RecordSink,
-} from '../writer';
-import type { HandlerToServerEvent, ServedClient } from './connectionHandler.machine';
-import { handlerPool, type PoolReport } from './handlerPool';
-import type { ExchangeLimits } from './limits';
-import { DEFAULT_PRE_HELLO_LIMITS, type PreHelloRefusal } from './preHelloGate';
+import { acceptConnections } from '../shared';
+import { closeWriter, fileWriterMachine } from '../writer';
+import { handlerPool } from './handlerPool';
+import { DEFAULT_PRE_HELLO_LIMITS } from './preHelloGate';
+import type { ServerContext, ServerEvent, ServerInput, ServerSummary } from './serverTypes';
 
-export interface ServerInput {
-  transport: Transport;
-  host?: string;
-  /** 0 picks a free port; {@link selectAddress} tells which. */
-  port?: number;
-  /** Folder for `serverTimeData.txt`. */
-  outDir: string;
-  /** Must be the same clock given to `createActor(…, { clock })`. */
-  clock?: Clock;
-  handshakeTimeoutMs?: number;
-  /** Shared secret (HMAC challenge–response in the handshake); without it anyone may connect. */
-  secret?: string;
-  /** Pace, burst and idle limits for exchanging clients (defaults: 10 ms, 20 ticks, 5 s). */
-  limits?: Partial<ExchangeLimits>;
-  /** Most clients exchanging at once; one more is refused with `ERR_SERVER_FULL`. */
-  maxClients?: number;
-  /**
-   * Most connections at once that have not said hello (nor, with a secret, proved it): one
-   * more is closed at accept, logged with `ERR_TOO_MANY_PENDING`. Default 1024.
-   */
-  maxPending?: number;
-  /** The same, from one source address (`ERR_TOO_MANY_FROM_ADDRESS`). Default 128. */
-  maxPendingPerAddress?: number;
-  flushIntervalMs?: number;
-  /** On stop, how long clients get to say goodbye before the file is finished anyway. */
-  stopTimeoutMs?: number;
-  logger?: Logger;
-  /** Where the table is written (default: the real file system; tests pass a failing disk). */
-  fs?: FileSystem;
-}
-
-export type ServerEvent =
-  | ConnectionAccepted
-  | { type: 'server.stop'; reason?: string }
-  | HandlerToServerEvent
-  | PoolReport
-  | FileWriterNotification;
-
-export interface ServerSummary {
-  outcome: 'stopped' | 'failed';
-  address: string | null;
-  clients: ServedClient[];
-  /** Rows handed to the file writer; after a disk failure the last flush's rows may be missing. */
-  rows: number;
-  /** Connections closed at accept, by code (the limits before the hello). */
-  refused: Record<PreHelloRefusal, number>;
-  durationMs: number;
-  error: Failure | null;
-  file: string;
-}
-
-export interface ServerContext {
-  config: Required<Omit<ServerInput, 'secret' | 'logger' | 'limits' | 'outDir'>> & {
-    secret: string | undefined;
-    limits: Partial<ExchangeLimits>;
-  };
-  logger: Logger;
-  file: string;
-  /** Where every handler writes its rows: the table writer's sink, once the file is open. */
-  table: RecordSink<TimestampRow> | null;
-  listener: ChannelListener | null;
-  /** `host:port` once listening. */
-  address: string | null;
-  /** Connections with a live handler, and clients among them holding an ID. */
-  connections: number;
-  clients: number;
-  served: readonly ServedClient[];
-  /** Connections closed at accept, by code, as the pool last reported. */
-  refused: Record<PreHelloRefusal, number>;
-  rowsWritten: number;
-  writerFailed: boolean;
-  startedAt: number;
-  stopReason: string | null;
-  failure: Failure | null;
-}
+export type { ServerContext, ServerEvent, ServerInput, ServerSummary } from './serverTypes';
 
 /**
  * The timestamp server:
@@ -257,6 +171,7 @@ export const serverMachine = setup({
       maxPending: input.maxPending ?? DEFAULT_PRE_HELLO_LIMITS.maxPending,
       maxPendingPerAddress:
         input.maxPendingPerAddress ?? DEFAULT_PRE_HELLO_LIMITS.maxPendingPerAddress,
+      maxReplyDelayMs: input.maxReplyDelayMs ?? 10_000,
       flushIntervalMs: input.flushIntervalMs ?? 200,
       stopTimeoutMs: input.stopTimeoutMs ?? 2000,
       fs: input.fs ?? nodeFileSystem,
@@ -339,6 +254,7 @@ export const serverMachine = setup({
             table: context.table!,
             server: self,
             handshakeTimeoutMs: context.config.handshakeTimeoutMs,
+            maxReplyDelayMs: context.config.maxReplyDelayMs,
             limits: context.config.limits,
             ...(context.config.secret !== undefined ? { secret: context.config.secret } : {}),
             logger: context.logger,

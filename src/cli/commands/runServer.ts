@@ -31,6 +31,7 @@ export async function runServer(options: ServerOptions): Promise<void> {
       maxClients: options.maxClients,
       maxPending: options.maxPending,
       maxPendingPerAddress: options.maxPendingPerIp,
+      maxReplyDelayMs: options.maxReplyDelay,
       limits: {
         minIntervalMs: options.minInterval,
         maxIntervalMs: options.maxInterval,

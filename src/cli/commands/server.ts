@@ -29,6 +29,7 @@ export interface ServerOptions {
   maxInterval: number;
   tickBurst: number;
   idleTimeout: number;
+  maxReplyDelay: number;
   secret?: string;
   json?: boolean;
   quiet?: boolean;
@@ -124,6 +125,14 @@ export function registerServerCommand(program: Command): void {
       )
         .argParser(parseDuration)
         .default(5000, '5s'),
+    )
+    .addOption(
+      new Option(
+        '--max-reply-delay <time>',
+        'cut off a client whose replies have waited this long to leave (it does not read them)',
+      )
+        .argParser(parseDuration)
+        .default(10_000, '10s'),
     )
     .addOption(secretOption())
     .addOption(
