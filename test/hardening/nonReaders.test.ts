@@ -52,7 +52,7 @@ test('clients that tick and never read are cut with ERR_SLOW_CONSUMER by the age
     logger: log.logger,
   });
   const honest = world.startClient({ localAddress: '127.0.0.70', durationMs: 3000 });
-  const readers = [];
+  const readers: Awaited<ReturnType<typeof nonReader>>[] = [];
   for (let i = 0; i < NON_READERS; i++) {
     readers.push(await nonReader(server.port, `127.0.0.${71 + i}`));
   }
