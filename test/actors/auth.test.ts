@@ -11,7 +11,7 @@ let world: SimulatedWorld;
 beforeEach(async () => {
   world = await simulatedWorld();
 });
-afterEach(() => world.dir.remove());
+afterEach(() => world.teardown());
 
 const startServer = (secret?: string) => world.startServer(secret !== undefined ? { secret } : {});
 const startClient = (port: number, secret?: string) =>

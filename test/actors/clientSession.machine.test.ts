@@ -16,7 +16,7 @@ let world: SimulatedWorld;
 beforeEach(async () => {
   world = await simulatedWorld();
 });
-afterEach(() => world.dir.remove());
+afterEach(() => world.teardown());
 
 const startSession = (
   input: Partial<ClientSessionInput> & { server: { host: string; port: number } },

@@ -19,7 +19,7 @@ let world: SimulatedWorld;
 beforeEach(async () => {
   world = await simulatedWorld();
 });
-afterEach(() => world.dir.remove());
+afterEach(() => world.teardown());
 
 const startServer = (extra: Partial<ServerInput> = {}) => world.startServer(extra);
 

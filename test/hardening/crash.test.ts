@@ -1,43 +1,21 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { selectProgress } from '../../src/actors/client';
 import { selectStatus } from '../../src/actors/server';
 import type { ParsedRow } from '../../src/storage';
 import { parseExchangeLog } from '../../src/storage';
-import { captureLogger, readTable, rowsFrom, startTcpClient } from '../helpers/tcp';
+import { killAll, timeswarm } from '../helpers/cliProcess';
+import { captureLogger, readTable, rowsFrom } from '../helpers/tcp';
 import { tcpWorld } from '../helpers/tcpWorld';
 import { sleep, until } from '../helpers/until';
 
-const BIN = join(__dirname, '..', '..', 'bin', 'timeswarm.cjs');
 const INTERVAL_MS = 10;
 const FLUSH_INTERVAL_MS = 200;
 /** Ticks a SIGKILL may cost a file: one flush interval of them, plus slack for a busy machine. */
 const MAX_LOST_TICKS = FLUSH_INTERVAL_MS / INTERVAL_MS + 10;
 
 const world = tcpWorld('timeswarm-crash-');
-const children: ChildProcessWithoutNullStreams[] = [];
-
-afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-});
-
-function timeswarm(args: string[]) {
-  const child = spawn(process.execPath, [BIN, '--log-level', 'info', ...args]);
-  children.push(child);
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdout.on('data', () => undefined);
-  const exited = once(child, 'exit').then(([code, signal]) => ({ code, signal }));
-  const waitFor = async (pattern: RegExp, limitMs = 30_000) => {
-    await until(() => pattern.test(stderr) || child.exitCode !== null, limitMs);
-    const match = pattern.exec(stderr);
-    if (!match) throw new Error(`no ${pattern} in:\n${stderr}`);
-    return match;
-  };
-  return { child, exited, waitFor };
-}
+afterEach(killAll);
 
 const t = (rows: ParsedRow[]) => rows.map((r) => r.timeMicros);
 
@@ -63,7 +41,7 @@ test('a client killed with SIGKILL: the server keeps every row it acknowledged; 
   await client.waitFor(/ticking every 10 ms/);
   await sleep(1000);
   client.child.kill('SIGKILL');
-  expect(await client.exited).toEqual({ code: null, signal: 'SIGKILL' });
+  expect(await client.ended).toEqual({ code: null, signal: 'SIGKILL' });
   await until(() => selectStatus(s.actor.getSnapshot()).served.length === 1);
   const stopped = await s.stop();
   const [gone] = stopped.clients;
@@ -122,7 +100,8 @@ test('the server killed with SIGKILL: its file parses as ended abruptly; clients
   const [, port] = await child.waitFor(/listening on 127\.0\.0\.1:(\d+)/);
   const ips = ['127.0.0.2', '127.0.0.3'];
   const clients = ips.map((ip, i) =>
-    startTcpClient(Number(port), {
+    world.startClient({
+      port: Number(port),
       localAddress: ip,
       requestedId: i + 1,
       durationMs: 30_000,

@@ -19,7 +19,11 @@ export function timeswarm(args: string[], env: NodeJS.ProcessEnv = {}) {
   let stdout = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const ended = once(child, 'exit').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }));
+  const exited = ended.then(({ code }) => code);
   /** Polls stderr (the log and progress), or stdout (summaries), for `pattern`. */
   const waitFor = async (
     pattern: RegExp,
@@ -38,7 +42,7 @@ export function timeswarm(args: string[], env: NodeJS.ProcessEnv = {}) {
     );
     return pattern.exec(text())!;
   };
-  return { child, exited, waitFor, output: () => ({ stderr, stdout }) };
+  return { child, exited, ended, waitFor, output: () => ({ stderr, stdout }) };
 }
 
 /** Starts `timeswarm server` on 127.0.0.1 and resolves once it listens, with its port. */
