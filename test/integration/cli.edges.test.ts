@@ -88,6 +88,11 @@ describe('bad flags: one line on stderr, exit 1, nothing started', () => {
       ['client', '--interval', '0.001ms', '--duration', '2h'],
     ],
     ['an idle timeout beyond what a timer can wait', ['server', '--idle-timeout', '25d']],
+    ['no connection allowed before the hello', ['server', '--max-pending-per-ip', '0']],
+    [
+      'a minimum interval above the maximum',
+      ['server', '--min-interval', '2s', '--max-interval', '1s'],
+    ],
     ['a chunk size above 1 MiB', ['share', '--dir', 'x', '--chunk-size', '2MiB']],
     ['an unknown option', ['client', '--bogus']],
     ['an empty --html path', ['analyze', '--html', '', 'x']],
