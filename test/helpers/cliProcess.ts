@@ -10,9 +10,10 @@ const running: ChildProcessWithoutNullStreams[] = [];
  * Runs `timeswarm ARGS…` as a real process. `waitFor` polls its stderr or stdout (bounded); `killAll`
  * (call it in afterEach) SIGKILLs whatever a failed test left running.
  */
-export function timeswarm(args: string[], env: NodeJS.ProcessEnv = {}) {
+export function timeswarm(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string) {
   const child = spawn(process.execPath, [BIN, '--log-level', 'info', ...args], {
     env: { ...process.env, ...env },
+    ...(cwd !== undefined ? { cwd } : {}),
   });
   running.push(child);
   let stderr = '';
