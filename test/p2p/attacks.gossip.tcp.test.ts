@@ -1,6 +1,6 @@
 /**
- * Issue 9, gossip as a weapon: a ghost entry that fails the swarm, and a peer turned into a
- * reflector (dials to addresses it was only told about, in and out of loopback scope).
+ * Issue 9, gossip as a weapon: one gossiped ghost entry that used to fail the whole swarm
+ * (attacks.reflector.tcp.test.ts has the reflector).
  * Victims are real `timeswarm share` processes; every outgoing connect of theirs is recorded
  * (test/helpers/dialRecorder.cjs), so a dial to 8.8.8.8:53 is seen even though it never
  * connects. The attacker speaks raw v2 bytes.
@@ -8,10 +8,9 @@
 
 import { killAll } from '../helpers/cliProcess';
 import { hostileKey, recordEntry } from '../helpers/hostileCrypto';
-import { HostilePeer, recordFlood, type WireMessage } from '../helpers/hostilePeer';
+import { HostilePeer, type WireMessage } from '../helpers/hostilePeer';
 import {
   acceptVictim,
-  countingListener,
   dials,
   ending,
   expectExit,
@@ -34,17 +33,6 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** Out of a loopback swarm's scope, or never dialable at all (§9.8). */
-const OUT_OF_SCOPE = [
-  '10.1.2.3',
-  '8.8.8.8',
-  '0.0.0.0',
-  '192.0.2.1',
-  '203.0.113.5',
-  '192.168.1.1',
-  '172.16.0.1',
-];
-
 async function attackerListening() {
   const listener = await HostilePeer.listen();
   closers.push(() => listener.close());
@@ -61,6 +49,7 @@ describe('gossip cannot be turned into a weapon (real processes, raw v2 attacker
       host: '127.0.0.2',
       files: [{ name: 'a.bin', data: data.a }],
       args: ['--expect', '3', '--peers', `127.0.0.1:${listener.port}`],
+      giveUp: '10s',
     });
     const ghostRecord: WireMessage = {
       ...recordEntry(ghost, {
@@ -78,13 +67,15 @@ describe('gossip cannot be turned into a weapon (real processes, raw v2 attacker
       host: '127.0.0.3',
       files: [{ name: 'b.bin', data: data.b }],
       args: ['--expect', '3', '--peers', a.address],
+      giveUp: '10s',
     });
     const c = await startVictim(root, 'c', {
       host: '127.0.0.4',
       files: [{ name: 'c.bin', data: data.c }],
       args: ['--expect', '3', '--peers', a.address],
+      giveUp: '10s',
     });
-    const endings = [await ending(a.proc), await ending(b.proc), await ending(c.proc)];
+    const endings = await Promise.all([a, b, c].map((v) => ending(v.proc)));
     socket.close();
     const expected = { 'a.bin': sha(data.a), 'b.bin': sha(data.b), 'c.bin': sha(data.c) };
     for (const [i, v] of [a, b, c].entries()) {
@@ -93,8 +84,9 @@ describe('gossip cannot be turned into a weapon (real processes, raw v2 attacker
     }
   });
 
-  // Known gap (docs/reliability.md): v1 `peers` gossip is still obeyed: the victim waits for
-  // ghost.txt and exits 2 (ERR_MISSING_FILES) instead of 0.
+  // Known gap (docs/reliability.md): v1 `peers` gossip is still obeyed: both wait for
+  // ghost.txt, and B (which never met the attacker) is still running 45 s after its start
+  // with --give-up 10s.
   it.failing('a v1 `peers` gossip with a ghost offer fails nobody either (v1 bodies are refused)', async () => {
     const listener = await attackerListening();
     const attacker = hostileKey();
@@ -103,6 +95,7 @@ describe('gossip cannot be turned into a weapon (real processes, raw v2 attacker
       host: '127.0.0.2',
       files: [{ name: 'a.bin', data: data.a }],
       args: ['--expect', '2', '--peers', `127.0.0.1:${listener.port}`],
+      giveUp: '10s',
     });
     const socket = await acceptVictim(listener, attacker, [
       {
@@ -131,8 +124,9 @@ describe('gossip cannot be turned into a weapon (real processes, raw v2 attacker
       host: '127.0.0.3',
       files: [{ name: 'b.bin', data: data.b }],
       args: ['--expect', '2', '--peers', a.address],
+      giveUp: '10s',
     });
-    const [ea, eb] = [await ending(a.proc), await ending(b.proc)];
+    const [ea, eb] = await Promise.all([ending(a.proc, 30_000), ending(b.proc, 30_000)]);
     socket.close();
     for (const [v, e] of [
       [a, ea],
@@ -144,86 +138,4 @@ describe('gossip cannot be turned into a weapon (real processes, raw v2 attacker
     // 127.0.0.9:9 was only claimed (by an unproven entry): never dialed.
     expect((await dials(a)).filter((d) => d.host === '127.0.0.9')).toEqual([]);
   });
-
-  it('a reflector flood (995 signed v2 records): no dial out of loopback, the in-scope target dialed a bounded number of times', async () => {
-    await reflectorFlood('records');
-  });
-
-  // Known gap (docs/reliability.md): v1 `peers` gossip is still obeyed until signed records
-  // and the dial planner are wired in: the victim dials 10.1.2.3, 8.8.8.8, 0.0.0.0,
-  // 192.0.2.1, 203.0.113.5, 192.168.1.1 and 172.16.0.1 (about 170 dials in one run).
-  it.failing('a reflector flood (v1 `peers` entries): no dial out of loopback, the in-scope target dialed a bounded number of times', async () => {
-    await reflectorFlood('peers');
-  });
 });
-
-/** The victim dials the attacker, which floods it with gossip (§9.8): what does it dial? */
-async function reflectorFlood(kind: 'records' | 'peers') {
-  const listener = await attackerListening();
-  const target = await countingListener('127.0.0.3');
-  closers.push(() => target.close());
-  const attacker = hostileKey();
-  const victim = await startVictim(root, 'victim', {
-    host: '127.0.0.2',
-    files: [{ name: 'v.bin', data: randomBytes(2000) }],
-    args: ['--peers', `127.0.0.1:${listener.port}`],
-    linger: '3s',
-  });
-  const addresses = [
-    { ip: ipv4(target.host), port: target.port },
-    ...OUT_OF_SCOPE.map((ip) => ({ ip: ipv4(ip), port: ip === '8.8.8.8' ? 53 : 80 })),
-  ];
-  const greeting: WireMessage[] =
-    kind === 'records'
-      ? [
-          { type: 'records', records: [ownRecord(attacker, listener.port)] },
-          // 995 identities (they cost nothing), each naming all 8 addresses, plus one record
-          // signed by the attacker about someone else (a claim, not a record).
-          ...recordFlood(995, addresses, Date.now()),
-          {
-            type: 'records',
-            records: [
-              recordEntry(
-                attacker,
-                { seq: 1, expiresAt: Date.now() + 600_000, complete: false, addresses },
-                hostileKey(),
-              ),
-            ],
-          },
-        ]
-      : [
-          {
-            type: 'peers',
-            peers: [
-              {
-                peerId: attacker.peerId,
-                host: '',
-                port: listener.port,
-                seq: 1,
-                complete: true,
-                offers: [],
-              },
-              ...[target.host, ...OUT_OF_SCOPE].flatMap((host, i) =>
-                Array.from({ length: 30 }, (_, j) => ({
-                  peerId: `reflect-${i}-${j}`,
-                  host,
-                  port: host === target.host ? target.port : 1000 + j,
-                  seq: 1,
-                  complete: false,
-                  offers: [],
-                })),
-              ),
-            ],
-          },
-        ];
-  const socket = await acceptVictim(listener, attacker, greeting);
-  const e = await ending(victim.proc);
-  socket.close();
-  const dialed = await dials(victim);
-  // Only loopback, ever: the bootstrap (the attacker) and at most the in-scope target.
-  expect(dialed.filter((d) => !d.host.startsWith('127.'))).toEqual([]);
-  // One address is one target, however many records name it; forgotten after 5 failures.
-  expect(target.count()).toBeLessThanOrEqual(5);
-  expect(dialed.filter((d) => d.host === target.host).length).toBeLessThanOrEqual(5);
-  expectExit(e, 0);
-}

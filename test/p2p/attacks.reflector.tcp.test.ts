@@ -1,0 +1,134 @@
+/**
+ * Issue 9, gossip as a weapon: a peer turned into a reflector (dials to addresses it was only
+ * told about, in and out of loopback scope).
+ * Victims are real `timeswarm share` processes; every outgoing connect of theirs is recorded
+ * (test/helpers/dialRecorder.cjs), so a dial to 8.8.8.8:53 is seen even though it never
+ * connects. The attacker speaks raw v2 bytes.
+ */
+
+import { killAll } from '../helpers/cliProcess';
+import { hostileKey, recordEntry } from '../helpers/hostileCrypto';
+import { HostilePeer, recordFlood, type WireMessage } from '../helpers/hostilePeer';
+import {
+  acceptVictim,
+  countingListener,
+  dials,
+  ending,
+  expectExit,
+  ipv4,
+  ownRecord,
+  startVictim,
+} from './attacks/support';
+import { randomBytes, rm, tempDir } from './helpers';
+
+let root: string;
+const closers: Array<() => unknown> = [];
+beforeEach(async () => {
+  root = await tempDir();
+});
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+  killAll();
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Out of a loopback swarm's scope, or never dialable at all (§9.8). */
+const OUT_OF_SCOPE = [
+  '10.1.2.3',
+  '8.8.8.8',
+  '0.0.0.0',
+  '192.0.2.1',
+  '203.0.113.5',
+  '192.168.1.1',
+  '172.16.0.1',
+];
+
+async function attackerListening() {
+  const listener = await HostilePeer.listen();
+  closers.push(() => listener.close());
+  return listener;
+}
+
+describe('gossip cannot turn a peer into a reflector (real processes, raw v2 attacker)', () => {
+  it('a reflector flood (995 signed v2 records): no dial out of loopback, the in-scope target dialed a bounded number of times', async () => {
+    await reflectorFlood('records');
+  });
+
+  // Known gap (docs/reliability.md): v1 `peers` gossip is still obeyed until signed records
+  // and the dial planner are wired in: the victim dials 10.1.2.3, 8.8.8.8, 0.0.0.0,
+  // 192.0.2.1, 203.0.113.5, 192.168.1.1 and 172.16.0.1 (about 170 dials in one run).
+  it.failing('a reflector flood (v1 `peers` entries): no dial out of loopback, the in-scope target dialed a bounded number of times', async () => {
+    await reflectorFlood('peers');
+  });
+});
+
+/** The victim dials the attacker, which floods it with gossip (§9.8): what does it dial? */
+async function reflectorFlood(kind: 'records' | 'peers') {
+  const listener = await attackerListening();
+  const target = await countingListener('127.0.0.3');
+  closers.push(() => target.close());
+  const attacker = hostileKey();
+  const victim = await startVictim(root, 'victim', {
+    host: '127.0.0.2',
+    files: [{ name: 'v.bin', data: randomBytes(2000) }],
+    args: ['--peers', `127.0.0.1:${listener.port}`],
+    linger: '3s',
+  });
+  const addresses = [
+    { ip: ipv4(target.host), port: target.port },
+    ...OUT_OF_SCOPE.map((ip) => ({ ip: ipv4(ip), port: ip === '8.8.8.8' ? 53 : 80 })),
+  ];
+  const greeting: WireMessage[] =
+    kind === 'records'
+      ? [
+          { type: 'records', records: [ownRecord(attacker, listener.port)] },
+          // 995 identities (they cost nothing), each naming all 8 addresses, plus one record
+          // signed by the attacker about someone else (a claim, not a record).
+          ...recordFlood(995, addresses, Date.now()),
+          {
+            type: 'records',
+            records: [
+              recordEntry(
+                attacker,
+                { seq: 1, expiresAt: Date.now() + 600_000, complete: false, addresses },
+                hostileKey(),
+              ),
+            ],
+          },
+        ]
+      : [
+          {
+            type: 'peers',
+            peers: [
+              {
+                peerId: attacker.peerId,
+                host: '',
+                port: listener.port,
+                seq: 1,
+                complete: true,
+                offers: [],
+              },
+              ...[target.host, ...OUT_OF_SCOPE].flatMap((host, i) =>
+                Array.from({ length: 30 }, (_, j) => ({
+                  peerId: `reflect-${i}-${j}`,
+                  host,
+                  port: host === target.host ? target.port : 1000 + j,
+                  seq: 1,
+                  complete: false,
+                  offers: [],
+                })),
+              ),
+            ],
+          },
+        ];
+  const socket = await acceptVictim(listener, attacker, greeting);
+  const e = await ending(victim.proc);
+  socket.close();
+  const dialed = await dials(victim);
+  // Only loopback, ever: the bootstrap (the attacker) and at most the in-scope target.
+  expect(dialed.filter((d) => !d.host.startsWith('127.'))).toEqual([]);
+  // One address is one target, however many records name it; forgotten after 5 failures.
+  expect(target.count()).toBeLessThanOrEqual(5);
+  expect(dialed.filter((d) => d.host === target.host).length).toBeLessThanOrEqual(5);
+  expectExit(e, 0);
+}
