@@ -60,4 +60,37 @@ describe('a share always ends (real process, raw v2 attacker)', () => {
     expectExit(e, 0);
     expect(await held(victim.dir)).toEqual({ 'tiny.bin': sha(tiny.data), 'v.bin': sha(own) });
   });
+
+  it('50 connections that never finish a handshake (40 silent, 10 half a hello) cannot keep a share alive or out of the swarm', async () => {
+    const vData = randomBytes(3000);
+    const hData = randomBytes(3000);
+    const victim = await startVictim(root, 'victim', {
+      host: '127.0.0.2',
+      files: [{ name: 'v.bin', data: vData }],
+      args: ['--expect', '2'],
+    });
+    const idle: HostilePeer[] = [];
+    closers.push(() => {
+      for (const s of idle) s.close();
+    });
+    for (let i = 0; i < 50; i++) {
+      const socket = await HostilePeer.connect(victim.host, victim.port);
+      idle.push(socket);
+      // Half a frame: a length prefix promising 100 bytes, then 3 of them.
+      if (i % 5 === 0) socket.sendRaw(Buffer.from([0, 0, 0, 100, 0x83, 0xa4, 0x74]));
+    }
+    const honest = await startVictim(root, 'honest', {
+      host: '127.0.0.3',
+      files: [{ name: 'h.bin', data: hData }],
+      args: ['--expect', '2', '--peers', victim.address],
+    });
+    const [v, h] = await Promise.all([ending(victim.proc), ending(honest.proc)]);
+    expectExit(v, 0);
+    expectExit(h, 0);
+    const both = { 'h.bin': sha(hData), 'v.bin': sha(vData) };
+    expect(await held(victim.dir)).toEqual(both);
+    expect(await held(honest.dir)).toEqual(both);
+    // Every idle connection was ended by the victim (handshake time-out), not by us.
+    expect(idle.filter((s) => !s.socket.destroyed && !s.socket.readableEnded)).toEqual([]);
+  });
 });

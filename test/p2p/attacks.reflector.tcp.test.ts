@@ -60,7 +60,83 @@ describe('gossip cannot turn a peer into a reflector (real processes, raw v2 att
   it.failing('a reflector flood (v1 `peers` entries): no dial out of loopback, the in-scope target dialed a bounded number of times', async () => {
     await reflectorFlood('peers');
   });
+
+  it('`bye ERR_BUSY` naming others (64 signed records, fresh identities): no dial out of loopback', async () => {
+    await busyReflector('records');
+  });
+
+  // Known gap (docs/reliability.md): v1's `bye ERR_BUSY {peers}` is still obeyed: the victim
+  // dials the out-of-scope addresses it names.
+  it.failing('`bye ERR_BUSY` naming others (v1 `peers` entries): no dial out of loopback', async () => {
+    await busyReflector('peers');
+  });
 });
+
+/**
+ * The victim's only bootstrap is the attacker, which answers every connection with
+ * `bye ERR_BUSY` and "whom to try instead" (§8.5, §9.9): the in-scope counting target and the
+ * out-of-scope addresses.
+ */
+async function busyReflector(kind: 'records' | 'peers') {
+  const listener = await attackerListening();
+  const target = await countingListener('127.0.0.3');
+  closers.push(() => target.close());
+  const attacker = hostileKey();
+  const victim = await startVictim(root, 'victim', {
+    host: '127.0.0.2',
+    files: [{ name: 'v.bin', data: randomBytes(2000) }],
+    args: ['--peers', `127.0.0.1:${listener.port}`],
+  });
+  const addresses = [
+    { ip: ipv4(target.host), port: target.port },
+    ...OUT_OF_SCOPE.map((ip) => ({ ip: ipv4(ip), port: ip === '8.8.8.8' ? 53 : 80 })),
+  ];
+  const bye: WireMessage =
+    kind === 'records'
+      ? {
+          type: 'bye',
+          code: 'ERR_BUSY',
+          reason: 'full',
+          records: [
+            ownRecord(attacker, listener.port),
+            ...(recordFlood(63, addresses, Date.now())[0]!.records as unknown[]),
+          ],
+        }
+      : {
+          type: 'bye',
+          code: 'ERR_BUSY',
+          reason: 'full',
+          peers: [target.host, ...OUT_OF_SCOPE].flatMap((host, i) =>
+            Array.from({ length: 8 }, (_, j) => ({
+              peerId: `busy-${i}-${j}`,
+              host,
+              port: host === target.host ? target.port : 2000 + j,
+              seq: 1,
+              complete: false,
+              offers: [],
+            })),
+          ),
+        };
+  // Every (re)dial gets the same answer, for as long as the victim runs (bounded).
+  const answering = (async () => {
+    for (let i = 0; i < 200 && victim.proc.child.exitCode === null; i++) {
+      const peer = await listener.next(500).catch(() => null);
+      if (peer === null) continue;
+      const result = await peer
+        .handshake({ role: 'acceptor', key: attacker, outcomeTimeoutMs: 100 })
+        .catch(() => null);
+      if (result?.auth) peer.send(bye);
+      peer.socket.end();
+    }
+  })();
+  const e = await ending(victim.proc);
+  await answering;
+  const dialed = await dials(victim);
+  expect(dialed.filter((d) => !d.host.startsWith('127.'))).toEqual([]);
+  expect(target.count()).toBeLessThanOrEqual(5);
+  // It met nobody but a busy peer: ERR_NO_PEERS (exit 2), or done on its own file (exit 0).
+  expect([0, 2]).toContain(e.code);
+}
 
 /** The victim dials the attacker, which floods it with gossip (§9.8): what does it dial? */
 async function reflectorFlood(kind: 'records' | 'peers') {
