@@ -95,6 +95,20 @@ describe('per-frame integrity with a secret, over real TCP through a relay', () 
     expect(summary.endedEarly?.code).toBe('ERR_AUTH');
   });
 
+  test('a clean session with a secret ends OK on both sides: every frame, the bye too, checks', async () => {
+    server = await startTcpServer({ outDir: join(dir.path, 'server'), secret: SECRET });
+    const summary = await startTcpClient(server.port, {
+      outDir: join(dir.path, 'client'),
+      durationMs: 300,
+      secret: SECRET,
+    }).done;
+    expect(summary).toMatchObject({ outcome: 'done', lost: 0, endedEarly: null });
+    expect(summary.replies).toBe(summary.ticksSent);
+    const stopped = await server.stop();
+    expect(stopped.clients.map((c) => c.code)).toEqual(['OK']);
+    expect(stopped.clients[0]?.reason).toMatch(/bye/);
+  });
+
   test('a client in another language can do it from docs/protocol.md: raw socket, sealed ticks', async () => {
     server = await startTcpServer({ outDir: join(dir.path, 'server'), secret: SECRET });
     const socket = net.connect({ host: '127.0.0.1', port: server.port });
