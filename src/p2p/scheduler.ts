@@ -1,4 +1,5 @@
 import { Bitfield } from '../storage/bitfield';
+import { type FileState, key, type PeerState, pickEndgame, pickRarest } from './chunkPicking';
 
 /** One chunk request: ask `peer` for chunk `index` of `file`. */
 export interface Assignment {
@@ -26,28 +27,6 @@ export interface SchedulerOptions {
   /** Uniform in [0, 1); injected so tests are reproducible. */
   random?: () => number;
 }
-
-interface FileState {
-  count: number;
-  /** Chunks we hold (verified); `null` until we know we want this file. */
-  have: Bitfield | null;
-  /** How many connected peers hold each chunk. */
-  availability: Uint16Array;
-  /** Chunks we want and do not hold (empty for a file we do not want). */
-  missing: Set<number>;
-  /** Missing chunks asked for, and of whom. */
-  requested: Map<number, Set<string>>;
-  /** Peers that sent a bad copy of a chunk: asked again only when nobody else has it. */
-  avoid: Map<number, Set<string>>;
-}
-
-interface PeerState {
-  files: Map<string, Bitfield>;
-  /** `file\0index` of every request outstanding to this peer, with when it was made. */
-  inFlight: Map<string, number>;
-}
-
-const key = (file: string, index: number) => `${file}\0${index}`;
 
 /**
  * Decides which chunk to ask of which peer. Pure bookkeeping, no I/O and no clock:
@@ -256,8 +235,15 @@ export class ChunkScheduler {
       if (!best) break;
       const [peer, peerState] = best;
       const pick =
-        this.pickFor(peerState, peer) ??
-        (this.inEndgame() ? this.pickEndgame(peerState, peer) : null);
+        pickRarest(this.files, peerState, peer, this.random) ??
+        (this.inEndgame()
+          ? pickEndgame(this.files, this.peers, peerState, peer, {
+              now: this.now,
+              minAge: Math.max(this.minEndgameAge, (this.latency ?? 0) * this.latencyFactor),
+              maxPerChunk: this.maxPerChunk,
+              random: this.random,
+            })
+          : null);
       if (!pick) {
         dead.add(peer);
         continue;
@@ -312,76 +298,6 @@ export class ChunkScheduler {
 
   inFlight(peer?: string): number {
     return peer === undefined ? this.inFlightTotal : (this.peers.get(peer)?.inFlight.size ?? 0);
-  }
-
-  private pickFor(
-    peerState: PeerState,
-    peer: string,
-  ): { file: string; index: number; endgame: false } | null {
-    let best: { file: string; index: number } | null = null;
-    let bestAvailability = Number.POSITIVE_INFINITY;
-    let ties = 0;
-    let fallback: { file: string; index: number } | null = null;
-    for (const [file, bits] of peerState.files) {
-      const state = this.files.get(file);
-      if (!state?.have || state.have.complete) continue;
-      for (const i of state.missing) {
-        if (!bits.has(i) || state.have.has(i) || state.requested.has(i)) continue;
-        const avoided = state.avoid.get(i);
-        if (avoided?.has(peer)) {
-          // Only from this peer again if every holder sent a bad copy.
-          if (!fallback && [...avoided].length >= state.availability[i]!)
-            fallback = { file, index: i };
-          continue;
-        }
-        const availability = state.availability[i]!;
-        if (availability < bestAvailability) {
-          best = { file, index: i };
-          bestAvailability = availability;
-          ties = 1;
-        } else if (availability === bestAvailability) {
-          ties += 1;
-          if (this.random() * ties < 1) best = { file, index: i };
-        }
-      }
-    }
-    const pick = best ?? fallback;
-    return pick ? { ...pick, endgame: false } : null;
-  }
-
-  private pickEndgame(
-    peerState: PeerState,
-    peer: string,
-  ): { file: string; index: number; endgame: true } | null {
-    const minAge = Math.max(this.minEndgameAge, (this.latency ?? 0) * this.latencyFactor);
-    let best: { file: string; index: number } | null = null;
-    let fewest = Number.POSITIVE_INFINITY;
-    let ties = 0;
-    for (const [file, bits] of peerState.files) {
-      const state = this.files.get(file);
-      if (!state?.have) continue;
-      for (const [index, askers] of state.requested) {
-        if (!bits.has(index) || askers.has(peer) || askers.size >= this.maxPerChunk) continue;
-        if (state.avoid.get(index)?.has(peer)) continue;
-        if (this.oldestAsk(file, index, askers) > this.now - minAge) continue;
-        if (askers.size < fewest) {
-          best = { file, index };
-          fewest = askers.size;
-          ties = 1;
-        } else if (askers.size === fewest) {
-          ties += 1;
-          if (this.random() * ties < 1) best = { file, index };
-        }
-      }
-    }
-    return best ? { ...best, endgame: true } : null;
-  }
-
-  private oldestAsk(file: string, index: number, askers: Set<string>): number {
-    let oldest = Number.POSITIVE_INFINITY;
-    for (const peer of askers)
-      oldest = Math.min(oldest, this.peers.get(peer)?.inFlight.get(key(file, index)) ?? oldest);
-    return oldest;
   }
 
   private request(peer: string, file: string, index: number): void {
