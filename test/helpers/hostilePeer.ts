@@ -123,12 +123,18 @@ export class HostilePeer {
         accepted.length > taken
           ? Promise.resolve(accepted[taken++]!)
           : new Promise((resolve, reject) => {
-              const timer = setTimeout(() => reject(new Error('no connection')), timeoutMs);
-              pending.push((p) => {
+              const waiter = (p: HostilePeer) => {
                 clearTimeout(timer);
                 taken++;
                 resolve(p);
-              });
+              };
+              // A waiter that timed out is removed, so it cannot swallow a later connection.
+              const timer = setTimeout(() => {
+                const at = pending.indexOf(waiter);
+                if (at >= 0) pending.splice(at, 1);
+                reject(new Error('no connection'));
+              }, timeoutMs);
+              pending.push(waiter);
             }),
       close: async () => {
         for (const p of accepted) p.close();
