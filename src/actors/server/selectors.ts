@@ -2,6 +2,7 @@ import type { SnapshotFrom } from 'xstate';
 import { type StateLabels, stateLabel, stateText } from '../shared/stateLabel';
 import type { ServedClient } from './connectionHandler.machine';
 import type { serverMachine } from './server.machine';
+import { servedClients } from './serverTypes';
 
 export type ServerSnapshot = SnapshotFrom<typeof serverMachine>;
 
@@ -50,7 +51,7 @@ export function selectStatus(snapshot: ServerSnapshot): ServerStatus {
     statePath: stateText(snapshot.value),
     connections: context.connections,
     clients: context.clients,
-    served: context.served,
+    served: servedClients(context.served),
     failure: context.failure,
   };
 }

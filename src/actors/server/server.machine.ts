@@ -9,7 +9,13 @@ import { acceptConnections } from '../shared';
 import { closeWriter, fileWriterMachine } from '../writer';
 import { handlerPool } from './handlerPool';
 import { DEFAULT_PRE_HELLO_LIMITS } from './preHelloGate';
-import type { ServerContext, ServerEvent, ServerInput, ServerSummary } from './serverTypes';
+import {
+  type ServerContext,
+  type ServerEvent,
+  type ServerInput,
+  type ServerSummary,
+  servedClients,
+} from './serverTypes';
 
 export type { ServerContext, ServerEvent, ServerInput, ServerSummary } from './serverTypes';
 
@@ -110,7 +116,11 @@ export const serverMachine = setup({
       assertEvent(event, 'handler.closed');
       const { clientId, address, ticks, reason, code } = event;
       if (clientId === null) return {};
-      return { served: [...context.served, { clientId, address, ticks, reason, code }] };
+      // Newest first, never copied: thousands of clients ending cost O(1) each.
+      return {
+        served: { client: { clientId, address, ticks, reason, code }, older: context.served },
+        servedCount: context.servedCount + 1,
+      };
     }),
     shutDownHandlers: enqueueActions(({ context, enqueue }) =>
       enqueue.sendTo('pool', {
@@ -183,7 +193,8 @@ export const serverMachine = setup({
     address: null,
     connections: 0,
     clients: 0,
-    served: [],
+    served: null,
+    servedCount: 0,
     refused: { ERR_TOO_MANY_PENDING: 0, ERR_TOO_MANY_FROM_ADDRESS: 0 },
     rowsWritten: 0,
     writerFailed: false,
@@ -313,7 +324,7 @@ export const serverMachine = setup({
   output: ({ context }) => ({
     outcome: context.failure ? 'failed' : 'stopped',
     address: context.address,
-    clients: [...context.served],
+    clients: servedClients(context.served),
     rows: context.rowsWritten,
     refused: context.refused,
     durationMs: context.config.clock.now() - context.startedAt,

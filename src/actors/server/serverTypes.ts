@@ -83,7 +83,9 @@ export interface ServerContext {
   /** Connections with a live handler, and clients among them holding an ID. */
   connections: number;
   clients: number;
-  served: readonly ServedClient[];
+  /** Clients that have finished, newest first, as a persistent list: O(1) to add one. */
+  served: ServedList | null;
+  servedCount: number;
   /** Connections closed at accept, by code, as the pool last reported. */
   refused: Record<PreHelloRefusal, number>;
   rowsWritten: number;
@@ -91,4 +93,17 @@ export interface ServerContext {
   startedAt: number;
   stopReason: string | null;
   failure: Failure | null;
+}
+
+/** A persistent list of finished clients, newest first (see {@link servedClients}). */
+export interface ServedList {
+  readonly client: ServedClient;
+  readonly older: ServedList | null;
+}
+
+/** The finished clients, oldest first. */
+export function servedClients(list: ServedList | null): ServedClient[] {
+  const clients: ServedClient[] = [];
+  for (let at = list; at !== null; at = at.older) clients.push(at.client);
+  return clients.reverse();
 }
