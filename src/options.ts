@@ -33,6 +33,7 @@ export {
   parseLogLevel,
   parseMaxClients,
   parsePath,
+  parsePeerIdList,
   parsePeerList,
   parsePort,
   parsePositiveInt,

@@ -8,7 +8,11 @@ import {
 } from '../storage/manifest';
 import type { ManifestMessage, PeerEntry, PeerMessage } from '../transport/peerProtocol';
 import { MAX_PEERS_PER_MESSAGE } from '../transport/peerProtocol';
+import { P2P_CODES } from './errors';
+import type { PeerId } from './identity/peerId';
 import { Membership } from './membership';
+import { NameLedger } from './ownership/nameLedger';
+import { type SignedManifest, verifySignedManifest } from './ownership/signedManifest';
 import { ChunkScheduler, type SchedulerOptions } from './scheduler';
 
 /** One file of the swarm as this peer holds it. */
@@ -21,6 +25,8 @@ export interface FileRecord {
   error: { code: string; message: string } | null;
   /** Who announced it first (its `manifest` message). */
   from: string | null;
+  /** The owner's signature over it (§9.4): sent with it, unchanged, by every relay. */
+  signed: SignedManifest;
 }
 
 /** A file this peer does not hold at the end, and why. */
@@ -33,10 +39,18 @@ export interface MissingFile {
 }
 
 export type ManifestVerdict =
-  | { kind: 'new'; manifest: Manifest; count: number; bits: Bitfield }
-  | { kind: 'known'; count: number; bits: Bitfield }
-  | { kind: 'conflict' }
-  | { kind: 'bad'; problem: string };
+  | { kind: 'new'; signed: SignedManifest; count: number; bits: Bitfield }
+  /** The content we hold under that name (perhaps signed by a co-owner). */
+  | { kind: 'known'; signed: SignedManifest; count: number; bits: Bitfield }
+  /**
+   * Another content under a name we know, from an accepted owner (§9.6): the name fails on
+   * every peer that sees both. `fresh` when this content is new to us (then it is passed on).
+   */
+  | { kind: 'conflict'; signed: SignedManifest; fresh: boolean }
+  /** Not counted: an owner off the trust list, or one name too many. */
+  | { kind: 'ignored'; code: 'ERR_UNTRUSTED_OWNER' | 'ERR_QUOTA' }
+  /** Its sender is cut off and banned with `code`. */
+  | { kind: 'bad'; code: string; problem: string };
 
 /** How one file came in (monotonic ms of this peer's clock). */
 export interface InboundFile {
@@ -61,8 +75,6 @@ export class SwarmState {
   readonly membership: Membership;
   /** Bad chunks received, by peer ID. */
   readonly badChunks = new Map<string, number>();
-  /** Names announced with a different manifest than the one we hold, by peer ID. */
-  readonly conflicts: Array<{ name: string; peerId: string }> = [];
   /** Per received file: when it was first asked for, when it was verified, and from whom. */
   readonly inbound = new Map<string, InboundFile>();
   chunksReceived = 0;
@@ -70,12 +82,23 @@ export class SwarmState {
   duplicateChunks = 0;
   duplicateBytes = 0;
 
-  constructor(self: PeerEntry, scheduler: SchedulerOptions = {}) {
+  /** Every signed manifest seen, by name: who owns what, and which names are conflicts. */
+  readonly names: NameLedger;
+
+  constructor(
+    self: PeerEntry,
+    scheduler: SchedulerOptions = {},
+    /** With a trust list, only manifests signed by these owners count (§9.6). */
+    trusted: ReadonlySet<string> | null = null,
+  ) {
     this.membership = new Membership(self);
     this.scheduler = new ChunkScheduler(scheduler);
+    this.names = new NameLedger({ trusted: trusted as ReadonlySet<PeerId> | null });
   }
 
-  addOwn(file: StoredFile): void {
+  /** One of our own files, with our signature over its manifest. */
+  addOwn(file: StoredFile, signed: SignedManifest): void {
+    this.names.offer(signed);
     const count = manifestChunkCount(file.manifest);
     this.files.set(file.manifest.name, {
       manifest: file.manifest,
@@ -84,11 +107,17 @@ export class SwarmState {
       stored: file,
       error: null,
       from: null,
+      signed,
     });
     this.scheduler.addFile(file.manifest.name, count, Bitfield.full(count));
   }
 
-  /** Judges a `manifest` message: new file, known file (with the sender's bitfield), conflict, or bad. */
+  /**
+   * Judges a `manifest` message without changing anything (§9.4, §9.6): bad (invalid, an
+   * owner ID that is not its key's, a signature that does not verify: the sender is cut
+   * off), ignored (an untrusted owner, a name too many), the content we know, a conflict
+   * (another content under a known name), or new.
+   */
   judgeManifest(message: ManifestMessage): ManifestVerdict {
     const manifest: Manifest = {
       name: message.name,
@@ -98,21 +127,67 @@ export class SwarmState {
       chunkHashes: toBuffer(message.chunkHashes),
     };
     const problem = manifestProblem(manifest);
-    if (problem) return { kind: 'bad', problem };
+    if (problem) return { kind: 'bad', code: 'ERR_BAD_MANIFEST', problem };
+    const verified = verifySignedManifest({
+      manifest,
+      owner: message.owner,
+      ownerKey: message.ownerKey,
+      signature: message.signature,
+    });
+    if (!verified.ok) {
+      return { kind: 'bad', code: verified.code, problem: `${verified.code} for ${message.name}` };
+    }
+    const signed = verified.value;
+    if (!this.names.accepts(signed.owner)) {
+      return { kind: 'ignored', code: P2P_CODES.untrustedOwner };
+    }
     const count = manifestChunkCount(manifest);
     const bits = Bitfield.fromBytes(message.have, count);
-    if (!bits) return { kind: 'bad', problem: `bitfield does not fit ${count} chunks` };
+    if (!bits) {
+      return {
+        kind: 'bad',
+        code: 'ERR_BAD_MANIFEST',
+        problem: `bitfield does not fit ${count} chunks`,
+      };
+    }
+    const verdict = this.names.verdict(manifest.name);
     const known = this.files.get(manifest.name);
-    if (known)
-      return sameManifest(known.manifest, manifest)
-        ? { kind: 'known', count, bits }
-        : { kind: 'conflict' };
-    if (this.files.size >= MAX_FILES) return { kind: 'conflict' };
-    return { kind: 'new', manifest, count, bits };
+    if (
+      verdict.kind === 'conflict' ||
+      (known && !known.signed.contentDigest.equals(signed.contentDigest))
+    ) {
+      const seen =
+        verdict.kind === 'conflict'
+          ? verdict.contents.some((c) => c.signed.contentDigest.equals(signed.contentDigest))
+          : false;
+      return { kind: 'conflict', signed, fresh: !seen };
+    }
+    if (known) return { kind: 'known', signed, count, bits };
+    if (this.files.size >= MAX_FILES) return { kind: 'ignored', code: P2P_CODES.quota };
+    return { kind: 'new', signed, count, bits };
+  }
+
+  /**
+   * A second content for a name (§9.6): the name fails for good, naming the owners of both,
+   * whatever held it before (our own file too). Returns the failure.
+   */
+  conflict(signed: SignedManifest): { code: string; message: string } {
+    this.names.offer(signed);
+    const name = signed.manifest.name;
+    const owners = this.names.conflicts().find((c) => c.name === name)?.owners ?? [signed.owner];
+    const error = {
+      code: P2P_CODES.nameConflict,
+      message: `two different files are named ${name}, signed by ${owners.join(' and ')}`,
+    };
+    const record = this.files.get(name);
+    if (record && record.state !== 'failed') this.fileFailed(name, error);
+    return error;
   }
 
   /** Records a file learned from `peerId`; the machine then opens it for receiving. */
-  addNetworkFile(manifest: Manifest, peerId: string): void {
+  addNetworkFile(signed: SignedManifest, peerId: string): void {
+    const { manifest } = signed;
+    this.names.offer(signed);
     this.files.set(manifest.name, {
       manifest,
       origin: 'network',
@@ -120,6 +195,7 @@ export class SwarmState {
       stored: null,
       error: null,
       from: peerId,
+      signed,
     });
   }
 
@@ -156,8 +232,7 @@ export class SwarmState {
   manifestMessage(record: FileRecord): ManifestMessage {
     const count = manifestChunkCount(record.manifest);
     const have = record.stored?.have ?? new Bitfield(count);
-    const { name, size, sha256, chunkSize, chunkHashes } = record.manifest;
-    return { type: 'manifest', name, size, sha256, chunkSize, chunkHashes, have: have.toBytes() };
+    return signedManifestMessage(record.signed, have.toBytes());
   }
 
   /**
@@ -287,6 +362,23 @@ export class SwarmState {
     this.badChunks.set(peerId, n);
     return n;
   }
+}
+
+/** A signed manifest as sent: the owner's fields and signature, and the sender's `have`. */
+export function signedManifestMessage(signed: SignedManifest, have: Uint8Array): ManifestMessage {
+  const { name, size, sha256, chunkSize, chunkHashes } = signed.manifest;
+  return {
+    type: 'manifest',
+    name,
+    size,
+    sha256,
+    chunkSize,
+    chunkHashes,
+    owner: signed.owner,
+    ownerKey: signed.ownerKey,
+    signature: signed.signature,
+    have,
+  };
 }
 
 function toBuffer(bytes: Uint8Array): Buffer {

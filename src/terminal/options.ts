@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import ms from 'ms';
 import { LOG_LEVELS, type LogLevel } from '../log/levels';
+import { parsePeerId } from '../p2p/identity/peerId';
 // Type only: parsing options must load nothing but commander and ms (see src/options.ts).
 import type { HostPort } from '../runtime/start';
 // The protocol's ranges, from a module that imports nothing.
@@ -216,4 +217,32 @@ export function parsePeerList(value: string, previous: HostPort[] = []): HostPor
     .filter(Boolean);
   if (parts.length === 0) throw new InvalidArgumentError('Expected HOST:PORT[,HOST:PORT…].');
   return [...previous, ...parts.map((p) => parseHostPort(p))];
+}
+
+/** Most IDs in one `--trust` list. */
+export const MAX_TRUSTED_PEERS = 1024;
+
+/**
+ * `--trust ID,…`: peer IDs (52 base32 characters; case, spaces and `-` ignored, so the
+ * printed fingerprint may be pasted). Repeating the option adds to the list.
+ */
+export function parsePeerIdList(value: string, previous: string[] = []): string[] {
+  const ids = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+  if (ids.length === 0) throw new InvalidArgumentError('Expected one or more peer IDs.');
+  const out = [...previous];
+  for (const id of ids) {
+    try {
+      out.push(parsePeerId(id));
+    } catch {
+      throw new InvalidArgumentError(
+        `Not a peer ID: expected 52 base32 characters (A-Z, 2-7), as printed after "fingerprint".`,
+      );
+    }
+  }
+  if (out.length > MAX_TRUSTED_PEERS)
+    throw new InvalidArgumentError(`At most ${MAX_TRUSTED_PEERS} peer IDs.`);
+  return [...new Set(out)];
 }

@@ -95,7 +95,14 @@ export const manifestMessageSchema = z.object({
   chunkSize: z.number().int().min(1).max(MAX_WIRE_CHUNK_BYTES),
   /** SHA-256 of every chunk, concatenated. */
   chunkHashes: bytes(MAX_WIRE_CHUNKS * 32),
-  /** Which chunks the sender holds: a bitfield, chunk 0 in the top bit of byte 0. */
+  /** The owner (§9.4): its ID, its key, and its signature over the manifest's body. */
+  owner: z.string().regex(/^[A-Z2-7]{51}[AQ]$/),
+  ownerKey: hash,
+  signature: z.custom<Uint8Array<ArrayBufferLike>>(
+    (value) => value instanceof Uint8Array && value.length === 64,
+    { message: 'expected exactly 64 bytes' },
+  ),
+  /** Which chunks the sender holds (not signed: it describes the sender): a bitfield, chunk 0 in the top bit of byte 0. */
   have: bytes(MAX_WIRE_CHUNKS / 8),
 });
 

@@ -11,11 +11,13 @@ import {
   parseInterval,
   parseMaxClients,
   parsePath,
+  parsePeerIdList,
   parsePort,
   parseRate,
   parseSize,
   wholeNumber,
 } from '../../src/options';
+import { formatPeerId, generateIdentity } from '../../src/p2p/identity';
 import { MAX_FILES } from '../../src/p2p/swarm';
 import { MAX_CHUNK_SIZE } from '../../src/storage';
 import { MAX_CLIENT_ID, MAX_HELLO_INTERVAL_MS } from '../../src/transport';
@@ -120,4 +122,17 @@ test('a command-line error is one line, with any suggestion on it and what was t
   const typed = oneLineError("error: option '--id <n>' argument '\x1b[2J' is invalid.\n");
   expect(typed).toContain('\\x1b[2J');
   expect(typed).not.toContain('\x1b');
+});
+
+describe('--trust', () => {
+  const { identity } = generateIdentity();
+  it('reads peer IDs as printed (grouped, any case), deduplicated', () => {
+    const printed = formatPeerId(identity.peerId);
+    expect(parsePeerIdList(`${printed.toLowerCase()}, ${identity.peerId}`)).toEqual([
+      identity.peerId,
+    ]);
+  });
+  it.each(['', 'abc', `${identity.peerId}X`, 'B'.repeat(52)])('refuses %j', (value) => {
+    expect(() => parsePeerIdList(value)).toThrow(InvalidArgumentError);
+  });
 });

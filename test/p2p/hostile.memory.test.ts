@@ -1,8 +1,14 @@
 import { readdir } from 'node:fs/promises';
 import { selectMemberStatus, selectPeerProgress, selectSelfEntry } from '../../src/actors/peer';
+import { identityFromPrivateKey } from '../../src/p2p/identity';
 import { Bitfield } from '../../src/storage/bitfield';
-import { manifestOfBuffer } from '../../src/storage/manifest';
 import { createMemoryNetwork, type MemoryNetwork } from '../../src/transport';
+import {
+  type HostileKey,
+  hostileKey,
+  manifestFieldsOf,
+  manifestMessage as signedManifest,
+} from '../helpers/hostileCrypto';
 import { fakePeer, hashes, launch, randomBytes, rm, sha, type TestPeer, tempDir } from './helpers';
 
 let root: string;
@@ -25,19 +31,15 @@ afterEach(async () => {
 const onMemory = (host: string) => ({ transport: network, listen: { host, port: 0 } });
 const chunkSize = 16 * 1024;
 
-/** A manifest message for `data` under any name, bypassing the builder's name check. */
-function manifestMessage(name: string, data: Buffer) {
-  const real = manifestOfBuffer('placeholder', data, chunkSize);
+/**
+ * A signed manifest message for `data` under any name, bypassing the builder's name check
+ * (written from §9.4 in hostileCrypto.ts), signed by `owner` (a fresh key by default).
+ */
+function manifestMessage(name: string, data: Buffer, owner: HostileKey = hostileKey()) {
   const count = Math.ceil(data.length / chunkSize);
-  return {
-    type: 'manifest' as const,
-    name,
-    size: real.size,
-    sha256: real.sha256,
-    chunkSize,
-    chunkHashes: real.chunkHashes,
+  return signedManifest(owner, manifestFieldsOf(name, data, chunkSize), {
     have: Bitfield.full(count).toBytes(),
-  };
+  });
 }
 
 describe('hostile peers (in-memory network)', () => {
@@ -119,7 +121,9 @@ describe('hostile peers (in-memory network)', () => {
     const opts = { expect: 2, chunkSize, timing: { stallTimeoutMs: 300 } };
     // The honest holder is slow enough (≈ 0.6 s for f) that the time-out, not the end
     // game, is what takes the silent peer's requests away.
+    const ownerKey = hostileKey();
     const honest = await launch(root, 'honest', f, {
+      identity: identityFromPrivateKey(ownerKey.privateKey),
       ...onMemory('127.0.0.2'),
       ...opts,
       uploadLimit: 1024 * 1024,
@@ -138,7 +142,8 @@ describe('hostile peers (in-memory network)', () => {
         });
       }
     });
-    silent.send(manifestMessage('f.bin', f.data) as never);
+    // It relays the owner's signed manifest (it cannot sign one for f.bin that counts).
+    silent.send(manifestMessage('f.bin', f.data, ownerKey) as never);
     const sb = await b.started.done;
     expect(sb.error).toBeNull();
     expect(requests).toBeGreaterThan(0);

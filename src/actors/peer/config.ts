@@ -26,6 +26,11 @@ export interface PeerInput {
   identity?: PeerIdentity;
   /** The swarm's shared secret: every handshake then proves membership (HMAC). */
   secret?: string;
+  /**
+   * Owners whose manifests count (`--trust ID,…`); others are ignored (§9.6). Without it,
+   * every owner counts and two contents under one name fail that name on every peer.
+   */
+  trust?: string[];
   /** Most connections at once, inbound and outbound together. */
   maxConnections?: number;
   /** Upload cap in bytes per second for all connections together; null or absent for none. */
@@ -77,6 +82,7 @@ export interface PeerConfig {
   expect: number | null;
   identity: PeerIdentity;
   secret: string | undefined;
+  trusted: ReadonlySet<string> | null;
   maxConnections: number;
   maxOutbound: number;
   uploadLimit: number | null;
@@ -112,6 +118,7 @@ export function resolveConfig(input: PeerInput): PeerConfig {
     expect: input.expect ?? null,
     identity: input.identity ?? generateIdentity().identity,
     secret: input.secret,
+    trusted: input.trust ? new Set(input.trust) : null,
     maxConnections,
     // Dialing fewer than half the slots leaves room for latecomers to be accepted somewhere.
     maxOutbound: Math.max(1, Math.floor((maxConnections - 1) / 2)),

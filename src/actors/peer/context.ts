@@ -78,7 +78,11 @@ export function createPeerContext(input: PeerInput): PeerContext {
   const config = resolveConfig(input);
   const peerId = config.identity.peerId;
   const self: PeerEntry = { peerId, host: '', port: 1, seq: 0, complete: false, offers: [] };
-  const swarm = new SwarmState(self, { maxInFlightPerPeer: config.maxInFlightPerPeer });
+  const swarm = new SwarmState(
+    self,
+    { maxInFlightPerPeer: config.maxInFlightPerPeer },
+    config.trusted,
+  );
   const limiter = config.uploadLimit
     ? new TokenBucket(
         config.uploadLimit,

@@ -1,5 +1,6 @@
 import type { StorageEvent } from '../../p2p/storagePipeline';
-import type { ManifestVerdict } from '../../p2p/swarm';
+import { type ManifestVerdict, signedManifestMessage } from '../../p2p/swarm';
+import type { ReceivingFile } from '../../storage/chunkStore';
 import type { ManifestMessage } from '../../transport';
 import type { PeerContext } from './context';
 import { announceEntries } from './gossip';
@@ -67,14 +68,16 @@ export function learnFile(
   const { swarm } = context;
   const verdict = judge(context, message);
   if (verdict.kind !== 'new') return;
-  swarm.addNetworkFile(verdict.manifest, peerId);
+  swarm.addNetworkFile(verdict.signed, peerId);
   swarm.scheduler.setPeerFile(peerId, message.name, verdict.count, verdict.bits);
-  context.opens.next(verdict.manifest);
+  context.opens.next(verdict.signed.manifest);
   context.announcements.next({
     message: swarm.manifestMessage(swarm.files.get(message.name)!),
     except: transferId,
   });
-  context.logger.verbose(`learned ${message.name} (${verdict.manifest.size} bytes) from ${peerId}`);
+  context.logger.verbose(
+    `learned ${message.name} (${verdict.signed.manifest.size} bytes, owner ${verdict.signed.owner}) from ${peerId}`,
+  );
 }
 
 /** Membership entries from a `peers` message: taken in and passed on when new. */
@@ -117,4 +120,33 @@ export function recordStored(
     context.logger.verbose(`received ${event.name} (verified)`);
   }
   return byTransfer(context, cancels);
+}
+
+/**
+ * A second content for a name we know (§9.6): the name fails for good on this peer, naming
+ * both owners; its `.part` is deleted; when the content is new to us, both contents are passed
+ * on (once), so that every peer holding either learns of the conflict too.
+ */
+export function failConflict(
+  context: PeerContext,
+  transferId: string,
+  message: ManifestMessage,
+): void {
+  const verdict = judge(context, message);
+  if (verdict.kind !== 'conflict') return;
+  const { swarm } = context;
+  const record = swarm.files.get(message.name);
+  const receiving = record?.state === 'receiving' ? (record.stored as ReceivingFile | null) : null;
+  const error = swarm.conflict(verdict.signed);
+  receiving?.discard().catch(() => undefined);
+  if (verdict.fresh) {
+    // Both contents go out, once each: the new one to everyone else, and the one we held to
+    // everyone, its sender included (it may hold only the new one and not know yet).
+    context.announcements.next({
+      message: signedManifestMessage(verdict.signed, new Uint8Array(message.have.length)),
+      except: transferId,
+    });
+    if (record) context.announcements.next({ message: swarm.manifestMessage(record) });
+  }
+  context.logger.error(`${message.name}: ${error.message}`, { code: error.code });
 }

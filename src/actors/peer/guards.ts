@@ -16,6 +16,7 @@ export type PeerGuardName =
   | 'isStale'
   | 'isBadManifest'
   | 'isConflictingManifest'
+  | 'isIgnoredManifest'
   | 'isKnownManifest'
   | 'isUnknownFile'
   | 'bringsNews'
@@ -56,6 +57,9 @@ export const peerGuards: Record<PeerGuardName, Guard> = {
     event.type === 'transfer.manifest' && judge(context, event.message).kind === 'bad',
   isConflictingManifest: ({ context, event }: Args) =>
     event.type === 'transfer.manifest' && judge(context, event.message).kind === 'conflict',
+  /** Signed by an owner off the trust list, or one name too many (§9.6, §9.11). */
+  isIgnoredManifest: ({ context, event }: Args) =>
+    event.type === 'transfer.manifest' && judge(context, event.message).kind === 'ignored',
   isKnownManifest: ({ context, event }: Args) =>
     event.type === 'transfer.manifest' && judge(context, event.message).kind === 'known',
   isUnknownFile: ({ context, event }: Args) =>

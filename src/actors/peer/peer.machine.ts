@@ -109,8 +109,10 @@ export const peerMachine = peerSetup.createMachine({
         'transfer.manifest': [
           { guard: 'isStale' },
           { guard: 'isBadManifest', actions: 'banForManifest' },
-          // Another manifest under a name we hold (or one file too many).
-          { guard: 'isConflictingManifest', actions: 'noteConflict' },
+          // An owner off the trust list, or a name too many: not counted.
+          { guard: 'isIgnoredManifest', actions: 'noteIgnored' },
+          // Another content under a name we know: that name fails here, for good (§9.6).
+          { guard: 'isConflictingManifest', actions: ['failConflict', 'markProgress'] },
           { guard: 'isKnownManifest', actions: ['notePeerFile', 'markProgress', 'schedule'] },
           { actions: ['learnFile', 'markProgress', 'schedule'] },
         ],

@@ -1,5 +1,6 @@
 import { assertEvent, assign, enqueueActions, setup } from 'xstate';
 import type { ErrorInfo } from '../../errors';
+import { signManifest } from '../../p2p/ownership';
 import type { PeerSummary } from '../../p2p/peerSummary';
 import { MAX_PEERS_PER_MESSAGE } from '../../transport';
 import { acceptConnections } from '../shared';
@@ -11,6 +12,7 @@ import type { PeerContext } from './context';
 import { planDials } from './dialPlan';
 import type { PeerEvent } from './events';
 import {
+  failConflict,
   judge,
   learnFile,
   mergePeers,
@@ -55,7 +57,8 @@ export const peerSetup = setup({
     adoptFiles: ({ context }, params: { prepared: Prepared }) => {
       const { swarm, config } = context;
       const { sources, listener } = params.prepared;
-      for (const source of sources) swarm.addOwn(source);
+      for (const source of sources)
+        swarm.addOwn(source, signManifest(config.identity, source.manifest));
       const wildcard = listener.host === '0.0.0.0' || listener.host === '::';
       swarm.membership.updateSelf({
         host: config.advertise?.host ?? (wildcard ? '' : listener.host),
@@ -166,24 +169,27 @@ export const peerSetup = setup({
     banForManifest: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'transfer.manifest');
       const verdict = judge(context, event.message);
-      const problem = verdict.kind === 'bad' ? verdict.problem : 'bad manifest';
+      const [code, problem] =
+        verdict.kind === 'bad'
+          ? [verdict.code, verdict.problem]
+          : ['ERR_BAD_MANIFEST', 'bad manifest'];
       context.logger.warn(`peer ${event.peerId} sent a bad manifest: ${problem}`);
-      context.swarm.membership.setStatus(event.peerId, 'banned', {
-        code: 'ERR_BAD_MANIFEST',
-        message: problem,
-      });
-      enqueue.sendTo(event.transferId, {
-        type: 'transfer.close',
-        code: 'ERR_BAD_MANIFEST',
-        reason: problem,
-      });
+      context.swarm.membership.setStatus(event.peerId, 'banned', { code, message: problem });
+      enqueue.sendTo(event.transferId, { type: 'transfer.close', code, reason: problem });
     }),
-    noteConflict: ({ context, event }) => {
+    /** An owner off the trust list, or a name too many: not counted, not passed on. */
+    noteIgnored: ({ context, event }) => {
       assertEvent(event, 'transfer.manifest');
-      context.swarm.conflicts.push({ name: event.message.name, peerId: event.peerId });
+      const verdict = judge(context, event.message);
+      const code = verdict.kind === 'ignored' ? verdict.code : 'ERR_QUOTA';
       context.logger.warn(
-        `peer ${event.peerId} announces a different ${event.message.name}; ignored`,
+        `${event.message.name} from ${event.peerId} ignored (owner ${event.message.owner})`,
+        { code },
       );
+    },
+    failConflict: ({ context, event }) => {
+      assertEvent(event, 'transfer.manifest');
+      failConflict(context, event.transferId, event.message);
     },
     notePeerFile: ({ context, event }) => {
       assertEvent(event, 'transfer.manifest');
@@ -359,6 +365,7 @@ export const peerSetup = setup({
     isStale: (args) => peerGuards.isStale(args, undefined),
     isBadManifest: (args) => peerGuards.isBadManifest(args, undefined),
     isConflictingManifest: (args) => peerGuards.isConflictingManifest(args, undefined),
+    isIgnoredManifest: (args) => peerGuards.isIgnoredManifest(args, undefined),
     isKnownManifest: (args) => peerGuards.isKnownManifest(args, undefined),
     isUnknownFile: (args) => peerGuards.isUnknownFile(args, undefined),
     bringsNews: (args) => peerGuards.bringsNews(args, undefined),

@@ -92,5 +92,6 @@ export function shareInput(
     ...(options.expect !== undefined ? { expect: options.expect } : {}),
     keyPath: options.key ?? join(options.dir, DEFAULT_PEER_KEY_FILE),
     ...(options.secret !== undefined ? { secret: options.secret } : {}),
+    ...(options.trust !== undefined ? { trust: options.trust } : {}),
   };
 }

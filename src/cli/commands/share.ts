@@ -7,6 +7,7 @@ import {
   parseDuration,
   parseHostPort,
   parsePath,
+  parsePeerIdList,
   parsePeerList,
   parseRate,
   parseSize,
@@ -63,6 +64,8 @@ export interface ShareOptions {
   /** The peer's key file (created, mode 0600, on first run). */
   key?: string;
   secret?: string;
+  /** Owners whose manifests count; without it, every owner does (docs/protocol-p2p.md §9.6). */
+  trust?: string[];
   json?: boolean;
   quiet?: boolean;
   inspect?: InspectFlags['inspect'];
@@ -121,6 +124,11 @@ export function addShareOptions(command: Command): Command {
       new Option('--chunk-size <size>', 'chunk size for the files this peer contributes')
         .argParser(parseChunkSize)
         .default(64 * 1024, '64KiB'),
+    )
+    .option(
+      '--trust <ID,…>',
+      'accept files only from these owners (peer IDs as printed after "fingerprint"); without it, two different files under one name fail that name everywhere',
+      parsePeerIdList,
     )
     .option(
       '--key <path>',
