@@ -351,3 +351,8 @@ class Receiving implements ReceivingFile {
     this.held = 0;
   }
 }
+
+/** Deletes a file we received (a name found disputed after it arrived); never throws. */
+export async function removeFile(path: string): Promise<void> {
+  await unlink(path).catch(() => undefined);
+}

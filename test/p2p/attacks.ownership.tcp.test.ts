@@ -70,9 +70,8 @@ async function forgedFirst(victimArgs: (ownerId: string) => string[]) {
 }
 
 describe('a forged file announced before its real owner (real processes, raw v2 attacker)', () => {
-  // Known gap (docs/reliability.md): manifests are not signed-and-judged yet (§9.4, 9.6), so
-  // the first manifest for a name wins: the victim fetches the forgery and exits 0 with it.
-  it.failing('without --trust: the name fails with ERR_NAME_CONFLICT (exit 2), never done with the forgery', async () => {
+  // Was a known gap (first manifest won: the victim exited 0 with the forgery); §9.4/9.6 now.
+  it('without --trust: the name fails with ERR_NAME_CONFLICT (exit 2), never done with the forgery', async () => {
     const { v, o, victim, owner, forged, trueBytes } = await forgedFirst(() => []);
     const victimHolds = await held(victim.dir);
     // The invariant of "Done means": exit 0 only with the true bytes.
@@ -90,8 +89,7 @@ describe('a forged file announced before its real owner (real processes, raw v2 
     expect(o.code === 0 || o.code === 2).toBe(true);
   });
 
-  // Known gap: there is no --trust option yet (the victim exits 1, "unknown option").
-  it.failing('with --trust OWNER: the forgery is ignored and the victim ends done with the true file', async () => {
+  it('with --trust OWNER: the forgery is ignored and the victim ends done with the true file', async () => {
     const { v, o, victim, trueBytes } = await forgedFirst((ownerId) => ['--trust', ownerId]);
     expectExit(v, 0);
     expect((await held(victim.dir))[NAME]).toBe(sha(trueBytes));

@@ -1,6 +1,6 @@
 import type { StorageEvent } from '../../p2p/storagePipeline';
 import { type ManifestVerdict, signedManifestMessage } from '../../p2p/swarm';
-import type { ReceivingFile } from '../../storage/chunkStore';
+import { type ReceivingFile, removeFile } from '../../storage/chunkStore';
 import type { ManifestMessage } from '../../transport';
 import type { PeerContext } from './context';
 import { announceEntries } from './gossip';
@@ -124,7 +124,7 @@ export function recordStored(
 
 /**
  * A second content for a name we know (§9.6): the name fails for good on this peer, naming
- * both owners; its `.part` is deleted; when the content is new to us, both contents are passed
+ * both owners; its `.part` (or the file, if it was received whole) is deleted; when the content is new to us, both contents are passed
  * on (once), so that every peer holding either learns of the conflict too.
  */
 export function failConflict(
@@ -137,8 +137,15 @@ export function failConflict(
   const { swarm } = context;
   const record = swarm.files.get(message.name);
   const receiving = record?.state === 'receiving' ? (record.stored as ReceivingFile | null) : null;
+  // A file received whole before the other content came: its owner is disputed now, so it
+  // does not stay under that name (our own files always stay).
+  const received =
+    record?.origin === 'network' && record.state === 'complete'
+      ? (record.stored?.path ?? null)
+      : null;
   const error = swarm.conflict(verdict.signed);
   receiving?.discard().catch(() => undefined);
+  if (received) void removeFile(received);
   if (verdict.fresh) {
     // Both contents go out, once each: the new one to everyone else, and the one we held to
     // everyone, its sender included (it may hold only the new one and not know yet).
