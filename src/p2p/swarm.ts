@@ -1,4 +1,5 @@
 import { Bitfield } from '../storage/bitfield';
+import { isSafeFileName } from '../storage/fileName';
 import type { ReceivingFile, StoredFile } from '../storage/chunkStore';
 import {
   type Manifest,
@@ -126,6 +127,10 @@ export class SwarmState {
       chunkSize: message.chunkSize,
       chunkHashes: toBuffer(message.chunkHashes),
     };
+    // The name rule is a protocol rule (§9.7): its own code, before any other check.
+    if (!isSafeFileName(message.name)) {
+      return { kind: 'bad', code: 'ERR_BAD_FILE_NAME', problem: 'a name outside the rule' };
+    }
     const problem = manifestProblem(manifest);
     if (problem) return { kind: 'bad', code: 'ERR_BAD_MANIFEST', problem };
     const verified = verifySignedManifest({

@@ -72,9 +72,7 @@ describe('unreadable names (real process, raw v2 attacker)', () => {
     expect(await readdir(cwd)).toEqual([]);
   });
 
-  // Known gap (docs/reliability.md): the code is v1's ERR_BAD_MANIFEST for every name, not
-  // §9.7's ERR_BAD_FILE_NAME.
-  it.failing('the code is ERR_BAD_FILE_NAME (§9.7)', async () => {
+  it('the code is ERR_BAD_FILE_NAME (§9.7)', async () => {
     const cwd = join(root, 'cwd');
     await mkdir(cwd);
     const { victim, codes } = await offerAll(cwd, randomBytes(2000));

@@ -44,11 +44,11 @@ function manifestMessage(name: string, data: Buffer, owner: HostileKey = hostile
 
 describe('hostile peers (in-memory network)', () => {
   it.each([
-    ['../x', '../x', 'ERR_BAD_MANIFEST'],
-    ['/etc/passwd', '/etc/passwd', 'ERR_BAD_MANIFEST'],
-    ['a/b', 'a/b', 'ERR_BAD_MANIFEST'],
-    ['a NUL byte', 'nul\0byte', 'ERR_BAD_MANIFEST'],
-    ['..', '..', 'ERR_BAD_MANIFEST'],
+    ['../x', '../x', 'ERR_BAD_FILE_NAME'],
+    ['/etc/passwd', '/etc/passwd', 'ERR_BAD_FILE_NAME'],
+    ['a/b', 'a/b', 'ERR_BAD_FILE_NAME'],
+    ['a NUL byte', 'nul\0byte', 'ERR_BAD_FILE_NAME'],
+    ['..', '..', 'ERR_BAD_FILE_NAME'],
     // Over the schema's bound: dropped by the connection before any logic sees it.
     ['10,000 characters', 'x'.repeat(10_000), 'ECONNRESET'],
   ])('a manifest named %s is refused and its sender cut off', async (_label, name, code) => {
