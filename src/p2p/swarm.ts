@@ -1,6 +1,6 @@
 import { Bitfield } from '../storage/bitfield';
-import { isSafeFileName } from '../storage/fileName';
 import type { ReceivingFile, StoredFile } from '../storage/chunkStore';
+import { isSafeFileName } from '../storage/fileName';
 import {
   type Manifest,
   manifestChunkCount,
