@@ -86,6 +86,14 @@ describe('every share ends on its own (real processes)', () => {
     expect((await readdir(b.dir)).sort()).toEqual(['.timeswarm-peer.key', 'a.bin', 'b.bin']);
   });
 
+  it('a peer that is complete on its own (--expect 1) ends at once and exits 0', async () => {
+    // Complete when it starts: it passes through the swarm state within one step, so the
+    // listener it opened must still be closed on the way out.
+    const a = await fileIn('a', 'a.bin', 20_000);
+    const pa = share(['--file', a.file, '--dir', a.dir, '--expect', '1']);
+    expect(await endsAfterItsLastState(pa)).toBe(SHARE_EXIT.ok);
+  });
+
   it.each([
     ['without --expect', [] as string[]],
     ['with --expect 3', ['--expect', '3']],

@@ -206,7 +206,11 @@ export const peerMachine = peerSetup.createMachine({
     finishing: {
       invoke: {
         src: 'closeFiles',
-        input: ({ context }) => ({ swarm: context.swarm, uploader: context.uploader }),
+        input: ({ context }) => ({
+          swarm: context.swarm,
+          uploader: context.uploader,
+          listener: context.listener,
+        }),
         onDone: [{ guard: 'succeeded', target: 'done' }, { target: 'failed' }],
         onError: {
           target: 'failed',

@@ -94,14 +94,17 @@ export const holdResources = fromCallback<EventObject, { swarm: SwarmState; uplo
   },
 );
 
-/** Stops uploads and closes every file, waiting for them. */
-export const closeFiles = fromPromise<void, { swarm: SwarmState; uploader: Uploader }>(
-  async ({ input }) => {
-    input.uploader.stop();
-    await Promise.all(
-      [...input.swarm.files.values()].map((record) =>
-        record.stored?.close().catch(() => undefined),
-      ),
-    );
-  },
-);
+/** Stops uploads, closes the listener and every file, waiting for them. */
+export const closeFiles = fromPromise<
+  void,
+  { swarm: SwarmState; uploader: Uploader; listener: ChannelListener | null }
+>(async ({ input }) => {
+  input.uploader.stop();
+  // The listener is closed when `acceptConnections` stops; but a peer complete on its own
+  // passes through `swarm` within one step, and an actor stopped before it started never
+  // runs its cleanup. Closing twice is harmless; leaving it open keeps the process alive.
+  await input.listener?.close().catch(() => undefined);
+  await Promise.all(
+    [...input.swarm.files.values()].map((record) => record.stored?.close().catch(() => undefined)),
+  );
+});
