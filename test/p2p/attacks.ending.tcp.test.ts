@@ -34,7 +34,7 @@ afterEach(async () => {
 describe('a share always ends (real process, raw v2 attacker)', () => {
   // Known gap (docs/reliability.md): every `have` counts as "something moved", so the linger
   // never runs out: the victim, complete after ~0.4 s, is still running 30 s later.
-  it.failing('an attacker repeating `have` forever cannot keep the victim from exiting (without --expect)', async () => {
+  it('an attacker repeating `have` forever cannot keep the victim from exiting (without --expect)', async () => {
     const listener = await HostilePeer.listen();
     closers.push(() => listener.close());
     const attacker = hostileKey();

@@ -19,6 +19,7 @@ export type PeerGuardName =
   | 'isIgnoredManifest'
   | 'isKnownManifest'
   | 'isUnknownFile'
+  | 'bringsNoNewChunk'
   | 'bringsNews'
   | 'tooManyBadChunks'
   | 'nothingToDo'
@@ -64,6 +65,15 @@ export const peerGuards: Record<PeerGuardName, Guard> = {
     event.type === 'transfer.manifest' && judge(context, event.message).kind === 'known',
   isUnknownFile: ({ context, event }: Args) =>
     event.type === 'transfer.have' && !context.swarm.files.has(event.message.name),
+  /**
+   * A `have` that only repeats chunks the peer already told us of: not progress (else a peer
+   * repeating it forever would keep us lingering forever).
+   */
+  bringsNoNewChunk: ({ context, event }: Args) =>
+    event.type === 'transfer.have' &&
+    event.message.chunks.every((index) =>
+      context.swarm.scheduler.peerHasChunk(event.peerId, event.message.name, index),
+    ),
   /** A `peers` message with entries new or newer than ours. */
   bringsNews: ({ context, event }: Args) => {
     if (event.type !== 'transfer.peers') return false;

@@ -119,6 +119,7 @@ export const peerMachine = peerSetup.createMachine({
         'transfer.have': [
           { guard: 'isStale' },
           { guard: 'isUnknownFile' },
+          { guard: 'bringsNoNewChunk' },
           { actions: ['notePeerHas', 'markProgress', 'schedule'] },
         ],
         // Gossip may name peers worth dialing.

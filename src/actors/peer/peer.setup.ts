@@ -368,6 +368,7 @@ export const peerSetup = setup({
     isIgnoredManifest: (args) => peerGuards.isIgnoredManifest(args, undefined),
     isKnownManifest: (args) => peerGuards.isKnownManifest(args, undefined),
     isUnknownFile: (args) => peerGuards.isUnknownFile(args, undefined),
+    bringsNoNewChunk: (args) => peerGuards.bringsNoNewChunk(args, undefined),
     bringsNews: (args) => peerGuards.bringsNews(args, undefined),
     tooManyBadChunks: (args) => peerGuards.tooManyBadChunks(args, undefined),
     nothingToDo: (args) => peerGuards.nothingToDo(args, undefined),
