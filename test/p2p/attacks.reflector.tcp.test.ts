@@ -64,26 +64,38 @@ async function attackerListening() {
   return listener;
 }
 
+/** Which of the two properties a run asserts: nothing out of scope, the in-scope bound, or both. */
+type Check = 'scope' | 'bound' | 'both';
+
 describe('gossip cannot turn a peer into a reflector (real processes, raw v2 attacker)', () => {
   it('a reflector flood (995 signed v2 records): no dial out of loopback, the in-scope target dialed a bounded number of times', async () => {
     await reflectorFlood('records');
   });
 
-  // Known gap (docs/reliability.md): v1 `peers` gossip is still obeyed until signed records
-  // and the dial planner are wired in: the victim dials 10.1.2.3, 8.8.8.8, 0.0.0.0,
-  // 192.0.2.1, 203.0.113.5, 192.168.1.1 and 172.16.0.1 (about 170 dials in one run).
-  it.failing('a reflector flood (v1 `peers` entries): no dial out of loopback, the in-scope target dialed a bounded number of times', async () => {
-    await reflectorFlood('peers');
+  // v1 `peers` entries: learned addresses are dialed only inside the user's scope (dialPlan.ts),
+  // so nothing leaves loopback.
+  it('a reflector flood (v1 `peers` entries): no dial out of loopback', async () => {
+    await reflectorFlood('peers', 'scope');
+  });
+
+  // Known gap (docs/reliability.md): v1 entries name the in-scope target under many claimed
+  // IDs, and each ID is dialed once (about a thousand dials in one run): one target per
+  // host:port, as the dial planner does for signed records, is not wired in yet.
+  it.failing('a reflector flood (v1 `peers` entries): the in-scope target dialed a bounded number of times', async () => {
+    await reflectorFlood('peers', 'bound');
   });
 
   it('`bye ERR_BUSY` naming others (64 signed records, fresh identities): no dial out of loopback', async () => {
     await busyReflector('records');
   });
 
-  // Known gap (docs/reliability.md): v1's `bye ERR_BUSY {peers}` is still obeyed: the victim
-  // dials the out-of-scope addresses it names.
-  it.failing('`bye ERR_BUSY` naming others (v1 `peers` entries): no dial out of loopback', async () => {
-    await busyReflector('peers');
+  it('`bye ERR_BUSY` naming others (v1 `peers` entries): no dial out of loopback', async () => {
+    await busyReflector('peers', 'scope');
+  });
+
+  // Known gap, as above: the in-scope target is dialed once per claimed ID.
+  it.failing('`bye ERR_BUSY` naming others (v1 `peers` entries): the in-scope target dialed a bounded number of times', async () => {
+    await busyReflector('peers', 'bound');
   });
 });
 
@@ -92,7 +104,7 @@ describe('gossip cannot turn a peer into a reflector (real processes, raw v2 att
  * `bye ERR_BUSY` and "whom to try instead" (§8.5, §9.9): the in-scope counting target and the
  * out-of-scope addresses.
  */
-async function busyReflector(kind: 'records' | 'peers') {
+async function busyReflector(kind: 'records' | 'peers', check: Check = 'both') {
   const listener = await attackerListening();
   const target = await countingListener('127.0.0.3');
   closers.push(() => target.close());
@@ -154,14 +166,14 @@ async function busyReflector(kind: 'records' | 'peers') {
   const e = await ending(victim.proc);
   await answering;
   const dialed = await dials(victim);
-  expect(dialed.filter((d) => !isLoopback(d.host))).toEqual([]);
-  expect(target.count()).toBeLessThanOrEqual(5);
+  if (check !== 'bound') expect(dialed.filter((d) => !isLoopback(d.host))).toEqual([]);
+  if (check !== 'scope') expect(target.count()).toBeLessThanOrEqual(5);
   // It met nobody but a busy peer: ERR_NO_PEERS (exit 2), or done on its own file (exit 0).
   expect([0, 2]).toContain(e.code);
 }
 
 /** The victim dials the attacker, which floods it with gossip (§9.8): what does it dial? */
-async function reflectorFlood(kind: 'records' | 'peers') {
+async function reflectorFlood(kind: 'records' | 'peers', check: Check = 'both') {
   const listener = await attackerListening();
   const target = await countingListener('127.0.0.3');
   closers.push(() => target.close());
@@ -226,9 +238,10 @@ async function reflectorFlood(kind: 'records' | 'peers') {
   socket.close();
   const dialed = await dials(victim);
   // Only loopback, ever: the bootstrap (the attacker) and at most the in-scope target.
-  expect(dialed.filter((d) => !isLoopback(d.host))).toEqual([]);
+  if (check !== 'bound') expect(dialed.filter((d) => !isLoopback(d.host))).toEqual([]);
   // One address is one target, however many records name it; forgotten after 5 failures.
-  expect(target.count()).toBeLessThanOrEqual(5);
-  expect(dialed.filter((d) => d.host === target.host).length).toBeLessThanOrEqual(5);
+  if (check !== 'scope') expect(target.count()).toBeLessThanOrEqual(5);
+  if (check !== 'scope')
+    expect(dialed.filter((d) => d.host === target.host).length).toBeLessThanOrEqual(5);
   expectExit(e, 0);
 }

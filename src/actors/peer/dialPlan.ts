@@ -1,3 +1,4 @@
+import { addressScopeFrom } from '../../p2p/addressScope';
 import type { BootstrapEntry, PeerContext } from './context';
 
 /** One connection to open: where, whom we expect there, and which bootstrap entry it is. */
@@ -20,8 +21,11 @@ export function freeDialSlots(context: PeerContext): number {
  * Which connections to open now: bootstrap addresses first (until a peer is met, one that was
  * not up yet is tried again every `bootstrapRetryMs`), then peers learned by gossip that are
  * not connected, not dead, banned or resting, incomplete ones first and in random order among
- * equals (`config.random`). A complete peer only dials peers that are not complete. Pure:
- * the caller spawns the transfers.
+ * equals (`config.random`). A complete peer only dials peers that are not complete. A peer
+ * learned by gossip is dialed only inside the address scope of the user's own addresses
+ * (listen and bootstrap; `p2p/addressScope.ts`, docs/protocol-p2p.md §9.8): a loopback swarm
+ * never leaves loopback, private ranges only from private addresses, and forbidden ranges
+ * never. Pure: the caller spawns the transfers.
  */
 export function planDials(context: PeerContext): { dials: Dial[]; bootstrap: BootstrapEntry[] } {
   const { config, swarm } = context;
@@ -41,6 +45,7 @@ export function planDials(context: PeerContext): { dials: Dial[]; bootstrap: Boo
         .map((r) => r.peerId)
         .filter((id): id is string => id !== null),
     );
+    const scope = addressScopeFrom([config.listen, ...context.bootstrap]);
     const selfComplete = swarm.membership.self.complete;
     const candidates = shuffle(swarm.membership.candidates(now, busy), config.random).sort(
       (a, b) => Number(a.entry.complete) - Number(b.entry.complete),
@@ -48,6 +53,7 @@ export function planDials(context: PeerContext): { dials: Dial[]; bootstrap: Boo
     for (const member of candidates) {
       if (slots <= 0) break;
       if (selfComplete && member.entry.complete) continue;
+      if (!scope.check(member.entry.host, member.entry.port).ok) continue;
       slots -= 1;
       dials.push({
         target: { host: member.entry.host, port: member.entry.port },
