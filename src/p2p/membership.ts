@@ -1,3 +1,4 @@
+import type { ErrorInfo } from '../errors';
 import { isSafeFileName } from '../storage/fileName';
 import type { PeerEntry } from '../transport/peerProtocol';
 
@@ -8,7 +9,7 @@ export interface Member {
   entry: PeerEntry;
   status: MemberStatus;
   /** Why it is dead or banned. */
-  reason: { code: string; message: string } | null;
+  reason: ErrorInfo | null;
   /** Monotonic ms before which it should not be dialed again (it said it was full). */
   busyUntil: number;
 }
@@ -109,11 +110,7 @@ export class Membership {
     return [...this.members.values()];
   }
 
-  setStatus(
-    peerId: string,
-    status: MemberStatus,
-    reason: { code: string; message: string } | null = null,
-  ): void {
+  setStatus(peerId: string, status: MemberStatus, reason: ErrorInfo | null = null): void {
     const member = this.members.get(peerId);
     if (!member) return;
     if (member.status === 'banned' && status !== 'banned') return;

@@ -1,3 +1,4 @@
+import type { ErrorInfo } from '../errors';
 import type { ByteCounters } from '../transport/peerConnection';
 import type { MissingFile, SwarmState } from './swarm';
 import type { Uploader } from './uploader';
@@ -22,7 +23,7 @@ export interface PeerSummary {
   files: PeerFileReport[];
   /** Files it should hold and does not, each with why. Empty on success. */
   missing: MissingFile[];
-  error: { code: string; message: string } | null;
+  error: ErrorInfo | null;
   peers: Array<{
     peerId: string;
     address: string;
@@ -67,7 +68,7 @@ export interface SummaryInput {
   dir: string;
   expect: number | null;
   bootstrap: Array<{ host: string; port: number; state: string; reason: string | null }>;
-  failure: { code: string; message: string } | null;
+  failure: ErrorInfo | null;
   complete: boolean;
   durationMs: number;
   completeAfterMs: number | null;

@@ -1,3 +1,4 @@
+import type { ErrorInfo } from '../errors';
 import { Bitfield } from '../storage/bitfield';
 import type { ReceivingFile, StoredFile } from '../storage/chunkStore';
 import { isSafeFileName } from '../storage/fileName';
@@ -23,7 +24,7 @@ export interface FileRecord {
   origin: 'own' | 'network';
   state: 'opening' | 'receiving' | 'complete' | 'failed';
   stored: StoredFile | null;
-  error: { code: string; message: string } | null;
+  error: ErrorInfo | null;
   /** Who announced it first (its `manifest` message). */
   from: string | null;
   /** The owner's signature over it (§9.4): sent with it, unchanged, by every relay. */
@@ -176,7 +177,7 @@ export class SwarmState {
    * A second content for a name (§9.6): the name fails for good, naming the owners of both,
    * whatever held it before (our own file too). Returns the failure.
    */
-  conflict(signed: SignedManifest): { code: string; message: string } {
+  conflict(signed: SignedManifest): ErrorInfo {
     this.names.offer(signed);
     const name = signed.manifest.name;
     const owners = this.names.conflicts().find((c) => c.name === name)?.owners ?? [signed.owner];
@@ -212,7 +213,7 @@ export class SwarmState {
     this.scheduler.addFile(name, manifestChunkCount(record.manifest), file.have);
   }
 
-  fileFailed(name: string, error: { code: string; message: string }): void {
+  fileFailed(name: string, error: ErrorInfo): void {
     const record = this.files.get(name);
     if (!record) return;
     record.state = 'failed';

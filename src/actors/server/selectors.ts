@@ -1,4 +1,5 @@
 import type { SnapshotFrom } from 'xstate';
+import type { ErrorInfo } from '../../errors';
 import { type StateLabels, stateLabel, stateText } from '../shared/stateLabel';
 import type { ServedClient } from './connectionHandler.machine';
 import type { serverMachine } from './server.machine';
@@ -41,7 +42,7 @@ export interface ServerStatus {
   /** Clients that have finished so far, each with how it ended. */
   served: readonly ServedClient[];
   /** Set once the server failed. */
-  failure: { code: string; message: string } | null;
+  failure: ErrorInfo | null;
 }
 
 export function selectStatus(snapshot: ServerSnapshot): ServerStatus {
