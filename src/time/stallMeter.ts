@@ -16,6 +16,8 @@ export class StallMeter {
   private lastBeat: number;
   private stallEndedAt = Number.NEGATIVE_INFINITY;
   private stallMs = 0;
+  /** How long the turn before the last beat took (the gap between the last two beats). */
+  private lastGap = 0;
   private timer: unknown = null;
   private holders = 0;
   /** The longest stall seen so far (ms), for tests and diagnostics. */
@@ -26,14 +28,16 @@ export class StallMeter {
   }
 
   /**
-   * How long the process may have been stalled before `at` (monotonic ms): if the beat is
-   * overdue, the loop has been busy since it last ran (a long turn of the loop that is still
-   * going on); if a stall ended shortly before (within its own length or 50 ms), that stall and
-   * the time since. Otherwise 0.
+   * How long bytes read at `at` (monotonic ms) may have waited in the kernel because this
+   * process was held up. If the beat is overdue, the loop has been busy since it last ran (a
+   * long turn that is still going on) — and a socket read now was last read in the turn
+   * before, so its bytes may have waited through that turn too: the time since the beat
+   * before the last one. If a stall ended shortly before (within its own length or 50 ms),
+   * that stall and the time since. Otherwise 0.
    */
   stallBefore(at: number): number {
     const busy = at - this.lastBeat;
-    const ongoing = busy > 2 * PERIOD_MS ? busy : 0;
+    const ongoing = busy > 2 * PERIOD_MS ? busy + this.lastGap : 0;
     const since = at - this.stallEndedAt;
     const recent = since >= 0 && since <= Math.max(50, this.stallMs) ? this.stallMs + since : 0;
     return Math.max(ongoing, recent);
@@ -43,6 +47,7 @@ export class StallMeter {
     this.holders += 1;
     if (this.holders === 1) {
       this.lastBeat = this.clock.now();
+      this.lastGap = 0;
       this.schedule();
     }
     let released = false;
@@ -67,6 +72,7 @@ export class StallMeter {
         this.stallMs = gap;
         this.longestMs = Math.max(this.longestMs, gap);
       }
+      this.lastGap = gap;
       this.lastBeat = now;
       if (this.holders > 0) this.schedule();
     }, PERIOD_MS);
