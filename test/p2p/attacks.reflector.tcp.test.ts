@@ -78,10 +78,9 @@ describe('gossip cannot turn a peer into a reflector (real processes, raw v2 att
     await reflectorFlood('peers', 'scope');
   });
 
-  // Known gap (docs/reliability.md): v1 entries name the in-scope target under many claimed
-  // IDs, and each ID is dialed once (about a thousand dials in one run): one target per
-  // host:port, as the dial planner does for signed records, is not wired in yet.
-  it.failing('a reflector flood (v1 `peers` entries): the in-scope target dialed a bounded number of times', async () => {
+  // v1 entries name the in-scope target under many claimed IDs: one dial at a time per
+  // host:port and none after 3 failed there (dialPlan.ts), so the target sees a bounded few.
+  it('a reflector flood (v1 `peers` entries): the in-scope target dialed a bounded number of times', async () => {
     await reflectorFlood('peers', 'bound');
   });
 
@@ -93,8 +92,8 @@ describe('gossip cannot turn a peer into a reflector (real processes, raw v2 att
     await busyReflector('peers', 'scope');
   });
 
-  // Known gap, as above: the in-scope target is dialed once per claimed ID.
-  it.failing('`bye ERR_BUSY` naming others (v1 `peers` entries): the in-scope target dialed a bounded number of times', async () => {
+  // As above, through `bye ERR_BUSY`.
+  it('`bye ERR_BUSY` naming others (v1 `peers` entries): the in-scope target dialed a bounded number of times', async () => {
     await busyReflector('peers', 'bound');
   });
 });

@@ -1,7 +1,7 @@
 import type { ErrorInfo } from '../../errors';
 import type { MemberStatus } from '../../p2p/membership';
 import type { TransferToPeerEvent } from '../transfer';
-import type { PeerContext } from './context';
+import { addressKey, type PeerContext } from './context';
 
 export type ClosedEvent = Extract<TransferToPeerEvent, { type: 'transfer.closed' }>;
 
@@ -71,5 +71,17 @@ export function afterClosed(context: PeerContext, event: ClosedEvent): Partial<P
               }
             : { ...b, state: 'reached' as const };
         });
-  return { transfers, activeByPeer, bootstrap };
+  // A dial to a gossiped address that never reached trading counts against that address.
+  const learnedDialFailed =
+    record?.direction === 'outbound' &&
+    record.bootstrap === null &&
+    record.target !== null &&
+    record.stage === 'connecting';
+  const failedDials = learnedDialFailed
+    ? {
+        ...context.failedDials,
+        [addressKey(record.target!)]: (context.failedDials[addressKey(record.target!)] ?? 0) + 1,
+      }
+    : context.failedDials;
+  return { transfers, activeByPeer, bootstrap, failedDials };
 }

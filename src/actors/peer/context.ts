@@ -12,6 +12,13 @@ import { type PeerConfig, type PeerInput, resolveConfig } from './config';
 import { HaveBatcher } from './gossip';
 
 /** One transfer this peer spawned, as the peer sees it. */
+/** A learned address whose dials failed this often is not dialed again. */
+export const MAX_FAILED_DIALS_PER_ADDRESS = 3;
+
+/** The key of an address in {@link PeerContext.failedDials}. */
+export const addressKey = (target: { host: string; port: number }) =>
+  `${target.host}:${target.port}`;
+
 export interface TransferRecord {
   direction: 'outbound' | 'inbound';
   /** Confirmed by the hello, or expected when dialing a known peer. */
@@ -64,6 +71,12 @@ export interface PeerContext extends PeerHelpers {
   activeByPeer: Record<string, string>;
   nextTransfer: number;
   bootstrap: BootstrapEntry[];
+  /**
+   * Dials to addresses learned by gossip that ended before the peer there was admitted, per
+   * `host:port`: past {@link MAX_FAILED_DIALS_PER_ADDRESS} the address is not dialed again,
+   * however many peer IDs gossip claims live there.
+   */
+  failedDials: Readonly<Record<string, number>>;
   /** Peers admitted so far (a peer met twice counts twice). */
   met: number;
   startedAt: number;
@@ -106,6 +119,7 @@ export function createPeerContext(input: PeerInput): PeerContext {
     transfers: {},
     activeByPeer: {},
     nextTransfer: 1,
+    failedDials: {},
     bootstrap: (input.bootstrap ?? []).map((b) => ({
       ...b,
       state: 'pending' as const,

@@ -1,5 +1,10 @@
 import { addressScopeFrom } from '../../p2p/addressScope';
-import type { BootstrapEntry, PeerContext } from './context';
+import {
+  addressKey,
+  type BootstrapEntry,
+  MAX_FAILED_DIALS_PER_ADDRESS,
+  type PeerContext,
+} from './context';
 
 /** One connection to open: where, whom we expect there, and which bootstrap entry it is. */
 export interface Dial {
@@ -25,7 +30,9 @@ export function freeDialSlots(context: PeerContext): number {
  * learned by gossip is dialed only inside the address scope of the user's own addresses
  * (listen and bootstrap; `p2p/addressScope.ts`, docs/protocol-p2p.md §9.8): a loopback swarm
  * never leaves loopback, private ranges only from private addresses, and forbidden ranges
- * never. Pure: the caller spawns the transfers.
+ * never. One dial at a time per learned `host:port`, and none after
+ * {@link MAX_FAILED_DIALS_PER_ADDRESS} failed there: gossip naming one address under many
+ * peer IDs costs a bounded number of dials. Pure: the caller spawns the transfers.
  */
 export function planDials(context: PeerContext): { dials: Dial[]; bootstrap: BootstrapEntry[] } {
   const { config, swarm } = context;
@@ -46,6 +53,11 @@ export function planDials(context: PeerContext): { dials: Dial[]; bootstrap: Boo
         .filter((id): id is string => id !== null),
     );
     const scope = addressScopeFrom([config.listen, ...context.bootstrap]);
+    const dialing = new Set(
+      Object.values(context.transfers)
+        .filter((r) => r.direction === 'outbound' && r.target !== null)
+        .map((r) => addressKey(r.target!)),
+    );
     const selfComplete = swarm.membership.self.complete;
     const candidates = shuffle(swarm.membership.candidates(now, busy), config.random).sort(
       (a, b) => Number(a.entry.complete) - Number(b.entry.complete),
@@ -54,6 +66,10 @@ export function planDials(context: PeerContext): { dials: Dial[]; bootstrap: Boo
       if (slots <= 0) break;
       if (selfComplete && member.entry.complete) continue;
       if (!scope.check(member.entry.host, member.entry.port).ok) continue;
+      const address = addressKey(member.entry);
+      if (dialing.has(address)) continue;
+      if ((context.failedDials[address] ?? 0) >= MAX_FAILED_DIALS_PER_ADDRESS) continue;
+      dialing.add(address);
       slots -= 1;
       dials.push({
         target: { host: member.entry.host, port: member.entry.port },
