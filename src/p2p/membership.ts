@@ -26,6 +26,8 @@ export interface MembershipOptions {
  */
 export class Membership {
   private readonly members = new Map<string, Member>();
+  /** Peers met first-hand (their ID proven by a handshake): only their offers count. */
+  private readonly met = new Set<string>();
   private selfEntry: PeerEntry;
   private readonly maxPeers: number;
 
@@ -114,6 +116,7 @@ export class Membership {
     const member = this.members.get(peerId);
     if (!member) return;
     if (member.status === 'banned' && status !== 'banned') return;
+    if (status === 'connected') this.met.add(peerId);
     member.status = status;
     member.reason = reason;
   }
@@ -144,11 +147,16 @@ export class Membership {
     );
   }
 
-  /** Names offered by anyone we know, with who offers them. */
+  /**
+   * Names offered by us and by the peers we met first-hand, with who offers them. What a peer
+   * we only heard of claims to offer makes nobody wait: a file exists for us once its signed
+   * manifest arrives, or once a proven peer offers it.
+   */
   offers(): Map<string, string[]> {
     const out = new Map<string, string[]>();
     for (const name of this.selfEntry.offers) out.set(name, [this.selfEntry.peerId]);
     for (const m of this.members.values()) {
+      if (!this.met.has(m.entry.peerId)) continue;
       for (const name of m.entry.offers) out.set(name, [...(out.get(name) ?? []), m.entry.peerId]);
     }
     return out;

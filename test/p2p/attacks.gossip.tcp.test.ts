@@ -84,58 +84,68 @@ describe('gossip cannot be turned into a weapon (real processes, raw v2 attacker
     }
   });
 
-  // Known gap (docs/reliability.md): v1 `peers` gossip is still obeyed: both wait for
-  // ghost.txt, and B (which never met the attacker) is still running 45 s after its start
-  // with --give-up 10s.
-  it.failing('a v1 `peers` gossip with a ghost offer fails nobody either (v1 bodies are refused)', async () => {
-    const listener = await attackerListening();
-    const attacker = hostileKey();
-    const data = { a: randomBytes(3000), b: randomBytes(3000) };
-    const a = await startVictim(root, 'a', {
-      host: '127.0.0.2',
-      files: [{ name: 'a.bin', data: data.a }],
-      args: ['--expect', '2', '--peers', `127.0.0.1:${listener.port}`],
-      giveUp: '10s',
-    });
-    const socket = await acceptVictim(listener, attacker, [
-      {
-        type: 'peers',
-        peers: [
-          {
-            peerId: attacker.peerId,
-            host: '',
-            port: listener.port,
-            seq: 1,
-            complete: true,
-            offers: [],
-          },
-          {
-            peerId: 'ghost',
-            host: '127.0.0.9',
-            port: 9,
-            seq: 1,
-            complete: true,
-            offers: ['ghost.txt'],
-          },
-        ],
-      },
-    ]);
-    const b = await startVictim(root, 'b', {
-      host: '127.0.0.3',
-      files: [{ name: 'b.bin', data: data.b }],
-      args: ['--expect', '2', '--peers', a.address],
-      giveUp: '10s',
-    });
-    const [ea, eb] = await Promise.all([ending(a.proc, 30_000), ending(b.proc, 30_000)]);
-    socket.close();
-    for (const [v, e] of [
-      [a, ea],
-      [b, eb],
-    ] as const) {
-      expectExit(e, 0);
-      expect(await held(v.dir)).toEqual({ 'a.bin': sha(data.a), 'b.bin': sha(data.b) });
-    }
-    // 127.0.0.9:9 was only claimed (by an unproven entry): never dialed.
-    expect((await dials(a)).filter((d) => d.host === '127.0.0.9')).toEqual([]);
+  // Offers of peers only heard of make nobody wait (Membership.offers counts proven peers).
+  it('a v1 `peers` gossip with a ghost offer fails nobody either', async () => {
+    await v1Ghost('fails nobody');
+  });
+
+  // Known gap (docs/reliability.md): an unproven v1 entry's address is still dialed (it is in
+  // scope, and bounded); only signed records should be, once they are wired in.
+  it.failing('a v1 `peers` ghost entry is never dialed (v1 bodies are refused)', async () => {
+    await v1Ghost('never dialed');
   });
 });
+
+/** The v1 ghost: an unproven entry offering ghost.txt, gossiped to A, which B then meets. */
+async function v1Ghost(check: 'fails nobody' | 'never dialed') {
+  const listener = await attackerListening();
+  const attacker = hostileKey();
+  const data = { a: randomBytes(3000), b: randomBytes(3000) };
+  const a = await startVictim(root, 'a', {
+    host: '127.0.0.2',
+    files: [{ name: 'a.bin', data: data.a }],
+    args: ['--expect', '2', '--peers', `127.0.0.1:${listener.port}`],
+    giveUp: '10s',
+  });
+  const socket = await acceptVictim(listener, attacker, [
+    {
+      type: 'peers',
+      peers: [
+        {
+          peerId: attacker.peerId,
+          host: '',
+          port: listener.port,
+          seq: 1,
+          complete: true,
+          offers: [],
+        },
+        {
+          peerId: 'ghost',
+          host: '127.0.0.9',
+          port: 9,
+          seq: 1,
+          complete: true,
+          offers: ['ghost.txt'],
+        },
+      ],
+    },
+  ]);
+  const b = await startVictim(root, 'b', {
+    host: '127.0.0.3',
+    files: [{ name: 'b.bin', data: data.b }],
+    args: ['--expect', '2', '--peers', a.address],
+    giveUp: '10s',
+  });
+  const [ea, eb] = await Promise.all([ending(a.proc, 30_000), ending(b.proc, 30_000)]);
+  socket.close();
+  for (const [v, e] of [
+    [a, ea],
+    [b, eb],
+  ] as const) {
+    expectExit(e, 0);
+    expect(await held(v.dir)).toEqual({ 'a.bin': sha(data.a), 'b.bin': sha(data.b) });
+  }
+  // 127.0.0.9:9 was only claimed (by an unproven entry): never dialed.
+  if (check === 'never dialed')
+    expect((await dials(a)).filter((d) => d.host === '127.0.0.9')).toEqual([]);
+}
