@@ -4,11 +4,11 @@
  * alive. The victim holds every file, lingers, and exits 0 on its own.
  */
 
-import { killAll } from '../helpers/cliProcess';
 import { hostileKey } from '../helpers/hostileCrypto';
 import { HostilePeer } from '../helpers/hostilePeer';
 import {
   acceptVictim,
+  attackWorld,
   ending,
   expectExit,
   type HostileFile,
@@ -18,29 +18,20 @@ import {
   signedManifestOf,
   startVictim,
 } from './attacks/support';
-import { randomBytes, rm, tempDir } from './helpers';
+import { randomBytes } from './helpers';
 
-let root: string;
-const closers: Array<() => unknown> = [];
-beforeEach(async () => {
-  root = await tempDir();
-});
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-  killAll();
-  await rm(root, { recursive: true, force: true });
-});
+const world = attackWorld();
 
 describe('a share always ends (real process, raw v2 attacker)', () => {
   // Known gap (docs/reliability.md): every `have` counts as "something moved", so the linger
   // never runs out: the victim, complete after ~0.4 s, is still running 30 s later.
   it('an attacker repeating `have` forever cannot keep the victim from exiting (without --expect)', async () => {
     const listener = await HostilePeer.listen();
-    closers.push(() => listener.close());
+    world.closers.push(() => listener.close());
     const attacker = hostileKey();
     const tiny: HostileFile = { name: 'tiny.bin', data: randomBytes(500), chunkSize: 1024 };
     const own = randomBytes(1000);
-    const victim = await startVictim(root, 'victim', {
+    const victim = await startVictim(world.root, 'victim', {
       host: '127.0.0.2',
       files: [{ name: 'v.bin', data: own }],
       args: ['--peers', `127.0.0.1:${listener.port}`],
@@ -52,7 +43,7 @@ describe('a share always ends (real process, raw v2 attacker)', () => {
       () => socket.send({ type: 'have', name: tiny.name, chunks: [0] }),
       250,
     );
-    closers.push(() => clearInterval(chatter));
+    world.closers.push(() => clearInterval(chatter));
     const e = await ending(victim.proc, 30_000);
     clearInterval(chatter);
     socket.close();
@@ -64,13 +55,13 @@ describe('a share always ends (real process, raw v2 attacker)', () => {
   it('50 connections that never finish a handshake (40 silent, 10 half a hello) cannot keep a share alive or out of the swarm', async () => {
     const vData = randomBytes(3000);
     const hData = randomBytes(3000);
-    const victim = await startVictim(root, 'victim', {
+    const victim = await startVictim(world.root, 'victim', {
       host: '127.0.0.2',
       files: [{ name: 'v.bin', data: vData }],
       args: ['--expect', '2'],
     });
     const idle: HostilePeer[] = [];
-    closers.push(() => {
+    world.closers.push(() => {
       for (const s of idle) s.close();
     });
     for (let i = 0; i < 50; i++) {
@@ -79,7 +70,7 @@ describe('a share always ends (real process, raw v2 attacker)', () => {
       // Half a frame: a length prefix promising 100 bytes, then 3 of them.
       if (i % 5 === 0) socket.sendRaw(Buffer.from([0, 0, 0, 100, 0x83, 0xa4, 0x74]));
     }
-    const honest = await startVictim(root, 'honest', {
+    const honest = await startVictim(world.root, 'honest', {
       host: '127.0.0.3',
       files: [{ name: 'h.bin', data: hData }],
       args: ['--expect', '2', '--peers', victim.address],

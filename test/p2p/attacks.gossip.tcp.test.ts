@@ -6,11 +6,11 @@
  * connects. The attacker speaks raw v2 bytes.
  */
 
-import { killAll } from '../helpers/cliProcess';
 import { hostileKey, recordEntry } from '../helpers/hostileCrypto';
 import { HostilePeer, type WireMessage } from '../helpers/hostilePeer';
 import {
   acceptVictim,
+  attackWorld,
   dials,
   ending,
   expectExit,
@@ -20,22 +20,13 @@ import {
   sha,
   startVictim,
 } from './attacks/support';
-import { randomBytes, rm, tempDir } from './helpers';
+import { randomBytes } from './helpers';
 
-let root: string;
-const closers: Array<() => unknown> = [];
-beforeEach(async () => {
-  root = await tempDir();
-});
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-  killAll();
-  await rm(root, { recursive: true, force: true });
-});
+const world = attackWorld();
 
 async function attackerListening() {
   const listener = await HostilePeer.listen();
-  closers.push(() => listener.close());
+  world.closers.push(() => listener.close());
   return listener;
 }
 
@@ -45,7 +36,7 @@ describe('gossip cannot be turned into a weapon (real processes, raw v2 attacker
     const attacker = hostileKey();
     const ghost = hostileKey();
     const data = { a: randomBytes(3000), b: randomBytes(3000), c: randomBytes(3000) };
-    const a = await startVictim(root, 'a', {
+    const a = await startVictim(world.root, 'a', {
       host: '127.0.0.2',
       files: [{ name: 'a.bin', data: data.a }],
       args: ['--expect', '3', '--peers', `127.0.0.1:${listener.port}`],
@@ -63,13 +54,13 @@ describe('gossip cannot be turned into a weapon (real processes, raw v2 attacker
     const socket = await acceptVictim(listener, attacker, [
       { type: 'records', records: [ownRecord(attacker, listener.port), ghostRecord] },
     ]);
-    const b = await startVictim(root, 'b', {
+    const b = await startVictim(world.root, 'b', {
       host: '127.0.0.3',
       files: [{ name: 'b.bin', data: data.b }],
       args: ['--expect', '3', '--peers', a.address],
       giveUp: '10s',
     });
-    const c = await startVictim(root, 'c', {
+    const c = await startVictim(world.root, 'c', {
       host: '127.0.0.4',
       files: [{ name: 'c.bin', data: data.c }],
       args: ['--expect', '3', '--peers', a.address],
@@ -101,7 +92,7 @@ async function v1Ghost(check: 'fails nobody' | 'never dialed') {
   const listener = await attackerListening();
   const attacker = hostileKey();
   const data = { a: randomBytes(3000), b: randomBytes(3000) };
-  const a = await startVictim(root, 'a', {
+  const a = await startVictim(world.root, 'a', {
     host: '127.0.0.2',
     files: [{ name: 'a.bin', data: data.a }],
     args: ['--expect', '2', '--peers', `127.0.0.1:${listener.port}`],
@@ -130,7 +121,7 @@ async function v1Ghost(check: 'fails nobody' | 'never dialed') {
       ],
     },
   ]);
-  const b = await startVictim(root, 'b', {
+  const b = await startVictim(world.root, 'b', {
     host: '127.0.0.3',
     files: [{ name: 'b.bin', data: data.b }],
     args: ['--expect', '2', '--peers', a.address],

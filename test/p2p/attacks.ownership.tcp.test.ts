@@ -5,11 +5,11 @@
  * victim may exit 0 holding the forged bytes; each process exits by itself.
  */
 
-import { killAll } from '../helpers/cliProcess';
 import { hostileKey } from '../helpers/hostileCrypto';
 import { HostilePeer } from '../helpers/hostilePeer';
 import {
   acceptVictim,
+  attackWorld,
   ending,
   expectExit,
   type HostileFile,
@@ -19,20 +19,11 @@ import {
   signedManifestOf,
   startVictim,
 } from './attacks/support';
-import { randomBytes, rm, tempDir } from './helpers';
+import { randomBytes } from './helpers';
 
 const NAME = 'client_2_TimeData.txt';
 
-let root: string;
-const closers: Array<() => unknown> = [];
-beforeEach(async () => {
-  root = await tempDir();
-});
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-  killAll();
-  await rm(root, { recursive: true, force: true });
-});
+const world = attackWorld();
 
 /**
  * The attacker listens; the victim has it in `--peers` and holds `own.bin`. The attacker
@@ -41,12 +32,12 @@ afterEach(async () => {
  */
 async function forgedFirst(victimArgs: (ownerId: string) => string[]) {
   const listener = await HostilePeer.listen();
-  closers.push(() => listener.close());
+  world.closers.push(() => listener.close());
   const attacker = hostileKey();
   const forged: HostileFile = { name: NAME, data: randomBytes(6000), chunkSize: 1024 };
   const trueBytes = randomBytes(5000);
   const ownerKey = hostileKey();
-  const victim = await startVictim(root, 'victim', {
+  const victim = await startVictim(world.root, 'victim', {
     host: '127.0.0.2',
     files: [{ name: 'own.bin', data: randomBytes(3000) }],
     args: ['--peers', `127.0.0.1:${listener.port}`, ...victimArgs(ownerKey.peerId)],
@@ -55,7 +46,7 @@ async function forgedFirst(victimArgs: (ownerId: string) => string[]) {
   });
   const socket = await acceptVictim(listener, attacker, [signedManifestOf(attacker, forged)]);
   const serving = serve(socket, [forged]);
-  const owner = await startVictim(root, 'owner', {
+  const owner = await startVictim(world.root, 'owner', {
     host: '127.0.0.3',
     key: ownerKey,
     files: [{ name: NAME, data: trueBytes }],

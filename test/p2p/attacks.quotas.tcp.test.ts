@@ -6,11 +6,11 @@
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { mkdtemp, readFile, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import { killAll } from '../helpers/cliProcess';
 import { hostileKey, manifestMessage } from '../helpers/hostileCrypto';
 import { HostilePeer } from '../helpers/hostilePeer';
 import {
   acceptVictim,
+  attackWorld,
   ending,
   expectExit,
   held,
@@ -19,18 +19,9 @@ import {
   startVictim,
   type Victim,
 } from './attacks/support';
-import { randomBytes, rm, tempDir } from './helpers';
+import { randomBytes, rm } from './helpers';
 
-let root: string;
-const closers: Array<() => unknown> = [];
-beforeEach(async () => {
-  root = await tempDir();
-});
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-  killAll();
-  await rm(root, { recursive: true, force: true });
-});
+const world = attackWorld();
 
 /** Peak resident memory of a live process, in bytes (Linux /proc). */
 async function peakRss(v: Victim): Promise<number> {
@@ -58,10 +49,10 @@ describe('announcement quotas (real processes, raw v2 attacker)', () => {
   // still running 25 s later.
   it.failing('300 manifests × 1 MiB of hashes: the victim, its neighbour and a newcomer stay small and exchange their own files', async () => {
     const listener = await HostilePeer.listen();
-    closers.push(() => listener.close());
+    world.closers.push(() => listener.close());
     const attacker = hostileKey();
     const data = { v: randomBytes(4000), n: randomBytes(4000), c: randomBytes(4000) };
-    const victim = await startVictim(root, 'victim', {
+    const victim = await startVictim(world.root, 'victim', {
       host: '127.0.0.2',
       files: [{ name: 'v.bin', data: data.v }],
       args: ['--peers', `127.0.0.1:${listener.port}`],
@@ -70,7 +61,7 @@ describe('announcement quotas (real processes, raw v2 attacker)', () => {
     });
     // The honest neighbour is connected to the victim before the bomb: it only ever gets
     // what the victim forwards.
-    const neighbour = await startVictim(root, 'neighbour', {
+    const neighbour = await startVictim(world.root, 'neighbour', {
       host: '127.0.0.3',
       files: [{ name: 'n.bin', data: data.n }],
       args: ['--peers', victim.address],
@@ -86,7 +77,7 @@ describe('announcement quotas (real processes, raw v2 attacker)', () => {
       }
     }, 100);
     const newcomers: Victim[] = [];
-    closers.push(() => clearInterval(sample));
+    world.closers.push(() => clearInterval(sample));
     const socket = await acceptVictim(listener, attacker, []);
     // 32,768 chunk hashes (1 MiB) per manifest, 1 KiB chunks: 32 MiB announced each.
     const hashes = nodeRandomBytes(32 * 32_768);
@@ -107,7 +98,7 @@ describe('announcement quotas (real processes, raw v2 attacker)', () => {
       if (socket.socket.writableLength > 8 * 1024 * 1024) await drained(socket);
     }
     // A newcomer after the bomb is greeted, not cut off (§9.10).
-    const newcomer = await startVictim(root, 'newcomer', {
+    const newcomer = await startVictim(world.root, 'newcomer', {
       host: '127.0.0.4',
       files: [{ name: 'c.bin', data: data.c }],
       args: ['--peers', victim.address],
@@ -150,15 +141,15 @@ describe('announcement quotas (real processes, raw v2 attacker)', () => {
   it('a valid 32 GiB manifest on a smaller disk: ERR_NO_SPACE for that name, no .part, exit 2', async () => {
     // A tmpfs smaller than 32 GiB (24 GiB here); the test states its precondition.
     const small = await mkdtemp('/dev/shm/timeswarm-attack-');
-    closers.push(() => rm(small, { recursive: true, force: true }));
+    world.closers.push(() => rm(small, { recursive: true, force: true }));
     const info = await statfs(small);
     expect(Number(info.bavail) * Number(info.bsize)).toBeLessThan(32 * 2 ** 30);
     const listener = await HostilePeer.listen();
-    closers.push(() => listener.close());
+    world.closers.push(() => listener.close());
     const attacker = hostileKey();
     const chunk = Buffer.alloc(1024 * 1024);
     const chunkHash = Buffer.from(sha(chunk), 'hex');
-    const victim = await startVictim(root, 'victim', {
+    const victim = await startVictim(world.root, 'victim', {
       host: '127.0.0.2',
       dir: join(small, 'victim'),
       files: [{ name: 'v.bin', data: randomBytes(2000) }],

@@ -6,11 +6,11 @@
  * connects. The attacker speaks raw v2 bytes.
  */
 
-import { killAll } from '../helpers/cliProcess';
 import { hostileKey, recordEntry } from '../helpers/hostileCrypto';
 import { HostilePeer, recordFlood, type WireMessage } from '../helpers/hostilePeer';
 import {
   acceptVictim,
+  attackWorld,
   countingListener,
   dials,
   ending,
@@ -19,18 +19,9 @@ import {
   ownRecord,
   startVictim,
 } from './attacks/support';
-import { randomBytes, rm, tempDir } from './helpers';
+import { randomBytes } from './helpers';
 
-let root: string;
-const closers: Array<() => unknown> = [];
-beforeEach(async () => {
-  root = await tempDir();
-});
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-  killAll();
-  await rm(root, { recursive: true, force: true });
-});
+const world = attackWorld();
 
 /** Out of a loopback swarm's scope, or never dialable at all (§9.8). */
 const OUT_OF_SCOPE = [
@@ -60,7 +51,7 @@ const isLoopback = (host: string) => /^(127\.|::1$|::ffff:127\.)/i.test(host);
 
 async function attackerListening() {
   const listener = await HostilePeer.listen();
-  closers.push(() => listener.close());
+  world.closers.push(() => listener.close());
   return listener;
 }
 
@@ -106,9 +97,9 @@ describe('gossip cannot turn a peer into a reflector (real processes, raw v2 att
 async function busyReflector(kind: 'records' | 'peers', check: Check = 'both') {
   const listener = await attackerListening();
   const target = await countingListener('127.0.0.3');
-  closers.push(() => target.close());
+  world.closers.push(() => target.close());
   const attacker = hostileKey();
-  const victim = await startVictim(root, 'victim', {
+  const victim = await startVictim(world.root, 'victim', {
     host: '127.0.0.2',
     files: [{ name: 'v.bin', data: randomBytes(2000) }],
     args: ['--peers', `127.0.0.1:${listener.port}`],
@@ -175,9 +166,9 @@ async function busyReflector(kind: 'records' | 'peers', check: Check = 'both') {
 async function reflectorFlood(kind: 'records' | 'peers', check: Check = 'both') {
   const listener = await attackerListening();
   const target = await countingListener('127.0.0.3');
-  closers.push(() => target.close());
+  world.closers.push(() => target.close());
   const attacker = hostileKey();
-  const victim = await startVictim(root, 'victim', {
+  const victim = await startVictim(world.root, 'victim', {
     host: '127.0.0.2',
     files: [{ name: 'v.bin', data: randomBytes(2000) }],
     args: ['--peers', `127.0.0.1:${listener.port}`],

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
-import { timeswarm } from '../../helpers/cliProcess';
+import { killAll, timeswarm } from '../../helpers/cliProcess';
 import {
   type HostileKey,
   hostileKey,
@@ -21,8 +21,26 @@ import {
   recordEntry,
 } from '../../helpers/hostileCrypto';
 import { HostilePeer, type WireMessage } from '../../helpers/hostilePeer';
+import { rm, tempDir } from '../helpers';
 
 const RECORDER = join(__dirname, '..', '..', 'helpers', 'dialRecorder.cjs');
+
+/**
+ * Each test's own folder and what to close after it, with the hooks that make and clean them:
+ * every attack file's prelude.
+ */
+export function attackWorld(): { root: string; closers: Array<() => unknown> } {
+  const world = { root: '', closers: [] as Array<() => unknown> };
+  beforeEach(async () => {
+    world.root = await tempDir();
+  });
+  afterEach(async () => {
+    for (const close of world.closers.splice(0)) await close();
+    killAll();
+    await rm(world.root, { recursive: true, force: true });
+  });
+  return world;
+}
 
 export const sha = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 
