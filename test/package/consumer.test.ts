@@ -25,15 +25,14 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 /** A real session from plain CommonJS: a server and a client on an in-memory network, 300 ms. */
 const CJS = `
 const { createActor, toPromise } = require('xstate');
-const { clientSessionMachine, createMemoryNetwork, serverMachine } = require('timeswarm');
+const { clientSessionMachine, createMemoryNetwork, startServer } = require('timeswarm');
 const network = createMemoryNetwork();
 const out = process.argv[2];
-const server = createActor(serverMachine, {
-  input: { transport: network, host: 'server', port: 5555, outDir: out + '/server' },
-}).start();
+startServer({ transport: network, host: 'server', port: 0, outDir: out + '/server' }).then((started) => {
+const server = started.actor;
 const client = createActor(clientSessionMachine, {
   input: {
-    transport: network, server: { host: 'server', port: 5555 },
+    transport: network, server: started.address,
     durationMs: 300, outDir: out + '/client',
   },
 });
@@ -47,6 +46,7 @@ done.then(async (summary) => {
     outcome: summary.outcome, ticks: summary.ticksSent, replies: summary.replies,
     rows: served.rows,
   }));
+});
 });
 `;
 
@@ -68,7 +68,7 @@ import { clientSessionMachine, createMemoryNetwork } from 'timeswarm';
 
 const input: ClientSessionInput = {
   transport: createMemoryNetwork(),
-  server: { host: 'server', port: 5555 },
+  server: { host: 'server', port: 0 },
   durationMs: 1000,
   outDir: 'out',
 };
