@@ -1,4 +1,5 @@
 import type { Logger } from '../../log/logger';
+import { type AddressScope, addressScopeFrom } from '../../p2p/addressScope';
 import { generateIdentity, type PeerIdentity } from '../../p2p/identity';
 import { DEFAULT_CHUNK_SIZE } from '../../storage/manifest';
 import { type Clock, type RetryPolicy, retryPolicy, systemClock } from '../../time';
@@ -93,6 +94,8 @@ export interface PeerConfig {
   discoveryTimeoutMs: number;
   giveUpAfterMs: number;
   busyCooldownMs: number;
+  /** Where addresses learned by gossip may be dialed: the classes of our own addresses. */
+  scope: AddressScope;
   bootstrapRetryMs: number;
   tickMs: number;
   closeTimeoutMs: number;
@@ -131,6 +134,7 @@ export function resolveConfig(input: PeerInput): PeerConfig {
     giveUpAfterMs: input.giveUpAfterMs ?? 15_000,
     busyCooldownMs: input.busyCooldownMs ?? 2000,
     bootstrapRetryMs: input.bootstrapRetryMs ?? 1000,
+    scope: addressScopeFrom([input.listen, ...(input.bootstrap ?? [])]),
     tickMs: input.tickMs ?? 250,
     closeTimeoutMs: input.closeTimeoutMs ?? 2000,
     timing: {

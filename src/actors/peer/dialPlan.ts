@@ -1,4 +1,3 @@
-import { addressScopeFrom } from '../../p2p/addressScope';
 import {
   addressKey,
   type BootstrapEntry,
@@ -52,7 +51,6 @@ export function planDials(context: PeerContext): { dials: Dial[]; bootstrap: Boo
         .map((r) => r.peerId)
         .filter((id): id is string => id !== null),
     );
-    const scope = addressScopeFrom([config.listen, ...context.bootstrap]);
     const dialing = new Set(
       Object.values(context.transfers)
         .filter((r) => r.direction === 'outbound' && r.target !== null)
@@ -65,7 +63,7 @@ export function planDials(context: PeerContext): { dials: Dial[]; bootstrap: Boo
     for (const member of candidates) {
       if (slots <= 0) break;
       if (selfComplete && member.entry.complete) continue;
-      if (!scope.check(member.entry.host, member.entry.port).ok) continue;
+      if (!config.scope.check(member.entry.host, member.entry.port).ok) continue;
       const address = addressKey(member.entry);
       if (dialing.has(address)) continue;
       if ((context.failedDials[address] ?? 0) >= MAX_FAILED_DIALS_PER_ADDRESS) continue;
