@@ -242,3 +242,28 @@ export async function corruptingProxy(corrupt: (n: number) => boolean): Promise<
 
 /** The one bounded wait (on an actor: checked on every snapshot change). */
 export { until } from '../helpers/until';
+
+/**
+ * A test's folder, the peers it launched and the hostile sockets it opened, with the hooks that
+ * make the folder and close and stop all of them after each test.
+ */
+export function hostileWorld(): {
+  root: string;
+  peers: TestPeer[];
+  sockets: Array<{ close(): void }>;
+} {
+  const world = { root: '', peers: [] as TestPeer[], sockets: [] as Array<{ close(): void }> };
+  beforeEach(async () => {
+    world.root = await tempDir();
+  });
+  afterEach(async () => {
+    for (const s of world.sockets.splice(0)) s.close();
+    for (const p of world.peers.splice(0)) {
+      if (p.started.actor.getSnapshot().status === 'active')
+        p.started.actor.send({ type: 'peer.stop', reason: 'test over' });
+      await p.started.done.catch(() => undefined);
+    }
+    await rm(world.root, { recursive: true, force: true });
+  });
+  return world;
+}

@@ -1,39 +1,30 @@
 /**
  * Issue 9, proven identities, as attacks over real TCP: a hostile peer speaking the protocol's
  * raw bytes (test/helpers/hostilePeer.ts, its crypto written from docs/protocol-p2p.md §9 in
- * hostileCrypto.ts) against real peers. Each attack asserts the code the victim answers with.
+ * hostileCrypto.ts) against real world.peers. Each attack asserts the code the victim answers with.
  */
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { selectMemberStatus, selectPeerId, selectPeerProgress } from '../../src/actors/peer';
 import { hostileKey } from '../helpers/hostileCrypto';
 import { HostilePeer } from '../helpers/hostilePeer';
-import { hashes, launch, randomBytes, rm, sha, type TestPeer, tempDir } from './helpers';
+import { hashes, hostileWorld, launch, randomBytes, sha, type TestPeer } from './helpers';
 
-let root: string;
-const peers: TestPeer[] = [];
-const sockets: HostilePeer[] = [];
-beforeEach(async () => {
-  root = await tempDir();
-});
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.close();
-  for (const p of peers.splice(0)) {
-    if (p.started.actor.getSnapshot().status === 'active')
-      p.started.actor.send({ type: 'peer.stop', reason: 'test over' });
-    await p.started.done.catch(() => undefined);
-  }
-  await rm(root, { recursive: true, force: true });
-});
+const world = hostileWorld();
 
 async function victim(options: Record<string, unknown> = {}): Promise<TestPeer> {
-  const p = await launch(root, 'victim', { name: 'v.bin', data: randomBytes(20_000) }, options);
-  peers.push(p);
+  const p = await launch(
+    world.root,
+    'victim',
+    { name: 'v.bin', data: randomBytes(20_000) },
+    options,
+  );
+  world.peers.push(p);
   return p;
 }
 
 async function dial(p: TestPeer): Promise<HostilePeer> {
   const socket = await HostilePeer.connect(p.started.address.host, p.started.address.port);
-  sockets.push(socket);
+  world.sockets.push(socket);
   return socket;
 }
 
@@ -77,7 +68,7 @@ describe('v2 handshake under attack (real TCP, raw bytes)', () => {
     expect(selectMemberStatus(v.started.actor.getSnapshot(), honestKey.peerId)).toBeNull();
     // A real honest peer whose ID an attacker tried: still admitted, exchange completes.
     const h = await launch(
-      root,
+      world.root,
       'honest',
       { name: 'h.bin', data: honestData },
       {
@@ -85,7 +76,7 @@ describe('v2 handshake under attack (real TCP, raw bytes)', () => {
         bootstrap: [v.started.address],
       },
     );
-    peers.push(h);
+    world.peers.push(h);
     const hId = selectPeerId(h.started.actor.getSnapshot());
     const forgedH = await (await dial(v)).handshake({
       role: 'dialer',
@@ -160,7 +151,7 @@ describe('v2 handshake under attack (real TCP, raw bytes)', () => {
     });
     // The victim's own auth came (its MAC proves nothing to us without the secret)…
     expect(result.auth).toMatchObject({ type: 'auth' });
-    // …and then the refusal, with nothing of the victim's files or peers before it.
+    // …and then the refusal, with nothing of the victim's files or world.peers before it.
     expect(result.outcome).toMatchObject({ type: 'bye', code: 'ERR_AUTH' });
     expect(selectPeerProgress(v.started.actor.getSnapshot()).connected).toBe(0);
   });
@@ -172,9 +163,9 @@ describe('v2 handshake under attack (real TCP, raw bytes)', () => {
     expect(result.outcome).toMatchObject({ type: 'manifest', name: 'v.bin' });
   });
 
-  it('two honest peers with --secret exchange; a third without it never gets in', async () => {
+  it('two honest world.peers with --secret exchange; a third without it never gets in', async () => {
     const a = await launch(
-      root,
+      world.root,
       'a',
       { name: 'a.bin', data: randomBytes(10_000) },
       {
@@ -182,9 +173,9 @@ describe('v2 handshake under attack (real TCP, raw bytes)', () => {
         expect: 2,
       },
     );
-    peers.push(a);
+    world.peers.push(a);
     const b = await launch(
-      root,
+      world.root,
       'b',
       { name: 'b.bin', data: randomBytes(10_000) },
       {
@@ -193,9 +184,9 @@ describe('v2 handshake under attack (real TCP, raw bytes)', () => {
         bootstrap: [a.started.address],
       },
     );
-    peers.push(b);
+    world.peers.push(b);
     const outsider = await launch(
-      root,
+      world.root,
       'c',
       { name: 'c.bin', data: randomBytes(100) },
       {
@@ -204,7 +195,7 @@ describe('v2 handshake under attack (real TCP, raw bytes)', () => {
         discoveryTimeoutMs: 1500,
       },
     );
-    peers.push(outsider);
+    world.peers.push(outsider);
     const [sa, sb, sc] = await Promise.all([a, b, outsider].map((p) => p.started.done));
     expect([sa!.outcome, sb!.outcome]).toEqual(['done', 'done']);
     expect(sa!.files.map((f) => f.name).sort()).toEqual(['a.bin', 'b.bin']);

@@ -8,31 +8,17 @@ import { selectMemberStatus } from '../../src/actors/peer';
 import { generateIdentity } from '../../src/p2p/identity';
 import { hostileKey, manifestFieldsOf, manifestMessage } from '../helpers/hostileCrypto';
 import { HostilePeer } from '../helpers/hostilePeer';
-import { hashes, launch, randomBytes, rm, sha, type TestPeer, tempDir } from './helpers';
+import { hashes, hostileWorld, launch, randomBytes, sha, type TestPeer } from './helpers';
 
 const NAME = 'client_2_TimeData.txt';
 const chunkSize = 16 * 1024;
 
-let root: string;
-const peers: TestPeer[] = [];
-const sockets: HostilePeer[] = [];
-beforeEach(async () => {
-  root = await tempDir();
-});
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.close();
-  for (const p of peers.splice(0)) {
-    if (p.started.actor.getSnapshot().status === 'active')
-      p.started.actor.send({ type: 'peer.stop', reason: 'test over' });
-    await p.started.done.catch(() => undefined);
-  }
-  await rm(root, { recursive: true, force: true });
-});
+const world = hostileWorld();
 
 /** An attacker that proved its own ID to `p` and is trading. */
 async function attacker(p: TestPeer) {
   const socket = await HostilePeer.connect(p.started.address.host, p.started.address.port);
-  sockets.push(socket);
+  world.sockets.push(socket);
   const key = hostileKey();
   const { outcome } = await socket.handshake({ role: 'dialer', key });
   expect(outcome?.type).not.toBe('bye');
@@ -42,18 +28,18 @@ async function attacker(p: TestPeer) {
 describe('owned files under attack (real TCP, raw bytes)', () => {
   it('a forged file announced before its owner joins: ERR_NAME_CONFLICT on the victim and on the owner, never done, no .part left', async () => {
     const v = await launch(
-      root,
+      world.root,
       'victim',
       { name: 'v.bin', data: randomBytes(10_000) },
       { chunkSize },
     );
-    peers.push(v);
+    world.peers.push(v);
     const { socket, key } = await attacker(v);
     socket.send(manifestMessage(key, manifestFieldsOf(NAME, randomBytes(50_000), chunkSize)));
     await socket.next('manifest'); // the victim's greeting: it trades with the attacker
     const real = randomBytes(40_000);
     const owner = await launch(
-      root,
+      world.root,
       'owner',
       { name: NAME, data: real },
       {
@@ -61,7 +47,7 @@ describe('owned files under attack (real TCP, raw bytes)', () => {
         bootstrap: [v.started.address],
       },
     );
-    peers.push(owner);
+    world.peers.push(owner);
     const [sv, so] = await Promise.all([v.started.done, owner.started.done]);
     for (const s of [sv, so]) {
       expect(s.outcome).toBe('failed');
@@ -79,7 +65,7 @@ describe('owned files under attack (real TCP, raw bytes)', () => {
     const ownerData = randomBytes(40_000);
     const ownerIdentity = generateIdentity().identity;
     const v = await launch(
-      root,
+      world.root,
       'victim',
       { name: 'v.bin', data: randomBytes(10_000) },
       {
@@ -88,13 +74,13 @@ describe('owned files under attack (real TCP, raw bytes)', () => {
         trust: [ownerIdentity.peerId],
       },
     );
-    peers.push(v);
+    world.peers.push(v);
     const { socket, key } = await attacker(v);
     socket.send(manifestMessage(key, manifestFieldsOf(NAME, randomBytes(50_000), chunkSize)));
     await socket.next('manifest');
     // Once the forgery is in, the owner comes.
     const owner = await launch(
-      root,
+      world.root,
       'owner',
       { name: NAME, data: ownerData },
       {
@@ -104,7 +90,7 @@ describe('owned files under attack (real TCP, raw bytes)', () => {
         bootstrap: [v.started.address],
       },
     );
-    peers.push(owner);
+    world.peers.push(owner);
     const sv = await v.started.done;
     expect(sv.outcome).toBe('done');
     expect((await hashes(v.dir))[NAME]).toBe(sha(ownerData));
@@ -114,12 +100,12 @@ describe('owned files under attack (real TCP, raw bytes)', () => {
 
   it('a manifest naming another owner but signed by the attacker: ERR_BAD_SIGNATURE, attacker banned', async () => {
     const v = await launch(
-      root,
+      world.root,
       'victim',
       { name: 'v.bin', data: randomBytes(10_000) },
       { chunkSize },
     );
-    peers.push(v);
+    world.peers.push(v);
     const { socket, key } = await attacker(v);
     const honest = hostileKey();
     socket.send(
@@ -133,28 +119,28 @@ describe('owned files under attack (real TCP, raw bytes)', () => {
 
   it('an owner ID that is not its key’s fingerprint: ERR_PEER_ID_MISMATCH', async () => {
     const v = await launch(
-      root,
+      world.root,
       'victim',
       { name: 'v.bin', data: randomBytes(10_000) },
       { chunkSize },
     );
-    peers.push(v);
+    world.peers.push(v);
     const { socket, key } = await attacker(v);
     const message = manifestMessage(key, manifestFieldsOf(NAME, randomBytes(20_000), chunkSize));
     socket.send({ ...message, ownerKey: hostileKey().publicKey });
     expect(await socket.byeCode()).toBe('ERR_PEER_ID_MISMATCH');
   });
 
-  it('two honest peers whose files share a name but not content: both fail that name (ERR_NAME_CONFLICT), each naming the other', async () => {
+  it('two honest world.peers whose files share a name but not content: both fail that name (ERR_NAME_CONFLICT), each naming the other', async () => {
     const a = await launch(
-      root,
+      world.root,
       'a',
       { name: NAME, data: randomBytes(20_000) },
       { chunkSize, expect: 2 },
     );
-    peers.push(a);
+    world.peers.push(a);
     const b = await launch(
-      root,
+      world.root,
       'b',
       { name: NAME, data: randomBytes(20_000) },
       {
@@ -163,7 +149,7 @@ describe('owned files under attack (real TCP, raw bytes)', () => {
         bootstrap: [a.started.address],
       },
     );
-    peers.push(b);
+    world.peers.push(b);
     const [sa, sb] = await Promise.all([a.started.done, b.started.done]);
     for (const s of [sa, sb]) {
       expect(s.outcome).toBe('failed');
