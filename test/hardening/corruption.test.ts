@@ -44,9 +44,14 @@ async function corruptedSession(
   faults: { upstream?: DirectionFaults; downstream?: DirectionFaults },
   extra: Partial<ClientSessionInput> = {},
   onProxy: (p: FaultProxy) => void = () => undefined,
+  secret?: string,
 ) {
   const log = captureLogger();
-  const server = await world.startServer({ outDir: join(world.dir, 'server'), logger: log.logger });
+  const server = await world.startServer({
+    outDir: join(world.dir, 'server'),
+    logger: log.logger,
+    ...(secret !== undefined ? { secret } : {}),
+  });
   const s = server;
   proxy = await startFaultProxy({
     target: { host: SERVER_IP, port: s.port },
@@ -159,18 +164,43 @@ describe('corruption through the fault proxy (real TCP)', () => {
     expect(run.server.ticks.every((r) => clientTicks.includes(r.timeMicros))).toBe(true);
   });
 
-  // Known limitation, kept as a failing test so that it shows up when fixed: the protocol has
-  // no integrity check of its own (TCP's checksum aside), so a flip that leaves a valid message
-  // — here bit 8 of a timestamp's float64 mantissa, 64 µs — is logged as if it were true.
-  // It passes (as "failing") while the wrong timestamp lands in the file; a per-message MAC
-  // (with --secret) or a checksum would make it detected, and then this must become `test`.
-  test.failing('a flip inside a timestamp that leaves it a valid integer is detected (no integrity check yet)', async () => {
-    const run = await corruptedSession({
-      upstream: { flip: { atOffsets: [tickAt(K) + 30], mask: 0x01 } },
-      downstream: { flip: { atOffsets: [replyAt(K) + 55], mask: 0x01 } },
-    });
+  // Without a secret the protocol has no integrity check of its own (TCP's checksum aside): a
+  // flip that leaves a valid message, such as a bit of a timestamp, cannot be told from a true
+  // one (docs/reliability.md). With a secret every frame after the welcome carries a MAC
+  // (docs/protocol.md 4.3.2), and the same flip ends the connection with ERR_AUTH before the
+  // frame is acted on. Frame sizes with a secret: hello + nonce 71 bytes, auth 55, then ticks of
+  // 32 + 16; challenge 84, welcome 57, then replies of 57 + 16.
+  const SECRET = 'corruption-test-secret';
+  const tickWithMacAt = (k: number) => 71 + 55 + k * 48;
+  const replyWithMacAt = (k: number) => 84 + 57 + k * 73;
+
+  test('with a secret, a flip inside the timestamp of a tick is detected: the server ends with ERR_AUTH, nothing of that tick is logged', async () => {
+    const run = await corruptedSession(
+      { upstream: { flip: { atOffsets: [tickWithMacAt(K) + 30], mask: 0x01 } } },
+      { secret: SECRET },
+      undefined,
+      SECRET,
+    );
     expect(run.proxy.stats.upstream.flipped).toBe(1);
+    expect(run.served).toMatchObject([{ clientId: 1, code: 'ERR_AUTH', ticks: K }]);
+    expect(run.server.ticks).toHaveLength(K);
+    expect(run.summary.outcome).toBe('failed');
+    expect(run.client.replies).toHaveLength(K);
+    expectConsistent(run);
+  });
+
+  test('with a secret, a flip inside the timestamp of a reply is detected: the client ends with ERR_AUTH, nothing of that reply is logged', async () => {
+    const run = await corruptedSession(
+      { downstream: { flip: { atOffsets: [replyWithMacAt(K) + 55], mask: 0x01 } } },
+      { secret: SECRET },
+      undefined,
+      SECRET,
+    );
     expect(run.proxy.stats.downstream.flipped).toBe(1);
+    expect(run.summary).toMatchObject({ outcome: 'failed', replies: K });
+    expect(run.summary.error?.code).toBe('ERR_AUTH');
+    expect(run.client.replies).toHaveLength(K);
+    expect(run.server.ticks.length).toBeGreaterThan(K);
     expectConsistent(run);
   });
 });
