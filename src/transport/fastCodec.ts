@@ -1,7 +1,7 @@
 /**
  * The data path's frames, encoded and decoded by hand.
  *
- * A tick (28 bytes) and its reply (53 bytes) are most of what crosses a session, and they cross
+ * A tick (28 bytes, 33–37 with its `ack`) and its reply (53 bytes) are most of what crosses a session, and they cross
  * it in a process that sleeps between them: every instruction between the socket and the stamp
  * runs cold (see BENCHMARKS.md, "Where the round trip goes"). msgpackr's general machinery cost
  * 30–40 µs per frame there; these few lines cost a few. The bytes are exactly msgpackr's
@@ -55,17 +55,32 @@ const REPLY_HEAD = Buffer.from('85a474797065a57265706c79a3736571', 'hex'); // {t
 const KEY_T1 = Buffer.from('a27431', 'hex');
 const KEY_T2 = Buffer.from('a27432', 'hex');
 const KEY_T3 = Buffer.from('a27433', 'hex');
+const KEY_ACK = Buffer.from('a361636b', 'hex');
+const FIXMAP_4 = 0x84;
 
-/** A whole tick frame (length prefix and msgpack payload) for `{ type: 'tick', seq, t1 }`. */
-export function encodeTickFrame(seq: number, t1: number): Buffer {
-  const length = TICK_HEAD.length + numberBytes(seq) + KEY_T1.length + numberBytes(t1);
+/**
+ * A whole tick frame (length prefix and msgpack payload) for `{ type: 'tick', seq, t1 }`, or
+ * with `ack`, for `{ type: 'tick', seq, t1, ack }` (keys in that order).
+ */
+export function encodeTickFrame(seq: number, t1: number, ack?: number): Buffer {
+  const length =
+    TICK_HEAD.length +
+    numberBytes(seq) +
+    KEY_T1.length +
+    numberBytes(t1) +
+    (ack === undefined ? 0 : KEY_ACK.length + numberBytes(ack));
   const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length);
   out.writeUInt32BE(length, 0);
   let at = FRAME_HEADER_BYTES;
   at += TICK_HEAD.copy(out, at);
+  if (ack !== undefined) out[FRAME_HEADER_BYTES] = FIXMAP_4;
   at = writeNumber(out, at, seq);
   at += KEY_T1.copy(out, at);
-  writeNumber(out, at, t1);
+  at = writeNumber(out, at, t1);
+  if (ack !== undefined) {
+    at += KEY_ACK.copy(out, at);
+    writeNumber(out, at, ack);
+  }
   return out;
 }
 
@@ -94,16 +109,42 @@ export function encodeReplyFrame(seq: number, t1: number, t2: number, t3: number
 
 /** Encodes a tick or a reply by hand, anything else not at all (`null`: use msgpackr). */
 export function fastEncodeFrame(message: unknown): Buffer | null {
-  const m = message as { type?: unknown; seq: number; t1: number; t2: number; t3: number };
+  const m = message as {
+    type?: unknown;
+    seq: number;
+    t1: number;
+    t2: number;
+    t3: number;
+    ack?: unknown;
+  };
   if (m === null || typeof m !== 'object') return null;
-  // Only the exact shapes: an extra key must not be dropped from what msgpackr would send.
-  const keys = Object.keys(m).length;
-  if (m.type === 'tick' && keys === 3 && isNum(m.seq) && isNum(m.t1))
-    return encodeTickFrame(m.seq, m.t1);
-  if (m.type === 'reply' && keys === 5 && isNum(m.seq) && isNum(m.t1) && isNum(m.t2) && isNum(m.t3))
+  // Only the exact shapes, keys in msgpackr's order (the object's): an extra key must not be
+  // dropped from what msgpackr would send, nor a key moved.
+  const keys = Object.keys(m);
+  if (m.type === 'tick' && isNum(m.seq) && isNum(m.t1) && inOrder(keys, TICK_KEYS)) {
+    if (keys.length === 3) return encodeTickFrame(m.seq, m.t1);
+    if (keys.length === 4 && keys[3] === 'ack' && isNum(m.ack))
+      return encodeTickFrame(m.seq, m.t1, m.ack);
+    return null;
+  }
+  if (
+    m.type === 'reply' &&
+    keys.length === 5 &&
+    inOrder(keys, REPLY_KEYS) &&
+    isNum(m.seq) &&
+    isNum(m.t1) &&
+    isNum(m.t2) &&
+    isNum(m.t3)
+  )
     return encodeReplyFrame(m.seq, m.t1, m.t2, m.t3);
   return null;
 }
+
+const TICK_KEYS = ['type', 'seq', 't1'];
+const REPLY_KEYS = ['type', 'seq', 't1', 't2', 't3'];
+/** `keys` starts with `expected`, in that order. */
+const inOrder = (keys: string[], expected: string[]): boolean =>
+  expected.every((key, i) => keys[i] === key);
 
 /** The protocol's numbers (non-negative integers up to 2^53 − 1); anything else goes to msgpackr. */
 const isNum = (v: unknown): v is number =>

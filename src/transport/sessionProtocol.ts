@@ -37,7 +37,17 @@ export const clientHelloSchema = z.object({
 });
 /** The client's answer to a challenge: HMAC-SHA256(secret, "timeswarm/1 client" ‖ server nonce). */
 export const authSchema = z.object({ type: z.literal('auth'), proof: bytes(32) });
-export const tickSchema = z.object({ type: z.literal('tick'), seq, t1: micros });
+export const tickSchema = z.object({
+  type: z.literal('tick'),
+  seq,
+  t1: micros,
+  /**
+   * How many replies the client has read on this connection (optional; docs/protocol.md,
+   * section 4.5): the server judges a client that does not read by the age of the oldest
+   * reply it has not acknowledged.
+   */
+  ack: seq.optional(),
+});
 export const byeSchema = z.object({ type: z.literal('bye'), reason });
 
 export const welcomeSchema = z.object({
@@ -126,8 +136,10 @@ const isMap = (v: unknown): v is Record<string, unknown> =>
  */
 export function fastTick(value: unknown): Tick | null {
   if (!isMap(value) || value.type !== 'tick') return null;
-  const { seq, t1 } = value;
-  return isSeq(seq) && isMicros(t1) ? { type: 'tick', seq, t1 } : null;
+  const { seq, t1, ack } = value;
+  if (!isSeq(seq) || !isMicros(t1)) return null;
+  if (ack === undefined) return { type: 'tick', seq, t1 };
+  return isSeq(ack) ? { type: 'tick', seq, t1, ack } : null;
 }
 
 /** See {@link fastTick}. */

@@ -165,6 +165,26 @@ describe('client session on simulated time', () => {
     expect((await session.done).error?.code).toBe('ERR_ID_IN_USE');
   });
 
+  test('each tick acknowledges the replies read on this connection (ack)', async () => {
+    const acks: (number | undefined)[] = [];
+    const halfAnswering = await scriptedServer(world.network, (message, connection) => {
+      if (message.type === 'hello') connection.send(welcome(4));
+      if (message.type !== 'tick') return;
+      acks.push(message.ack);
+      // Only even ticks are answered: the count of replies read, not the seq, is the ack.
+      if (message.seq % 2 === 0)
+        connection.send({ type: 'reply', seq: message.seq, t1: message.t1, t2: 1, t3: 2 });
+    });
+    const session = startSession({
+      server: { host: '127.0.0.1', port: halfAnswering.port },
+      durationMs: 100,
+    });
+    await until(ticking(session.actor));
+    await advance(world.time.sim, 2200);
+    await until(() => session.actor.getSnapshot().status === 'done');
+    expect(acks).toEqual([0, 1, 1, 2, 2, 3, 3, 4, 4, 5]);
+  });
+
   test('server gone mid-session: the files are finished and the footer says why', async () => {
     let ticks = 0;
     const flaky = await scriptedServer(world.network, (message, connection) => {

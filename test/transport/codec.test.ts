@@ -244,6 +244,13 @@ describe('docs/protocol.md stays true', () => {
         '00 00 00 1c 83 a4 74 79 70 65 a4 74 69 63 6b a3 73 65 71 2a a2 74 31 cb 43 19 83 ea 3f b9 ce 00',
       ),
     );
+    expect(encodeFrame({ type: 'tick', seq: 42, t1, ack: 5 }).subarray(4)).toEqual(
+      Buffer.concat([
+        fromHex('84'),
+        encodeFrame({ type: 'tick', seq: 42, t1 }).subarray(5),
+        fromHex('a3 61 63 6b 05'),
+      ]),
+    );
     expect(encodeFrame({ type: 'reply', seq: 42, t1, t2: t1 + 150, t3: t1 + 162 })).toEqual(
       fromHex(`00 00 00 35 85 a4 74 79 70 65 a5 72 65 70 6c 79 a3 73 65 71 2a a2 74 31 cb 43 19 83 ea 3f b9 ce
         00 a2 74 32 cb 43 19 83 ea 3f b9 d0 58 a2 74 33 cb 43 19 83 ea 3f b9 d0 88`),

@@ -48,12 +48,26 @@ describe('hand-made tick and reply frames', () => {
     );
   });
 
+  it('with an ack, are byte for byte what msgpackr writes', () => {
+    fc.assert(
+      fc.property(seq, micros, seq, (s, t1, ack) => {
+        const tick = { type: 'tick', seq: s, t1, ack };
+        expect(fastEncodeFrame(tick)).toEqual(msgpackrFrame(tick));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('for any numbers, are the bytes msgpackr writes or left to msgpackr', () => {
     fc.assert(
-      fc.property(anyNumber, anyNumber, (s, t1) => {
-        const tick = { type: 'tick', seq: s, t1 };
-        const bytes = fastEncodeFrame(tick);
-        if (bytes !== null) expect(bytes).toEqual(msgpackrFrame(tick));
+      fc.property(anyNumber, anyNumber, anyNumber, (s, t1, ack) => {
+        for (const tick of [
+          { type: 'tick', seq: s, t1 },
+          { type: 'tick', seq: s, t1, ack },
+        ]) {
+          const bytes = fastEncodeFrame(tick);
+          if (bytes !== null) expect(bytes).toEqual(msgpackrFrame(tick));
+        }
       }),
       { numRuns: 2000 },
     );
@@ -64,6 +78,12 @@ describe('hand-made tick and reply frames', () => {
     expect(fastEncodeFrame({ type: 'tick', seq: 1, t1: 2, extra: 3 })).toBeNull();
     expect(fastEncodeFrame({ type: 'reply', seq: 1, t1: 2, t2: 3 })).toBeNull();
     expect(fastEncodeFrame({ type: 'tick', seq: '1', t1: 2 })).toBeNull();
+    expect(fastEncodeFrame({ type: 'tick', seq: 1, t1: 2, ack: 3, extra: 4 })).toBeNull();
+    expect(fastEncodeFrame({ type: 'tick', seq: 1, t1: 2, ack: -1 })).toBeNull();
+    // Keys in another order: msgpackr writes them in that order, so it writes them.
+    expect(fastEncodeFrame({ type: 'tick', ack: 3, seq: 1, t1: 2 })).toBeNull();
+    expect(fastEncodeFrame({ type: 'tick', t1: 2, seq: 1 })).toBeNull();
+    expect(fastEncodeFrame({ seq: 1, type: 'reply', t1: 2, t2: 3, t3: 4 })).toBeNull();
     expect(fastEncodeFrame(null)).toBeNull();
   });
 });
@@ -74,6 +94,7 @@ describe('fastDecode', () => {
       fc.property(seq, micros, micros, micros, (s, t1, t2, t3) => {
         for (const message of [
           { type: 'tick', seq: s, t1 },
+          { type: 'tick', seq: s, t1, ack: t2 % 0x1_0000_0000 },
           { type: 'reply', seq: s, t1, t2, t3 },
         ]) {
           const payload = packr.pack(message);
@@ -133,6 +154,7 @@ describe('the data path validators', () => {
     fc.assert(
       fc.property(field, field, field, field, fc.boolean(), (s, t1, t2, t3, extra) => {
         const tick = { type: 'tick', seq: s, t1, ...(extra ? { x: 1 } : {}) };
+        sameVerdict({ ...tick, ack: t2 }, fastTick, clientMessageSchema);
         const reply = { type: 'reply', seq: s, t1, t2, t3, ...(extra ? { x: 1 } : {}) };
         sameVerdict(tick, fastTick, clientMessageSchema);
         sameVerdict(reply, fastReply, serverMessageSchema);
@@ -142,6 +164,10 @@ describe('the data path validators', () => {
     fc.assert(
       fc.property(seq, micros, micros, micros, (s, t1, t2, t3) => {
         expect(fastTick({ type: 'tick', seq: s, t1 })).toEqual({ type: 'tick', seq: s, t1 });
+        const ack = t2 % 0x1_0000_0000;
+        expect(fastTick({ type: 'tick', seq: s, t1, ack })).toEqual(
+          clientMessageSchema.parse({ type: 'tick', seq: s, t1, ack }),
+        );
         expect(fastReply({ type: 'reply', seq: s, t1, t2, t3 })).toEqual(
           serverMessageSchema.parse({ type: 'reply', seq: s, t1, t2, t3 }),
         );

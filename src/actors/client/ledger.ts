@@ -45,6 +45,10 @@ export const sessionLedger = fromCallback<LedgerCommand, LedgerInput, LedgerRepo
     let table: RecordSink<TimestampRow> | null = null;
     let exchanges: RecordSink<ExchangeRecord> | null = null;
     let recent: number[] = [];
+    // Replies read on the current connection: each tick carries the count as its `ack`, so
+    // the server can judge by time whether we read (docs/protocol.md, section 4.5).
+    let readOn: ClientConnection | null = null;
+    let read = 0;
 
     // Ticks that will never be answered (session over, or their connection died) go to the
     // sidecar with empty t2..t4, so loss is visible there too.
@@ -69,7 +73,8 @@ export const sessionLedger = fromCallback<LedgerCommand, LedgerInput, LedgerRepo
           // Stamp and write at once; the bookkeeping waits until the tick is on the wire.
           const sentAt = clock.now();
           const t1 = clock.wallMicros();
-          connection.sendNow({ type: 'tick', seq: tick.slot, t1 });
+          const ack = connection === readOn ? read : 0;
+          connection.sendNow({ type: 'tick', seq: tick.slot, t1, ack });
           table?.write({
             senderIp: connection.localAddress,
             receiverIp: connection.remoteAddress,
@@ -80,6 +85,11 @@ export const sessionLedger = fromCallback<LedgerCommand, LedgerInput, LedgerRepo
         }
         case 'ledger.reply': {
           const { connection, reply, at } = command;
+          if (connection !== readOn) {
+            readOn = connection;
+            read = 0;
+          }
+          read += 1;
           table?.write({
             senderIp: connection.remoteAddress,
             receiverIp: connection.localAddress,
