@@ -8,10 +8,11 @@ import { tcpWorld } from '../helpers/tcpWorld';
 import { until } from '../helpers/until';
 
 // Frame sizes of the reference implementation for this session (client ID < 128, seq < 128,
-// no secret): every tick and every reply has the same length, so the k-th one starts at a
-// known offset of its direction's byte stream.
+// ack < 128, no secret): every tick and every reply has the same length, so the k-th one starts
+// at a known offset of its direction's byte stream. A tick is {type, seq, t1, ack}: 32 bytes up
+// to its t1, then the key "ack" and a one-byte count (docs/protocol.md, tick).
 const HELLO_BYTES = 47; // hello {version, clientId, intervalMs}
-const TICK_BYTES = 32;
+const TICK_BYTES = 37;
 const WELCOME_BYTES = 57;
 const REPLY_BYTES = 57;
 const K = 20; // the tick or reply that gets corrupted
@@ -169,10 +170,10 @@ describe('corruption through the fault proxy (real TCP)', () => {
   // one (docs/reliability.md). With a secret every frame after the welcome carries a MAC
   // (docs/protocol.md 4.3.2), and the same flip ends the connection with ERR_AUTH before the
   // frame is acted on. Frame sizes with a secret: hello + nonce 71 bytes, auth 55, then ticks of
-  // 32 + 16; challenge 84, welcome 57, then replies of 57 + 16.
+  // 37 + 16; challenge 84, welcome 57, then replies of 57 + 16.
   const SECRET = 'corruption-test-secret';
-  const tickWithMacAt = (k: number) => 71 + 55 + k * 48;
-  const replyWithMacAt = (k: number) => 84 + 57 + k * 73;
+  const tickWithMacAt = (k: number) => 71 + 55 + k * (TICK_BYTES + 16);
+  const replyWithMacAt = (k: number) => 84 + WELCOME_BYTES + k * (REPLY_BYTES + 16);
 
   test('with a secret, a flip inside the timestamp of a tick is detected: the server ends with ERR_AUTH, nothing of that tick is logged', async () => {
     const run = await corruptedSession(
