@@ -11,7 +11,7 @@ import { until } from '../helpers/until';
 const IP = '127.0.0.2';
 const SERVER_IP = '127.0.0.1';
 const HELLO_BYTES = 47;
-const TICK_BYTES = 32;
+const TICK_BYTES = 37; // {type, seq, t1, ack} with seq and ack < 128
 const WELCOME_BYTES = 57;
 const REPLY_BYTES = 57;
 
