@@ -22,6 +22,11 @@ export class StallMeter {
   private holders = 0;
   /** The longest stall seen so far (ms), for tests and diagnostics. */
   longestMs = 0;
+  /**
+   * Time lost to stalls since the meter was made (ms): for each late beat, how late it was.
+   * `now − stalledMs` is a clock that stands still while this process is held up.
+   */
+  stalledMs = 0;
 
   constructor(private readonly clock: Clock) {
     this.lastBeat = clock.now();
@@ -71,6 +76,7 @@ export class StallMeter {
         this.stallEndedAt = now;
         this.stallMs = gap;
         this.longestMs = Math.max(this.longestMs, gap);
+        this.stalledMs += gap - PERIOD_MS;
       }
       this.lastGap = gap;
       this.lastBeat = now;

@@ -7,19 +7,23 @@ import { tcpWorld } from '../helpers/tcpWorld';
 import { until } from '../helpers/until';
 
 /**
- * Issue 10, item 3: clients that tick and never read are judged by time. Their replies fill
- * the kernel's buffers, then wait in the server's process; once the oldest has waited
- * `maxReplyDelayMs` (1 s here) the client is cut off with ERR_SLOW_CONSUMER, however little
- * is buffered. The server's memory for one such client is bounded by what the kernel holds
- * for the connection plus the reply buffer cap (1 MiB).
+ * Issue 10, item 3: clients that tick and never read, and do not say so — they send no `ack`,
+ * or lie in it (acknowledging every reply) — are judged on what waits in the server's
+ * process. Their replies fill the kernel's buffers, then wait in Node's; once the oldest has
+ * waited `maxReplyDelayMs` (1 s here) the client is cut off with ERR_SLOW_CONSUMER, however
+ * little is buffered. The server's memory for one such client is bounded by what the kernel
+ * holds for the connection plus the reply buffer cap (1 MiB). (Clients that ack truthfully are
+ * cut by the age of their unacknowledged replies, far sooner: ackedReplies.tcp.test.ts.)
  */
 
 const world = tcpWorld('timeswarm-nonreaders-');
-const NON_READERS = 3;
+const NON_READERS = 4;
+/** The last two lie: each tick acknowledges every reply sent before it. */
+const lies = (i: number) => i >= 2;
 const MAX_REPLY_DELAY_MS = 1000;
 
 /** A client on a raw socket that says hello, then ticks as fast as allowed and never reads. */
-async function nonReader(port: number, localAddress: string) {
+async function nonReader(port: number, localAddress: string, lie: boolean) {
   const socket = net.connect({ host: '127.0.0.1', port, localAddress, allowHalfOpen: true });
   const state = { closed: false, ticks: 0 };
   socket.on('error', () => undefined);
@@ -33,7 +37,8 @@ async function nonReader(port: number, localAddress: string) {
     for (let round = 0; round < 3000 && !state.closed && !socket.destroyed; round++) {
       const batch: Buffer[] = [];
       for (let i = 0; i < 200; i++) {
-        batch.push(encodeFrame({ type: 'tick', seq: state.ticks, t1: t1 + state.ticks }));
+        const tick = { type: 'tick', seq: state.ticks, t1: t1 + state.ticks };
+        batch.push(encodeFrame(lie ? { ...tick, ack: state.ticks } : tick));
         state.ticks += 1;
       }
       socket.write(Buffer.concat(batch));
@@ -54,7 +59,7 @@ test('clients that tick and never read are cut with ERR_SLOW_CONSUMER by the age
   const honest = world.startClient({ localAddress: '127.0.0.70', durationMs: 3000 });
   const readers: Awaited<ReturnType<typeof nonReader>>[] = [];
   for (let i = 0; i < NON_READERS; i++) {
-    readers.push(await nonReader(server.port, `127.0.0.${71 + i}`));
+    readers.push(await nonReader(server.port, `127.0.0.${71 + i}`, lies(i)));
   }
   world.onTeardown(() => {
     for (const r of readers) r.socket.destroy();

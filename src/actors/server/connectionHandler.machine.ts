@@ -47,6 +47,7 @@ export const connectionHandlerMachine = connectionHandlerSetup.createMachine({
     secret: input.secret,
     nonce: input.secret !== undefined ? createNonce() : null,
     limits: { ...DEFAULT_EXCHANGE_LIMITS, ...input.limits },
+    maxReplyDelayMs: input.maxReplyDelayMs ?? DEFAULT_MAX_REPLY_DELAY_MS,
     progressIntervalMs: input.progressIntervalMs ?? 1000,
     logger: input.logger ?? getLogger('connection'),
     hello: null,
@@ -161,6 +162,7 @@ export const connectionHandlerMachine = connectionHandlerSetup.createMachine({
           progressIntervalMs: context.progressIntervalMs,
           limits: context.limits,
           intervalMs: context.hello?.intervalMs ?? context.limits.minIntervalMs,
+          maxReplyDelayMs: context.maxReplyDelayMs,
         }),
       },
       on: {

@@ -43,8 +43,8 @@ export interface ConnectionHandlerInput {
   progressIntervalMs?: number;
   maxFrameBytes?: number;
   /**
-   * A client whose replies have waited this long to leave the process (it does not read, and
-   * the kernel's buffers are full) is cut off with `ERR_SLOW_CONSUMER`. Default 10 s.
+   * A client whose replies have waited this long, for its `ack` (or, if it sends none, to leave
+   * the process: the kernel's buffers are full), is cut off with `ERR_SLOW_CONSUMER`. Default 10 s.
    */
   maxReplyDelayMs?: number;
   /** The most reply bytes held in the process for one client (`ERR_SLOW_CONSUMER`). Default 1 MiB. */
@@ -103,6 +103,8 @@ export interface HandlerContext {
   /** The nonce of our challenge (with a secret). */
   nonce: Buffer | null;
   limits: ExchangeLimits;
+  /** See {@link ConnectionHandlerInput.maxReplyDelayMs}; also the bound on unacknowledged replies. */
+  maxReplyDelayMs: number;
   progressIntervalMs: number;
   logger: Logger;
   hello: ClientHello | null;

@@ -7,6 +7,7 @@ import { type Failure, failure } from '../errors';
 import type { ConnectionLost } from '../shared';
 import type { RecordSink } from '../writer';
 import { type ExchangeLimits, idleLimitMs } from './limits';
+import { ReplyBacklog } from './replyBacklog';
 
 export interface ResponderInput {
   connection: ServerConnection;
@@ -17,6 +18,11 @@ export interface ResponderInput {
   limits: ExchangeLimits;
   /** The interval the client announced in its hello. */
   intervalMs: number;
+  /**
+   * A client whose oldest reply not acknowledged (tick `ack`) has waited longer than this is
+   * cut off with `ERR_SLOW_CONSUMER` (see {@link ReplyBacklog}).
+   */
+  maxReplyDelayMs: number;
 }
 
 /** Asks the responder to stop answering and report its final count (`exchange.stopped`). */
@@ -51,6 +57,7 @@ export const respondToTicks = fromCallback<ResponderCommand, ResponderInput, Res
     // of one per minimum interval is a flood, unless they waited out a stall of this server.
     const pace = new TickPace(limits.minIntervalMs, limits.tickBurst);
     const stalls = acquireStallMeter(clock);
+    const backlog = new ReplyBacklog();
     let stopped = false;
     const report = () => {
       if (answered !== reported) sendBack({ type: 'exchange.progress', ticks: answered });
@@ -61,12 +68,34 @@ export const respondToTicks = fromCallback<ResponderCommand, ResponderInput, Res
       report();
       sendBack(event);
     };
+    // Not reading: the oldest reply it has not acknowledged waited too long. A reply can only
+    // be acknowledged by the next tick, so one interval is added. The socket goes at once (a
+    // graceful close would wait on a client that does not read).
+    const ackLimitMs = input.maxReplyDelayMs + Math.min(input.intervalMs, limits.maxIntervalMs);
+    // Replies are timed on a clock that stands still while this server stalls, and a stall that
+    // may still be going on is credited too: the server's own overload is not the client's.
+    const unstalled = (now: number) => now - stalls.meter.stalledMs;
+    const slowConsumer = (now: number): boolean => {
+      const waitedMs = backlog.oldestUnreadMs(unstalled(now)) - stalls.meter.stallBefore(now);
+      if (waitedMs <= ackLimitMs) return false;
+      stopped = true; // what the socket says as it goes (closed) is not the reason
+      connection.destroy();
+      end({
+        type: 'connection.lost',
+        error: failure(
+          'ERR_SLOW_CONSUMER',
+          `client is not reading: a reply has waited ${Math.round(waitedMs)} ms for its ack (${backlog.unread} unacknowledged)`,
+        ),
+      });
+      return true;
+    };
     let timer: unknown = null;
     const schedule = () => {
       timer = clock.setTimeout(
         () => {
           if (stopped) return;
           report();
+          if (slowConsumer(clock.now())) return;
           // A client that trickles bytes without ever completing a message is silent too.
           const silentMs = clock.now() - lastHeard;
           if (silentMs > idleLimit) {
@@ -102,6 +131,13 @@ export const respondToTicks = fromCallback<ResponderCommand, ResponderInput, Res
             ),
           });
         }
+        if (message.ack !== undefined && !backlog.acknowledge(message.ack)) {
+          return end({
+            type: 'protocol.violation',
+            error: failure('ERR_PROTOCOL', `ack of ${message.ack} replies, more than were sent`),
+          });
+        }
+        if (slowConsumer(now)) return;
         // The connection already dropped (a bad frame came in the same read): this reply could
         // not be sent, so neither row is written and the tick is not counted as answered.
         if (connection.isClosed) return;
@@ -115,6 +151,7 @@ export const respondToTicks = fromCallback<ResponderCommand, ResponderInput, Res
           t2: at.wallMicros,
           t3,
         });
+        backlog.recordSent(unstalled(now));
         table.write({ senderIp: client, receiverIp: server, timeMicros: message.t1 });
         table.write({ senderIp: server, receiverIp: client, timeMicros: t3 });
         answered += 1;

@@ -129,7 +129,7 @@ export function registerServerCommand(program: Command): void {
     .addOption(
       new Option(
         '--max-reply-delay <time>',
-        'cut off a client whose replies have waited this long to leave (it does not read them)',
+        'cut off a client whose replies have waited this long for its ack, or to leave the process (it does not read them)',
       )
         .argParser(parseDuration)
         .default(10_000, '10s'),
