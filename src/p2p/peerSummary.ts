@@ -60,31 +60,22 @@ export interface PeerSummary {
   completeAfterMs: number | null;
 }
 
-export interface SummaryInput {
-  swarm: SwarmState;
-  uploader: Uploader;
-  counters: ByteCounters;
-  address: string | null;
-  dir: string;
-  expect: number | null;
-  bootstrap: Array<{ host: string; port: number; state: string; reason: string | null }>;
-  failure: ErrorInfo | null;
-  complete: boolean;
-  durationMs: number;
-  completeAfterMs: number | null;
-  startedAt: number;
-}
+/** What the swarm's bookkeeping says at the end: the part of a summary the keeper knows. */
+export type SwarmReport = Pick<
+  PeerSummary,
+  'peerId' | 'files' | 'missing' | 'peers' | 'bytes' | 'chunks' | 'banned' | 'received'
+>;
 
-export function summarizePeer(input: SummaryInput): PeerSummary {
-  const { swarm } = input;
+/** Reads the swarm's bookkeeping into a plain report (`missing` as if the run failed). */
+export function reportSwarm(
+  swarm: SwarmState,
+  uploader: Uploader,
+  counters: ByteCounters,
+  expect: number | null,
+): SwarmReport {
   const members = swarm.membership.others();
-  const ok = input.failure === null && input.complete;
   return {
-    outcome: ok ? 'done' : 'failed',
     peerId: swarm.membership.self.peerId,
-    address: input.address,
-    dir: input.dir,
-    expected: input.expect,
     files: [...swarm.files.values()].map((record) => ({
       name: record.manifest.name,
       size: record.manifest.size,
@@ -93,10 +84,7 @@ export function summarizePeer(input: SummaryInput): PeerSummary {
       state: record.state,
       path: record.stored?.path ?? null,
     })),
-    missing: ok ? [] : swarm.missing(input.expect),
-    error: ok
-      ? null
-      : (input.failure ?? { code: 'ERR_MISSING_FILES', message: 'not every file was obtained' }),
+    missing: swarm.missing(expect),
     peers: members.map((m) => ({
       peerId: m.entry.peerId,
       address: `${m.entry.host}:${m.entry.port}`,
@@ -104,20 +92,15 @@ export function summarizePeer(input: SummaryInput): PeerSummary {
       status: m.status,
       reason: m.reason ? `${m.reason.code}: ${m.reason.message}` : null,
     })),
-    bootstrap: input.bootstrap.map((b) => ({
-      address: `${b.host}:${b.port}`,
-      state: b.state,
-      reason: b.reason,
-    })),
     bytes: {
-      wireSent: input.counters.sent,
-      wireReceived: input.counters.received,
-      chunkSent: input.uploader.bytesSent,
+      wireSent: counters.sent,
+      wireReceived: counters.received,
+      chunkSent: uploader.bytesSent,
       chunkReceived: swarm.bytesReceived,
       duplicate: swarm.duplicateBytes,
     },
     chunks: {
-      sent: input.uploader.chunksSent,
+      sent: uploader.chunksSent,
       received: swarm.chunksReceived,
       duplicates: swarm.duplicateChunks,
       bad: [...swarm.badChunks.values()].reduce((a, b) => a + b, 0),
@@ -131,6 +114,58 @@ export function summarizePeer(input: SummaryInput): PeerSummary {
       chunks: f.chunks,
       bytes: f.bytes,
     })),
+  };
+}
+
+/** A report of nothing: a peer that ended before its swarm began. */
+export const emptyReport = (peerId: string): SwarmReport => ({
+  peerId,
+  files: [],
+  missing: [],
+  peers: [],
+  bytes: { wireSent: 0, wireReceived: 0, chunkSent: 0, chunkReceived: 0, duplicate: 0 },
+  chunks: { sent: 0, received: 0, duplicates: 0, bad: 0 },
+  banned: [],
+  received: [],
+});
+
+/** What the peer itself knows of its run. */
+export interface PeerFacts {
+  address: string | null;
+  dir: string;
+  expect: number | null;
+  bootstrap: Array<{ host: string; port: number; state: string; reason: string | null }>;
+  failure: ErrorInfo | null;
+  complete: boolean;
+  durationMs: number;
+  completeAfterMs: number | null;
+  startedAt: number;
+}
+
+/** A peer's summary from its swarm's report and its own facts (pure). */
+export function summarizePeer(report: SwarmReport, input: PeerFacts): PeerSummary {
+  const ok = input.failure === null && input.complete;
+  return {
+    outcome: ok ? 'done' : 'failed',
+    peerId: report.peerId,
+    address: input.address,
+    dir: input.dir,
+    expected: input.expect,
+    files: report.files,
+    missing: ok ? [] : report.missing,
+    error: ok
+      ? null
+      : (input.failure ?? { code: 'ERR_MISSING_FILES', message: 'not every file was obtained' }),
+    peers: report.peers,
+    bootstrap: input.bootstrap.map((b) => ({
+      address: `${b.host}:${b.port}`,
+      state: b.state,
+      reason: b.reason,
+    })),
+    bytes: report.bytes,
+    chunks: report.chunks,
+    banned: report.banned,
+    received: report.received,
     startedAt: input.startedAt,
     durationMs: input.durationMs,
     completeAfterMs: input.completeAfterMs,

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { SimulatedClock } from 'xstate';
 import {
   createPeerContext,
+  type KeeperRef,
   planDials,
   selectPeerCompleteAt,
   selectPeerProgress,
@@ -170,24 +171,33 @@ describe('peer machine under a simulated clock', () => {
 
   it('dials gossiped peers in an order the injected randomness decides', () => {
     const order = (random: () => number) => {
-      const context = createPeerContext({
-        transport: createMemoryNetwork(),
-        listen: { host: '127.0.0.1', port: 0 },
-        files: [],
-        dir: root,
-        maxConnections: 64,
-        random,
-      });
-      context.swarm.membership.merge(
-        Array.from({ length: 20 }, (_, i) => ({
-          peerId: `p${i}`,
-          host: '127.0.0.1',
-          port: 1000 + i,
-          seq: 1,
-          complete: false,
-          offers: [],
-        })),
+      const context = createPeerContext(
+        {
+          transport: createMemoryNetwork(),
+          listen: { host: '127.0.0.1', port: 0 },
+          files: [],
+          dir: root,
+          maxConnections: 64,
+          random,
+        },
+        // The dial plan reads the context only: no keeper runs here.
+        () => ({}) as KeeperRef,
       );
+      context.view = {
+        ...context.view,
+        members: Array.from({ length: 20 }, (_, i) => ({
+          entry: {
+            peerId: `p${i}`,
+            host: '127.0.0.1',
+            port: 1000 + i,
+            seq: 1,
+            complete: false,
+            offers: [],
+          },
+          status: 'unknown' as const,
+          busyUntil: 0,
+        })),
+      };
       return planDials(context).dials.map((d) => d.peerId);
     };
     const first = order(seeded(42));

@@ -1,16 +1,14 @@
-import { Subject } from 'rxjs';
 import { createActor, fromCallback, SimulatedClock } from 'xstate';
 import {
-  type Announcement,
+  type TransferToKeeperEvent,
   type TransferToPeerEvent,
   transferMachine,
 } from '../../src/actors/transfer';
 import { generateIdentity, Handshake } from '../../src/p2p/identity';
-import type { IncomingChunk } from '../../src/p2p/storagePipeline';
-import { Uploader } from '../../src/p2p/uploader';
 import {
   createMemoryNetwork,
   type PeerAuth,
+  type PeerConnection,
   type PeerEntry,
   type PeerHello,
   type PeerMessage,
@@ -56,17 +54,19 @@ async function setUp() {
     error: () => undefined,
   });
   const toParent: TransferToPeerEvent[] = [];
+  // Plays both the peer and its keeper: records what the transfer tells them, and greets
+  // the remote (a keeper's job) with our entry when the transfer asks.
+  let link: PeerConnection | null = null;
   const parent = createActor(
-    fromCallback<TransferToPeerEvent>(({ receive }) => {
-      receive((event) => toParent.push(event));
+    fromCallback<TransferToPeerEvent | TransferToKeeperEvent>(({ receive }) => {
+      receive((event) => {
+        if (event.type === 'keeper.attach') link = event.connection;
+        else if (event.type === 'keeper.greet') link?.send({ type: 'peers', peers: [me] });
+        else if (event.type.startsWith('transfer.')) toParent.push(event as TransferToPeerEvent);
+      });
     }),
   ).start();
   const sim = new SimulatedClock();
-  const clock = {
-    now: () => sim.now(),
-    setTimeout: sim.setTimeout.bind(sim),
-    clearTimeout: sim.clearTimeout.bind(sim),
-  };
   const transfer = createActor(transferMachine, {
     clock: sim,
     input: {
@@ -76,11 +76,7 @@ async function setUp() {
       channel: await accepted,
       identity: meKey,
       peer: parent,
-      uploader: new Uploader({ clock, lookup: () => undefined, limiter: null }),
-      chunks: new Subject<IncomingChunk>(),
-      announcements$: new Subject<Announcement>(),
-      greeting: () => [{ type: 'peers', peers: [me] }],
-      counters: { sent: 0, received: 0 },
+      keeper: parent,
       timing: {
         connectTimeoutMs: 1000,
         handshakeTimeoutMs: 1000,

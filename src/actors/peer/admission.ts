@@ -1,5 +1,6 @@
 import type { TransferToPeerEvent } from '../transfer';
 import type { PeerContext, TransferRecord } from './context';
+import { memberOf } from './view';
 
 export type HelloEvent = Extract<TransferToPeerEvent, { type: 'transfer.hello' }>;
 
@@ -16,7 +17,7 @@ export const admission = {
     !context.transfers[event.transferId],
 
   isBanned: (context: PeerContext, event: HelloEvent) =>
-    context.swarm.membership.get(event.peerId)?.status === 'banned',
+    memberOf(context.view, event.peerId)?.status === 'banned',
 
   /**
    * Both dialed each other: the connection dialed by the smaller peer ID stays, on both
@@ -53,7 +54,7 @@ export function duplicateOf(
 }
 
 function dialerOf(context: PeerContext, event: HelloEvent, record: TransferRecord): string {
-  return record.direction === 'outbound' ? context.swarm.membership.self.peerId : event.peerId;
+  return record.direction === 'outbound' ? context.config.identity.peerId : event.peerId;
 }
 
 /** The context after admitting the remote of `event` (the duplicate it replaces forgotten). */

@@ -1,17 +1,11 @@
-import { Subject } from 'rxjs';
 import type { ErrorInfo } from '../../errors';
 import { getLogger, type Logger } from '../../log/logger';
-import type { IncomingChunk } from '../../p2p/storagePipeline';
-import { SwarmState } from '../../p2p/swarm';
-import { TokenBucket } from '../../p2p/tokenBucket';
-import { Uploader } from '../../p2p/uploader';
-import type { Manifest } from '../../storage/manifest';
-import type { ByteCounters, ChannelListener, PeerEntry } from '../../transport';
-import type { Announcement } from '../transfer';
+import { emptyReport, type SwarmReport } from '../../p2p/peerSummary';
 import { type PeerConfig, type PeerInput, resolveConfig } from './config';
-import { HaveBatcher } from './gossip';
+import type { KeeperInput } from './keeper';
+import type { KeeperRef } from './keeperEvents';
+import { emptyView, type SwarmView } from './view';
 
-/** One transfer this peer spawned, as the peer sees it. */
 /** A learned address whose dials failed this often is not dialed again. */
 export const MAX_FAILED_DIALS_PER_ADDRESS = 3;
 
@@ -19,6 +13,7 @@ export const MAX_FAILED_DIALS_PER_ADDRESS = 3;
 export const addressKey = (target: { host: string; port: number }) =>
   `${target.host}:${target.port}`;
 
+/** One transfer this peer spawned, as the peer sees it. */
 export interface TransferRecord {
   direction: 'outbound' | 'inbound';
   /** Confirmed by the hello, or expected when dialing a known peer. */
@@ -39,32 +34,16 @@ export interface BootstrapEntry {
   retryAt: number;
 }
 
-/**
- * The helpers that keep mutable bookkeeping, owned by one peer actor for its whole life. They
- * are handles: no `assign` changes them; named effect actions call their methods, and the
- * CLI reads them through the selectors (`selectors.ts`).
- */
-export interface PeerHelpers {
-  /** Files, chunk availability and membership. */
-  swarm: SwarmState;
-  /** Serves requests within the upload cap. */
-  uploader: Uploader;
-  /** Chunk payloads, straight from the transfers to the storage pipeline. */
-  chunks: Subject<IncomingChunk>;
-  /** Files to open for receiving. */
-  opens: Subject<Manifest>;
-  /** What this peer tells every connection. */
-  announcements: Subject<Announcement>;
-  /** `have`s collected during a turn of the event loop, announced together. */
-  haves: HaveBatcher;
-  /** Wire bytes, counted by every connection. */
-  counters: ByteCounters;
-}
-
-export interface PeerContext extends PeerHelpers {
+export interface PeerContext {
+  /** Immutable settings. */
   config: PeerConfig;
   logger: Logger;
-  listener: ChannelListener | null;
+  /** The actor that owns the mutable helpers and the data path (`keeper.ts`). */
+  keeper: KeeperRef;
+  /** What the keeper last said of the swarm: a plain value. */
+  view: SwarmView;
+  /** The keeper's report once the files are closed (an empty one before). */
+  report: SwarmReport;
   address: string | null;
   transfers: Record<string, TransferRecord>;
   /** The one admitted transfer of each connected peer. */
@@ -86,35 +65,23 @@ export interface PeerContext extends PeerHelpers {
   failure: ErrorInfo | null;
 }
 
-/** A peer's starting context: its settings, its helpers, nobody met yet. */
-export function createPeerContext(input: PeerInput): PeerContext {
+/**
+ * A peer's starting context: its settings, its keeper (spawned by `spawnKeeper`), nobody met
+ * yet. Every field but the config, the logger and the keeper's reference is a plain value.
+ */
+export function createPeerContext(
+  input: PeerInput,
+  spawnKeeper: (input: KeeperInput) => KeeperRef,
+): PeerContext {
   const config = resolveConfig(input);
   const peerId = config.identity.peerId;
-  const self: PeerEntry = { peerId, host: '', port: 1, seq: 0, complete: false, offers: [] };
-  const swarm = new SwarmState(
-    self,
-    { maxInFlightPerPeer: config.maxInFlightPerPeer },
-    config.trusted,
-  );
-  const limiter = config.uploadLimit
-    ? new TokenBucket(
-        config.uploadLimit,
-        Math.max(config.chunkSize, config.uploadLimit / 50),
-        config.clock.now(),
-      )
-    : null;
-  const announcements = new Subject<Announcement>();
+  const logger = input.logger ?? getLogger('peer', { peer: peerId });
   return {
     config,
-    logger: input.logger ?? getLogger('peer', { peer: peerId }),
-    swarm,
-    uploader: new Uploader({ clock: config.clock, lookup: (name) => swarm.lookup(name), limiter }),
-    chunks: new Subject<IncomingChunk>(),
-    opens: new Subject<Manifest>(),
-    announcements,
-    haves: new HaveBatcher(announcements),
-    counters: { sent: 0, received: 0 },
-    listener: null,
+    logger,
+    keeper: spawnKeeper({ config, logger }),
+    view: emptyView(peerId),
+    report: emptyReport(peerId),
     address: null,
     transfers: {},
     activeByPeer: {},

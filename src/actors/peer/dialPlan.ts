@@ -4,6 +4,7 @@ import {
   MAX_FAILED_DIALS_PER_ADDRESS,
   type PeerContext,
 } from './context';
+import type { MemberView, SwarmView } from './view';
 
 /** One connection to open: where, whom we expect there, and which bootstrap entry it is. */
 export interface Dial {
@@ -34,7 +35,7 @@ export function freeDialSlots(context: PeerContext): number {
  * peer IDs costs a bounded number of dials. Pure: the caller spawns the transfers.
  */
 export function planDials(context: PeerContext): { dials: Dial[]; bootstrap: BootstrapEntry[] } {
-  const { config, swarm } = context;
+  const { config, view } = context;
   const now = config.clock.now();
   let slots = freeDialSlots(context);
   const dials: Dial[] = [];
@@ -56,8 +57,8 @@ export function planDials(context: PeerContext): { dials: Dial[]; bootstrap: Boo
         .filter((r) => r.direction === 'outbound' && r.target !== null)
         .map((r) => addressKey(r.target!)),
     );
-    const selfComplete = swarm.membership.self.complete;
-    const candidates = shuffle(swarm.membership.candidates(now, busy), config.random).sort(
+    const selfComplete = view.self.complete;
+    const candidates = shuffle(candidatesOf(view, now, busy), config.random).sort(
       (a, b) => Number(a.entry.complete) - Number(b.entry.complete),
     );
     for (const member of candidates) {
@@ -77,6 +78,17 @@ export function planDials(context: PeerContext): { dials: Dial[]; bootstrap: Boo
     }
   }
   return { dials, bootstrap };
+}
+
+/** Peers worth dialing now: not connected, not dead or banned, not resting; incomplete ones first. */
+export function candidatesOf(
+  view: SwarmView,
+  now: number,
+  exclude: ReadonlySet<string>,
+): MemberView[] {
+  return view.members
+    .filter((m) => m.status === 'unknown' && m.busyUntil <= now && !exclude.has(m.entry.peerId))
+    .sort((a, b) => Number(a.entry.complete) - Number(b.entry.complete));
 }
 
 /** Fisher–Yates over a copy, with the given source of randomness. */

@@ -2,106 +2,110 @@ import type { StorageEvent } from '../../p2p/storagePipeline';
 import { type ManifestVerdict, signedManifestMessage } from '../../p2p/swarm';
 import { type ReceivingFile, removeFile } from '../../storage/chunkStore';
 import type { ManifestMessage } from '../../transport';
-import type { PeerContext } from './context';
 import { announceEntries } from './gossip';
+import { announce, type Keep, type Link, routes } from './keep';
 
 /**
- * The peer's bookkeeping effects: each takes the context's helpers (the swarm, the
- * announcements) and changes them; none touches the machine's context values. The machine
- * calls them from named actions, after its guards decided which applies.
+ * The keeper's bookkeeping effects: each changes the helpers of a {@link Keep} (the swarm,
+ * the links); none touches a machine's context. The keeper calls them when the peer
+ * machine tells it to, after the machine's guards decided which applies.
  */
 
-type Requests = Map<string, Array<{ name: string; index: number }>>;
+type Requests = Map<Link, Array<{ name: string; index: number }>>;
 
-/** Groups `(peer, file, index)` requests by the transfer of each peer (unconnected peers skipped). */
-function byTransfer(
-  context: PeerContext,
+/** Groups `(peer, file, index)` requests by the link of each peer (unconnected peers skipped). */
+function byLink(
+  keep: Keep,
   items: Iterable<{ peer: string; file: string; index: number }>,
   skipped?: (item: { peer: string; file: string; index: number }) => void,
 ): Requests {
   const out: Requests = new Map();
+  const links = routes(keep);
   for (const item of items) {
-    const id = context.activeByPeer[item.peer];
-    if (!id) {
+    const link = links.get(item.peer);
+    if (!link) {
       skipped?.(item);
       continue;
     }
-    const list = out.get(id);
+    const list = out.get(link);
     const request = { name: item.file, index: item.index };
     if (list) list.push(request);
-    else out.set(id, [request]);
+    else out.set(link, [request]);
   }
   return out;
 }
 
-/** The scheduler's next requests, by transfer; requests for peers gone meanwhile are released. */
-export function nextRequests(context: PeerContext): Requests {
-  const { swarm, config } = context;
+/** The scheduler's next requests, by link; requests for peers gone meanwhile are released. */
+export function nextRequests(keep: Keep): Requests {
+  const { swarm, config } = keep;
   const now = config.clock.now();
   const assignments = swarm.scheduler.next(now);
+  if (assignments.length === 0) return new Map();
   for (const a of assignments) swarm.noteRequest(a.file, now);
-  return byTransfer(context, assignments, (a) => swarm.scheduler.released(a.peer, a.file, a.index));
+  return byLink(keep, assignments, (a) => swarm.scheduler.released(a.peer, a.file, a.index));
 }
 
 /** What a `manifest` message is to us: new, known, a conflict or bad (pure). */
-export const judge = (context: PeerContext, message: ManifestMessage): ManifestVerdict =>
-  context.swarm.judgeManifest(message);
+export const judge = (keep: Keep, message: ManifestMessage): ManifestVerdict =>
+  keep.swarm.judgeManifest(message);
 
 /** A peer announced a file we hold the same manifest of: note which chunks it has. */
-export function noteKnownFile(
-  context: PeerContext,
-  peerId: string,
-  message: ManifestMessage,
-): void {
-  const verdict = judge(context, message);
+export function noteKnownFile(keep: Keep, peerId: string, message: ManifestMessage): void {
+  const verdict = judge(keep, message);
   if (verdict.kind !== 'known') return;
-  context.swarm.scheduler.setPeerFile(peerId, message.name, verdict.count, verdict.bits);
+  keep.swarm.scheduler.setPeerFile(peerId, message.name, verdict.count, verdict.bits);
 }
 
-/** A file we did not know: record it, open it for receiving, and pass the manifest on. */
+/**
+ * A file we did not know: record it, open it for receiving, and pass the manifest on. The
+ * machine judged the manifest new when it arrived; another manifest of that name may have
+ * been taken in since, so it is judged again here and taken as what it is now.
+ */
 export function learnFile(
-  context: PeerContext,
+  keep: Keep,
   transferId: string,
   peerId: string,
   message: ManifestMessage,
 ): void {
-  const { swarm } = context;
-  const verdict = judge(context, message);
+  const { swarm } = keep;
+  const verdict = judge(keep, message);
+  if (verdict.kind === 'known') noteKnownFile(keep, peerId, message);
+  if (verdict.kind === 'conflict') failConflict(keep, transferId, message);
   if (verdict.kind !== 'new') return;
   swarm.addNetworkFile(verdict.signed, peerId);
   swarm.scheduler.setPeerFile(peerId, message.name, verdict.count, verdict.bits);
-  context.opens.next(verdict.signed.manifest);
-  context.announcements.next({
+  keep.opens.next(verdict.signed.manifest);
+  announce(keep, {
     message: swarm.manifestMessage(swarm.files.get(message.name)!),
     except: transferId,
   });
-  context.logger.verbose(
+  keep.logger.verbose(
     `learned ${message.name} (${verdict.signed.manifest.size} bytes, owner ${verdict.signed.owner}) from ${peerId}`,
   );
 }
 
 /** Membership entries from a `peers` message: taken in and passed on when new. */
 export function mergePeers(
-  context: PeerContext,
+  keep: Keep,
   transferId: string,
   peerId: string,
-  entries: Parameters<PeerContext['swarm']['membership']['merge']>[0],
+  entries: Parameters<Keep['swarm']['membership']['merge']>[0],
+  host: string,
 ): void {
-  const host = context.transfers[transferId]?.remoteAddress ?? '';
-  const { membership } = context.swarm;
+  const { membership } = keep.swarm;
   const changed = membership.merge(entries, { peerId, host });
   // The sender's own entry (where it listens, what it offers) arrives in its greeting.
-  if (context.activeByPeer[peerId] === transferId && membership.get(peerId)?.status === 'unknown')
+  if (keep.links.get(transferId)?.peerId === peerId && membership.get(peerId)?.status === 'unknown')
     membership.setStatus(peerId, 'connected');
-  announceEntries(context.swarm, context.announcements, changed, transferId);
+  announceEntries(keep.swarm, (a) => announce(keep, a), changed, transferId);
 }
 
 /** A verified chunk was stored: count it, cancel its duplicates elsewhere, announce it. */
 export function recordStored(
-  context: PeerContext,
+  keep: Keep,
   event: Extract<StorageEvent, { type: 'chunk.stored' }>,
 ): Requests {
-  const { swarm, config } = context;
+  const { swarm, config } = keep;
   const now = config.clock.now();
   if (event.outcome === 'duplicate') {
     swarm.duplicateChunks += 1;
@@ -112,14 +116,14 @@ export function recordStored(
   swarm.chunksReceived += 1;
   swarm.bytesReceived += event.bytes;
   const cancels = swarm.scheduler.received(event.name, event.index, now, event.peerId);
-  context.haves.add(event.name, event.index);
+  keep.haves.add(event.name, event.index);
   swarm.noteChunk(event.name, event.peerId, event.bytes, event.outcome === 'completed', now);
   if (event.outcome === 'completed') {
     const record = swarm.files.get(event.name);
     if (record) record.state = 'complete';
-    context.logger.verbose(`received ${event.name} (verified)`);
+    keep.logger.verbose(`received ${event.name} (verified)`);
   }
-  return byTransfer(context, cancels);
+  return byLink(keep, cancels);
 }
 
 /**
@@ -127,14 +131,10 @@ export function recordStored(
  * both owners; its `.part` (or the file, if it was received whole) is deleted; when the content is new to us, both contents are passed
  * on (once), so that every peer holding either learns of the conflict too.
  */
-export function failConflict(
-  context: PeerContext,
-  transferId: string,
-  message: ManifestMessage,
-): void {
-  const verdict = judge(context, message);
+export function failConflict(keep: Keep, transferId: string, message: ManifestMessage): void {
+  const verdict = judge(keep, message);
   if (verdict.kind !== 'conflict') return;
-  const { swarm } = context;
+  const { swarm } = keep;
   const record = swarm.files.get(message.name);
   const receiving = record?.state === 'receiving' ? (record.stored as ReceivingFile | null) : null;
   // A file received whole before the other content came: its owner is disputed now, so it
@@ -149,11 +149,11 @@ export function failConflict(
   if (verdict.fresh) {
     // Both contents go out, once each: the new one to everyone else, and the one we held to
     // everyone, its sender included (it may hold only the new one and not know yet).
-    context.announcements.next({
+    announce(keep, {
       message: signedManifestMessage(verdict.signed, new Uint8Array(message.have.length)),
       except: transferId,
     });
-    if (record) context.announcements.next({ message: swarm.manifestMessage(record) });
+    if (record) announce(keep, { message: swarm.manifestMessage(record) });
   }
-  context.logger.error(`${message.name}: ${error.message}`, { code: error.code });
+  keep.logger.error(`${message.name}: ${error.message}`, { code: error.code });
 }

@@ -1,4 +1,3 @@
-import type { Subject } from 'rxjs';
 import type { SwarmState } from '../../p2p/swarm';
 import type { PeerEntry, PeerMessage } from '../../transport';
 import type { Announcement } from '../transfer';
@@ -14,7 +13,7 @@ export const MAX_HAVE_CHUNKS = 4096;
 export class HaveBatcher {
   private readonly pending = new Map<string, number[]>();
 
-  constructor(private readonly announcements: Subject<Announcement>) {}
+  constructor(private readonly announce: (announcement: Announcement) => void) {}
 
   add(name: string, index: number): void {
     if (this.pending.size === 0) queueMicrotask(() => this.flush());
@@ -26,7 +25,7 @@ export class HaveBatcher {
   private flush(): void {
     for (const [name, chunks] of this.pending) {
       for (let i = 0; i < chunks.length; i += MAX_HAVE_CHUNKS) {
-        this.announcements.next({
+        this.announce({
           message: { type: 'have', name, chunks: chunks.slice(i, i + MAX_HAVE_CHUNKS) },
         });
       }
@@ -61,11 +60,11 @@ export function tailorFor(
 /** Tells every connection (but `except`) of new or newer membership entries. */
 export function announceEntries(
   swarm: SwarmState,
-  announcements: Subject<Announcement>,
+  announce: (announcement: Announcement) => void,
   entries: PeerEntry[],
   except?: string,
 ): void {
   if (entries.length === 0) return;
   for (const message of swarm.peersMessages(entries))
-    announcements.next(except ? { message, except } : { message });
+    announce(except ? { message, except } : { message });
 }

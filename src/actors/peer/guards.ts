@@ -1,7 +1,7 @@
 import { admission } from './admission';
 import type { PeerContext } from './context';
 import type { FromRemote, PeerEvent } from './events';
-import { judge } from './exchange';
+import { viewIsComplete } from './view';
 
 type Args = { context: PeerContext; event: PeerEvent };
 export type PeerGuardName =
@@ -34,7 +34,7 @@ export type PeerGuardName =
 type Guard = (args: Args, params: undefined) => boolean;
 
 export const isComplete = (context: PeerContext) =>
-  context.swarm.isComplete(context.config.expect, context.met);
+  viewIsComplete(context.view, context.config.expect, context.met);
 
 /** Every decision of the peer machine, by name (see `peer.machine.ts` for where each is asked). */
 export const peerGuards: Record<PeerGuardName, Guard> = {
@@ -54,55 +54,46 @@ export const peerGuards: Record<PeerGuardName, Guard> = {
   /** A message from a transfer that is not (or no longer) its peer's admitted one. */
   isStale: ({ context, event }: Args) =>
     context.activeByPeer[(event as FromRemote).peerId] !== (event as FromRemote).transferId,
-  isBadManifest: ({ context, event }: Args) =>
-    event.type === 'transfer.manifest' && judge(context, event.message).kind === 'bad',
-  isConflictingManifest: ({ context, event }: Args) =>
-    event.type === 'transfer.manifest' && judge(context, event.message).kind === 'conflict',
+  // What a manifest is to us: the keeper judged it as it arrived (`SwarmState.judgeManifest`).
+  isBadManifest: ({ event }: Args) =>
+    event.type === 'transfer.manifest' && event.verdict.kind === 'bad',
+  isConflictingManifest: ({ event }: Args) =>
+    event.type === 'transfer.manifest' && event.verdict.kind === 'conflict',
   /** Signed by an owner off the trust list, or one name too many (§9.6, §9.11). */
-  isIgnoredManifest: ({ context, event }: Args) =>
-    event.type === 'transfer.manifest' && judge(context, event.message).kind === 'ignored',
-  isKnownManifest: ({ context, event }: Args) =>
-    event.type === 'transfer.manifest' && judge(context, event.message).kind === 'known',
-  isUnknownFile: ({ context, event }: Args) =>
-    event.type === 'transfer.have' && !context.swarm.files.has(event.message.name),
+  isIgnoredManifest: ({ event }: Args) =>
+    event.type === 'transfer.manifest' && event.verdict.kind === 'ignored',
+  isKnownManifest: ({ event }: Args) =>
+    event.type === 'transfer.manifest' && event.verdict.kind === 'known',
+  isUnknownFile: ({ event }: Args) =>
+    event.type === 'transfer.have' && event.verdict === 'unknownFile',
   /**
    * A `have` that only repeats chunks the peer already told us of: not progress (else a peer
    * repeating it forever would keep us lingering forever).
    */
-  bringsNoNewChunk: ({ context, event }: Args) =>
-    event.type === 'transfer.have' &&
-    event.message.chunks.every((index) =>
-      context.swarm.scheduler.peerHasChunk(event.peerId, event.message.name, index),
-    ),
+  bringsNoNewChunk: ({ event }: Args) =>
+    event.type === 'transfer.have' && event.verdict === 'nothingNew',
   /** A `peers` message with entries new or newer than ours. */
-  bringsNews: ({ context, event }: Args) => {
-    if (event.type !== 'transfer.peers') return false;
-    const host = context.transfers[event.transferId]?.remoteAddress ?? '';
-    return (
-      context.swarm.membership.news(event.message.peers, { peerId: event.peerId, host }).length > 0
-    );
-  },
+  bringsNews: ({ event }: Args) => event.type === 'transfer.peers' && event.news,
+  /** This bad chunk (counted by the keeper: `bad`) is one too many from its sender. */
   tooManyBadChunks: ({ context, event }: Args) =>
-    event.type === 'chunk.bad' &&
-    // Asked before `countBadChunk` counts this one.
-    (context.swarm.badChunks.get(event.peerId) ?? 0) + 1 >= context.config.maxBadChunks,
+    event.type === 'chunk.bad' && event.bad >= context.config.maxBadChunks,
   /** Nothing asked of anyone and no connection being set up: waiting on the swarm. */
   nothingToDo: ({ context }: Args) =>
-    context.swarm.scheduler.inFlight() === 0 &&
+    context.view.inFlight === 0 &&
     Object.values(context.transfers).every((r) => r.stage === 'trading'),
   somethingToDo: ({ context }: Args) =>
-    context.swarm.scheduler.inFlight() > 0 ||
+    context.view.inFlight > 0 ||
     Object.values(context.transfers).some((r) => r.stage !== 'trading'),
   lingeredEnough: ({ context }: Args) =>
     context.config.clock.now() -
-      Math.max(context.completeAt ?? 0, context.lastProgressAt, context.uploader.lastSentAt) >=
+      Math.max(context.completeAt ?? 0, context.lastProgressAt, context.view.lastSentAt) >=
     context.config.lingerMs,
   gaveUp: ({ context }: Args) =>
     context.config.clock.now() - Math.max(context.waitingSince, context.lastProgressAt) >=
     context.config.giveUpAfterMs,
   /** With `expect`, everyone we know is complete; without it, we cannot know, so linger on. */
   othersComplete: ({ context }: Args) =>
-    context.config.expect !== null && context.swarm.membership.othersComplete(),
+    context.config.expect !== null && context.view.othersComplete,
   noTransfers: ({ context }: Args) => Object.keys(context.transfers).length === 0,
   succeeded: ({ context }: Args) => context.failure === null && isComplete(context),
 };

@@ -2,6 +2,7 @@ import { summarizePeer } from '../../p2p/peerSummary';
 import { failureOf } from '../errors';
 import { createPeerContext } from './context';
 import { peerSetup } from './peer.setup';
+import { viewIsComplete } from './view';
 
 /**
  * One peer of the swarm:
@@ -13,17 +14,22 @@ import { peerSetup } from './peer.setup';
  * gossip tells it of (at most `maxConnections`, `dialPlan.ts`), and spawns one transfer actor
  * per remote peer. Each control message a transfer forwards is its own event here
  * (`transfer.manifest`, `transfer.have`, …) and each decision a named guard: admission
- * (`admission.ts`), what a manifest is to us, when to give up or leave. The chunk scheduler
- * decides what to ask of whom, the uploader serves requests within the upload cap, and the
- * storage pipeline verifies and writes chunks — data never passes through this machine.
+ * (`admission.ts`), what a manifest is to us, when to give up or leave. Its context holds
+ * plain values only: the mutable bookkeeping (files, chunk scheduler, membership, uploader,
+ * storage pipeline) belongs to the keeper actor it spawns (`keeper.ts`), which judges each
+ * control message as it passes it on, does what the machine tells it (`keeper.*`), and
+ * sends a plain {@link SwarmView} (`swarm.view`) that the guards read. Data never passes
+ * through this machine.
  * Complete means holding every file known (and `expect` of them); the peer then lingers,
  * serving, until every peer it knows is complete, or nobody has fetched anything for
  * `lingerMs`. Two complete peers drop their connection to free slots for peers still fetching.
  */
 export const peerMachine = peerSetup.createMachine({
   id: 'peer',
-  context: ({ input }) => createPeerContext(input),
+  context: ({ input, spawn }) =>
+    createPeerContext(input, (keeper) => spawn('swarmKeeper', { id: 'keeper', input: keeper })),
   initial: 'preparing',
+  on: { 'swarm.view': { actions: 'takeView' } },
   states: {
     preparing: {
       invoke: {
@@ -33,7 +39,7 @@ export const peerMachine = peerSetup.createMachine({
           target: 'swarm',
           actions: [
             { type: 'adoptFiles', params: ({ event }) => ({ prepared: event.output }) },
-            { type: 'keepListener', params: ({ event }) => ({ prepared: event.output }) },
+            { type: 'keepAddress', params: ({ event }) => ({ prepared: event.output }) },
           ],
         },
         onError: {
@@ -52,28 +58,16 @@ export const peerMachine = peerSetup.createMachine({
       },
     },
     swarm: {
-      invoke: [
-        { src: 'acceptConnections', input: ({ context }) => ({ listener: context.listener! }) },
-        {
-          src: 'storage',
-          input: ({ context }) => ({
-            swarm: context.swarm,
-            opens: context.opens,
-            chunks: context.chunks,
-            dir: context.config.dir,
-            durable: context.config.durable,
-          }),
-        },
-        {
-          src: 'ticker',
-          input: ({ context }) => ({ clock: context.config.clock, ms: context.config.tickMs }),
-        },
-        {
-          src: 'holdResources',
-          input: ({ context }) => ({ swarm: context.swarm, uploader: context.uploader }),
-        },
-      ],
+      invoke: {
+        src: 'ticker',
+        input: ({ context }) => ({
+          clock: context.config.clock,
+          ms: context.config.tickMs,
+          keeper: context.keeper,
+        }),
+      },
       entry: 'dial',
+      exit: 'leaveSwarm',
       on: {
         'connection.accepted': { actions: 'spawnInbound' },
         'transfer.hello': [
@@ -131,14 +125,14 @@ export const peerMachine = peerSetup.createMachine({
         'transfer.done': [{ guard: 'isStale' }, { actions: ['noteDone', 'schedule'] }],
         'transfer.reject': [{ guard: 'isStale' }, { actions: ['releaseRejected', 'schedule'] }],
         'transfer.closed': { actions: ['judgeClosedRemote', 'forgetTransfer', 'dial', 'schedule'] },
-        'chunk.stored': { actions: ['storeChunk', 'markProgress', 'schedule'] },
+        // Storage outcomes, counted by the keeper already.
+        'chunk.stored': { actions: ['markProgress', 'schedule'] },
         'chunk.bad': [
-          { guard: 'tooManyBadChunks', actions: ['countBadChunk', 'banForChunks', 'schedule'] },
-          { actions: ['countBadChunk', 'schedule'] },
+          { guard: 'tooManyBadChunks', actions: ['banForChunks', 'schedule'] },
+          { actions: 'schedule' },
         ],
-        'chunk.unwanted': { actions: ['releaseUnwanted', 'schedule'] },
-        'file.opened': { actions: ['openedFile', 'schedule'] },
-        'file.failed': { actions: 'fileFailed' },
+        'chunk.unwanted': { actions: 'schedule' },
+        'file.opened': { actions: 'schedule' },
         'peer.tick': { actions: ['dial', 'schedule', 'releaseIdle'] },
         'peer.stop': { target: 'leaving', actions: 'stopFromUser' },
       },
@@ -204,35 +198,27 @@ export const peerMachine = peerSetup.createMachine({
         'peer.stop': {},
       },
     },
+    /** The keeper closes the listener and every file, and reports what the swarm held. */
     finishing: {
-      invoke: {
-        src: 'closeFiles',
-        input: ({ context }) => ({
-          swarm: context.swarm,
-          uploader: context.uploader,
-          listener: context.listener,
-        }),
-        onDone: [{ guard: 'succeeded', target: 'done' }, { target: 'failed' }],
-        onError: {
-          target: 'failed',
-          actions: { type: 'fail', params: ({ event }) => ({ failure: failureOf(event.error) }) },
-        },
+      entry: 'closeFiles',
+      on: {
+        'swarm.closed': [
+          { guard: 'succeeded', target: 'done', actions: 'takeReport' },
+          { target: 'failed', actions: 'takeReport' },
+        ],
       },
     },
     done: { type: 'final' },
     failed: { type: 'final', entry: 'logFailure' },
   },
   output: ({ context }) =>
-    summarizePeer({
-      swarm: context.swarm,
-      uploader: context.uploader,
-      counters: context.counters,
+    summarizePeer(context.report, {
       address: context.address,
       dir: context.config.dir,
       expect: context.config.expect,
       bootstrap: context.bootstrap,
       failure: context.failure,
-      complete: context.swarm.isComplete(context.config.expect, context.met),
+      complete: viewIsComplete(context.view, context.config.expect, context.met),
       durationMs: context.config.clock.now() - context.startedAt,
       completeAfterMs: context.completeAt === null ? null : context.completeAt - context.startedAt,
       startedAt: context.startedAt,

@@ -1,9 +1,6 @@
 import { assertEvent, assign, enqueueActions, setup } from 'xstate';
 import type { ErrorInfo } from '../../errors';
-import { signManifest } from '../../p2p/ownership';
 import type { PeerSummary } from '../../p2p/peerSummary';
-import { MAX_PEERS_PER_MESSAGE } from '../../transport';
-import { acceptConnections } from '../shared';
 import { transferMachine } from '../transfer';
 import { admitted, duplicateOf } from './admission';
 import { afterClosed, memberVerdict } from './closing';
@@ -11,18 +8,10 @@ import type { PeerInput } from './config';
 import type { PeerContext } from './context';
 import { planDials } from './dialPlan';
 import type { PeerEvent } from './events';
-import {
-  failConflict,
-  judge,
-  learnFile,
-  mergePeers,
-  nextRequests,
-  noteKnownFile,
-  recordStored,
-} from './exchange';
-import { announceEntries } from './gossip';
 import { isComplete, peerGuards } from './guards';
-import { closeFiles, holdResources, type Prepared, prepare, storage, ticker } from './resources';
+import { swarmKeeper } from './keeper';
+import type { PeerToKeeperEvent } from './keeperEvents';
+import { type Prepared, prepare, ticker } from './resources';
 import { transferInput } from './transferInput';
 
 export type { PeerEvent } from './events';
@@ -32,10 +21,14 @@ const firstFailure = (context: PeerContext, failure: ErrorInfo) => ({
   failure: context.failure ?? failure,
 });
 
+/** Tells the keeper (`keeper.ts`) to do something the machine decided. */
+const tellKeeper = (context: PeerContext, command: PeerToKeeperEvent) =>
+  context.keeper.send(command);
+
 /**
  * The named pieces of the peer machine (see `peer.machine.ts` for the chart). Every `assign`
- * computes new values from the context and the event; effects on the helpers (the swarm's
- * bookkeeping, the announcements, the transfers) are separate named actions.
+ * computes new values from the context and the event, and the context holds plain values
+ * only; the swarm's bookkeeping is the keeper's, told by named actions (`keeper.*`).
  */
 export const peerSetup = setup({
   types: {
@@ -46,31 +39,18 @@ export const peerSetup = setup({
   },
   actors: {
     transfer: transferMachine,
+    swarmKeeper,
     prepare,
-    acceptConnections,
-    storage,
     ticker,
-    holdResources,
-    closeFiles,
   },
   actions: {
-    adoptFiles: ({ context }, params: { prepared: Prepared }) => {
-      const { swarm, config } = context;
-      const { sources, listener } = params.prepared;
-      for (const source of sources)
-        swarm.addOwn(source, signManifest(config.identity, source.manifest));
-      const wildcard = listener.host === '0.0.0.0' || listener.host === '::';
-      swarm.membership.updateSelf({
-        host: config.advertise?.host ?? (wildcard ? '' : listener.host),
-        port: config.advertise?.port ?? listener.port,
-        offers: sources.map((s) => s.manifest.name),
-      });
-      context.logger.info(
-        `peer ${swarm.membership.self.peerId} listening on ${listener.host}:${listener.port}, sharing ${sources.length} file(s)`,
-      );
-    },
-    keepListener: assign((_, params: { prepared: Prepared }) => ({
-      listener: params.prepared.listener,
+    takeView: assign(({ event }) => {
+      assertEvent(event, 'swarm.view');
+      return { view: event.view };
+    }),
+    adoptFiles: ({ context }, params: { prepared: Prepared }) =>
+      tellKeeper(context, { type: 'keeper.adopt', prepared: params.prepared }),
+    keepAddress: assign((_, params: { prepared: Prepared }) => ({
       address: `${params.prepared.listener.host}:${params.prepared.listener.port}`,
     })),
     spawnInbound: enqueueActions(({ context, event, enqueue, self }) => {
@@ -132,9 +112,7 @@ export const peerSetup = setup({
           type: 'transfer.refuse',
           code: params.code,
           reason: params.reason,
-          ...(params.farewell
-            ? { peers: context.swarm.knownEntries().slice(0, MAX_PEERS_PER_MESSAGE) }
-            : {}),
+          ...(params.farewell ? { peers: context.view.farewell } : {}),
         });
       },
     ),
@@ -143,7 +121,7 @@ export const peerSetup = setup({
       assertEvent(event, 'transfer.hello');
       const replaced = duplicateOf(context, event);
       if (!replaced) return;
-      context.swarm.scheduler.removePeer(event.peerId);
+      enqueue.sendTo(context.keeper, { type: 'keeper.dropPeer', peerId: event.peerId });
       enqueue.sendTo(replaced.id, {
         type: 'transfer.close',
         code: 'ERR_DUPLICATE',
@@ -168,20 +146,24 @@ export const peerSetup = setup({
     }),
     banForManifest: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'transfer.manifest');
-      const verdict = judge(context, event.message);
+      const { verdict } = event;
       const [code, problem] =
         verdict.kind === 'bad'
           ? [verdict.code, verdict.problem]
           : ['ERR_BAD_MANIFEST', 'bad manifest'];
       context.logger.warn(`peer ${event.peerId} sent a bad manifest: ${problem}`);
-      context.swarm.membership.setStatus(event.peerId, 'banned', { code, message: problem });
+      enqueue.sendTo(context.keeper, {
+        type: 'keeper.ban',
+        peerId: event.peerId,
+        code,
+        message: problem,
+      });
       enqueue.sendTo(event.transferId, { type: 'transfer.close', code, reason: problem });
     }),
     /** An owner off the trust list, or a name too many: not counted, not passed on. */
     noteIgnored: ({ context, event }) => {
       assertEvent(event, 'transfer.manifest');
-      const verdict = judge(context, event.message);
-      const code = verdict.kind === 'ignored' ? verdict.code : 'ERR_QUOTA';
+      const code = event.verdict.kind === 'ignored' ? event.verdict.code : 'ERR_QUOTA';
       context.logger.warn(
         `${event.message.name} from ${event.peerId} ignored (owner ${event.message.owner})`,
         { code },
@@ -189,88 +171,60 @@ export const peerSetup = setup({
     },
     failConflict: ({ context, event }) => {
       assertEvent(event, 'transfer.manifest');
-      failConflict(context, event.transferId, event.message);
+      const { transferId, message } = event;
+      tellKeeper(context, { type: 'keeper.conflict', transferId, message });
     },
     notePeerFile: ({ context, event }) => {
       assertEvent(event, 'transfer.manifest');
-      noteKnownFile(context, event.peerId, event.message);
+      tellKeeper(context, {
+        type: 'keeper.knownFile',
+        peerId: event.peerId,
+        message: event.message,
+      });
     },
     learnFile: ({ context, event }) => {
       assertEvent(event, 'transfer.manifest');
-      learnFile(context, event.transferId, event.peerId, event.message);
+      const { transferId, peerId, message } = event;
+      tellKeeper(context, { type: 'keeper.learnFile', transferId, peerId, message });
     },
     notePeerHas: ({ context, event }) => {
       assertEvent(event, 'transfer.have');
-      for (const index of event.message.chunks)
-        context.swarm.scheduler.peerHas(event.peerId, event.message.name, index);
+      tellKeeper(context, { type: 'keeper.peerHas', peerId: event.peerId, message: event.message });
     },
     mergePeers: ({ context, event }) => {
       assertEvent(event, 'transfer.peers');
-      mergePeers(context, event.transferId, event.peerId, event.message.peers);
+      const { transferId, peerId, message } = event;
+      tellKeeper(context, { type: 'keeper.mergePeers', transferId, peerId, message });
     },
     noteDone: ({ context, event }) => {
       assertEvent(event, 'transfer.done');
-      const entry = context.swarm.membership.markComplete(event.peerId, event.message.seq);
-      if (entry) announceEntries(context.swarm, context.announcements, [entry], event.transferId);
+      const { transferId, peerId, message } = event;
+      tellKeeper(context, { type: 'keeper.peerDone', transferId, peerId, seq: message.seq });
     },
     releaseRejected: ({ context, event }) => {
       assertEvent(event, 'transfer.reject');
-      context.swarm.scheduler.released(event.peerId, event.message.name, event.message.index);
+      const { name, index } = event.message;
+      tellKeeper(context, { type: 'keeper.release', peerId: event.peerId, name, index });
     },
     markProgress: assign({ lastProgressAt: ({ context }) => context.config.clock.now() }),
-    storeChunk: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, 'chunk.stored');
-      for (const [id, requests] of recordStored(context, event))
-        enqueue.sendTo(id, { type: 'transfer.cancel', requests });
-    }),
-    countBadChunk: ({ context, event }) => {
-      assertEvent(event, 'chunk.bad');
-      context.swarm.scheduler.failed(event.peerId, event.name, event.index);
-      const bad = context.swarm.countBad(event.peerId);
-      context.logger.warn(
-        `bad chunk ${event.index} of ${event.name} from ${event.peerId} (${bad})`,
-      );
-    },
     banForChunks: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'chunk.bad');
-      const reason = `${context.swarm.badChunks.get(event.peerId) ?? 0} chunks failed their hash`;
-      context.swarm.membership.setStatus(event.peerId, 'banned', {
+      const reason = `${event.bad} chunks failed their hash`;
+      enqueue.sendTo(context.keeper, {
+        type: 'keeper.ban',
+        peerId: event.peerId,
         code: 'ERR_BAD_CHUNKS',
         message: reason,
       });
       const id = context.activeByPeer[event.peerId];
       if (id) enqueue.sendTo(id, { type: 'transfer.close', code: 'ERR_BAD_CHUNKS', reason });
     }),
-    releaseUnwanted: ({ context, event }) => {
-      assertEvent(event, 'chunk.unwanted');
-      context.swarm.scheduler.released(event.peerId, event.name, event.index);
-    },
-    openedFile: ({ context, event }) => {
-      assertEvent(event, 'file.opened');
-      const { swarm } = context;
-      swarm.fileOpened(event.name, event.file);
-      // A resumed or already present file: tell everyone what we hold of it.
-      if (event.file.have.count > 0)
-        context.announcements.next({
-          message: swarm.manifestMessage(swarm.files.get(event.name)!),
-        });
-      if (event.file.complete) context.logger.info(`${event.name} already here (verified)`);
-    },
-    fileFailed: ({ context, event }) => {
-      assertEvent(event, 'file.failed');
-      context.swarm.fileFailed(event.name, { code: event.code, message: event.message });
-      context.logger.error(`cannot receive ${event.name}: ${event.message}`, { code: event.code });
-    },
     /** What the end of a transfer says of its remote goes into the membership. */
     judgeClosedRemote: ({ context, event }) => {
       assertEvent(event, 'transfer.closed');
       const verdict = memberVerdict(context, event);
       if (!verdict) return;
-      const { membership, scheduler } = context.swarm;
-      if (verdict.wasActive) scheduler.removePeer(verdict.peerId);
-      if (verdict.status)
-        membership.setStatus(verdict.peerId, verdict.status.value, verdict.status.reason);
-      if (verdict.busyUntil !== null) membership.markBusy(verdict.peerId, verdict.busyUntil);
+      tellKeeper(context, { type: 'keeper.judgeClosed', verdict });
       if (verdict.wasActive)
         context.logger.verbose(
           `connection to ${verdict.peerId} ended: ${event.code} ${event.reason}`,
@@ -280,26 +234,20 @@ export const peerSetup = setup({
       assertEvent(event, 'transfer.closed');
       return afterClosed(context, event);
     }),
-    /** Asks the scheduler for new requests and sends them to the transfers. */
-    schedule: enqueueActions(({ context, enqueue }) => {
-      for (const [id, requests] of nextRequests(context))
-        enqueue.sendTo(id, { type: 'transfer.request', requests });
-    }),
+    /** The scheduler (the keeper's) asks the trading transfers for what they can give. */
+    schedule: ({ context }) => tellKeeper(context, { type: 'keeper.schedule' }),
     announceComplete: ({ context }) => {
-      const entry = context.swarm.membership.updateSelf({ complete: true });
-      if (entry) context.announcements.next({ message: { type: 'done', seq: entry.seq } });
+      tellKeeper(context, { type: 'keeper.announceSelf', complete: true });
       const now = context.config.clock.now();
       context.logger.info(
-        `complete: ${context.swarm.files.size} file(s) after ${Math.round(now - context.startedAt)} ms`,
+        `complete: ${Object.keys(context.view.files).length} file(s) after ${Math.round(now - context.startedAt)} ms`,
       );
     },
     markComplete: assign({
       completeAt: ({ context }) => context.completeAt ?? context.config.clock.now(),
     }),
-    announceIncomplete: ({ context }) => {
-      const entry = context.swarm.membership.updateSelf({ complete: false });
-      if (entry) announceEntries(context.swarm, context.announcements, [entry]);
-    },
+    announceIncomplete: ({ context }) =>
+      tellKeeper(context, { type: 'keeper.announceSelf', complete: false }),
     markWaiting: assign({ waitingSince: ({ context }) => context.config.clock.now() }),
     /**
      * Two complete peers have nothing left to trade: their connection is closed (`IDLE`) so
@@ -307,10 +255,10 @@ export const peerSetup = setup({
      * connections, latecomers would otherwise find everyone full).
      */
     releaseIdle: enqueueActions(({ context, enqueue }) => {
-      const { membership } = context.swarm;
-      if (!membership.self.complete) return;
+      const { view } = context;
+      if (!view.self.complete) return;
       for (const [peerId, id] of Object.entries(context.activeByPeer)) {
-        if (!membership.get(peerId)?.entry.complete) continue;
+        if (!view.members.find((m) => m.entry.peerId === peerId)?.entry.complete) continue;
         enqueue.sendTo(id, {
           type: 'transfer.close',
           code: 'IDLE',
@@ -328,6 +276,13 @@ export const peerSetup = setup({
         });
       }
     }),
+    /** Out of the swarm: no more connections, chunks or uploads (`keeper.leaveSwarm`). */
+    leaveSwarm: ({ context }) => tellKeeper(context, { type: 'keeper.leaveSwarm' }),
+    closeFiles: ({ context }) => tellKeeper(context, { type: 'keeper.close' }),
+    takeReport: assign(({ event }) => {
+      assertEvent(event, 'swarm.closed');
+      return { report: event.report };
+    }),
     fail: assign(({ context }, params: { failure: ErrorInfo }) =>
       firstFailure(context, params.failure),
     ),
@@ -338,10 +293,10 @@ export const peerSetup = setup({
       }),
     ),
     failMissing: assign(({ context }) => {
-      const missing = context.swarm.missing(context.config.expect);
+      const { missing } = context.view;
       return firstFailure(context, {
         code: 'ERR_MISSING_FILES',
-        message: `${missing.length} file(s) cannot be obtained: ${missing.map((m) => m.name).join(', ')}`,
+        message: `${missing.length} file(s) cannot be obtained: ${missing.join(', ')}`,
       });
     }),
     /** Stopped by the user: a failure unless every file is already held. */

@@ -1,14 +1,11 @@
-import type { Subject } from 'rxjs';
 import { type EventObject, fromCallback, fromPromise } from 'xstate';
-import { type IncomingChunk, type StorageEvent, storagePipeline } from '../../p2p/storagePipeline';
-import type { SwarmState } from '../../p2p/swarm';
-import type { Uploader } from '../../p2p/uploader';
 import { openSourceFile, type StoredFile } from '../../storage/chunkStore';
 import { StorageError } from '../../storage/errors';
-import { buildManifest, type Manifest } from '../../storage/manifest';
+import { buildManifest } from '../../storage/manifest';
 import type { Clock } from '../../time';
 import type { ChannelListener } from '../../transport';
 import type { PeerConfig } from './config';
+import type { KeeperRef } from './keeperEvents';
 
 /** What `prepare` hands the peer: its own files, opened, and the listener. */
 export interface Prepared {
@@ -39,36 +36,19 @@ export const prepare = fromPromise<Prepared, { config: PeerConfig }>(async ({ in
   }
 });
 
-export interface StorageInput {
-  swarm: SwarmState;
-  opens: Subject<Manifest>;
-  chunks: Subject<IncomingChunk>;
-  dir: string;
-  durable: boolean;
-}
-
-/** Verifies and writes chunks off the machine; only each outcome comes back, as an event. */
-export const storage = fromCallback<EventObject, StorageInput>(({ input, sendBack }) => {
-  const subscription = storagePipeline(input.opens, input.chunks, {
-    dir: input.dir,
-    durable: input.durable,
-    receiving: (name) => input.swarm.receiving(name),
-  }).subscribe((event: StorageEvent) => sendBack(event));
-  return () => subscription.unsubscribe();
-});
-
 /**
- * Sends `peer.tick` every `ms`. The tick is sent before the next one is armed, and sending it
- * may stop this very actor (a tick that ends the swarm state): then nothing is armed again, so
- * no timer outlives the peer and keeps its process alive.
+ * Tells the keeper to tick every `ms` (it answers the peer with a fresh view and `peer.tick`).
+ * The tick is sent before the next one is armed, and sending it may stop this very actor (a
+ * tick that ends the swarm state): then nothing is armed again, so no timer outlives the peer
+ * and keeps its process alive.
  */
-export const ticker = fromCallback<EventObject, { clock: Clock; ms: number }>(
-  ({ input, sendBack }) => {
+export const ticker = fromCallback<EventObject, { clock: Clock; ms: number; keeper: KeeperRef }>(
+  ({ input }) => {
     let stopped = false;
     let handle: unknown = null;
     const tick = () => {
       handle = null;
-      sendBack({ type: 'peer.tick' });
+      input.keeper.send({ type: 'keeper.tick' });
       if (!stopped) handle = input.clock.setTimeout(tick, input.ms);
     };
     handle = input.clock.setTimeout(tick, input.ms);
@@ -78,33 +58,3 @@ export const ticker = fromCallback<EventObject, { clock: Clock; ms: number }>(
     };
   },
 );
-
-/**
- * Owns the uploader and the open files for as long as the peer is in the swarm: however
- * the swarm state is left (even by stopping the actor), uploads stop and files close.
- */
-export const holdResources = fromCallback<EventObject, { swarm: SwarmState; uploader: Uploader }>(
-  ({ input }) => {
-    return () => {
-      input.uploader.stop();
-      for (const record of input.swarm.files.values()) {
-        record.stored?.close().catch(() => undefined);
-      }
-    };
-  },
-);
-
-/** Stops uploads, closes the listener and every file, waiting for them. */
-export const closeFiles = fromPromise<
-  void,
-  { swarm: SwarmState; uploader: Uploader; listener: ChannelListener | null }
->(async ({ input }) => {
-  input.uploader.stop();
-  // The listener is closed when `acceptConnections` stops; but a peer complete on its own
-  // passes through `swarm` within one step, and an actor stopped before it started never
-  // runs its cleanup. Closing twice is harmless; leaving it open keeps the process alive.
-  await input.listener?.close().catch(() => undefined);
-  await Promise.all(
-    [...input.swarm.files.values()].map((record) => record.stored?.close().catch(() => undefined)),
-  );
-});

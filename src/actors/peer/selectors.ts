@@ -1,8 +1,8 @@
 import type { SnapshotFrom } from 'xstate';
 import type { MemberStatus } from '../../p2p/membership';
-import type { InboundFile } from '../../p2p/swarm';
 import { stateText } from '../client/selectors';
 import type { peerMachine } from './peer.machine';
+import { type InboundView, memberOf } from './view';
 
 export type PeerSnapshot = SnapshotFrom<typeof peerMachine>;
 
@@ -23,7 +23,7 @@ export interface PeerProgress {
 }
 
 export const selectPeerId = (snapshot: PeerSnapshot): string =>
-  snapshot.context.swarm.membership.self.peerId;
+  snapshot.context.config.identity.peerId;
 
 /** `host:port` once the peer listens; null before. */
 export const selectPeerAddress = (snapshot: PeerSnapshot): string | null =>
@@ -31,33 +31,33 @@ export const selectPeerAddress = (snapshot: PeerSnapshot): string | null =>
 
 export function selectPeerProgress(snapshot: PeerSnapshot): PeerProgress {
   const { context } = snapshot;
-  const files = [...context.swarm.files.values()];
+  const files = Object.values(context.view.files);
   return {
     peerId: selectPeerId(snapshot),
     state: stateText(snapshot.value),
     files: files.length,
     held: files.filter((f) => f.state === 'complete').length,
     connected: Object.values(context.transfers).filter((t) => t.stage === 'trading').length,
-    bytesIn: context.counters.received,
-    bytesOut: context.counters.sent,
+    bytesIn: context.view.bytes.received,
+    bytesOut: context.view.bytes.sent,
     finished: snapshot.status !== 'active',
   };
 }
 
 /** Whether the peer knows a file of that name (held, arriving or failed). */
 export const selectKnowsFile = (snapshot: PeerSnapshot, name: string): boolean =>
-  snapshot.context.swarm.files.has(name);
+  Object.hasOwn(snapshot.context.view.files, name);
 
 /** How one received file is coming in (chunks and bytes so far, from whom); null if not yet. */
-export const selectInbound = (snapshot: PeerSnapshot, name: string): InboundFile | null =>
-  snapshot.context.swarm.inbound.get(name) ?? null;
+export const selectInbound = (snapshot: PeerSnapshot, name: string): InboundView | null =>
+  snapshot.context.view.inbound[name] ?? null;
 
 /** What this peer thinks of another (connected, dead, banned…); null if never heard of. */
 export const selectMemberStatus = (snapshot: PeerSnapshot, peerId: string): MemberStatus | null =>
-  snapshot.context.swarm.membership.get(peerId)?.status ?? null;
+  memberOf(snapshot.context.view, peerId)?.status ?? null;
 
 /** This peer's own membership entry, as it gossips it. */
-export const selectSelfEntry = (snapshot: PeerSnapshot) => snapshot.context.swarm.membership.self;
+export const selectSelfEntry = (snapshot: PeerSnapshot) => snapshot.context.view.self;
 
 /** When the peer first held every file (its monotonic ms), or null if it has not yet. */
 export const selectPeerCompleteAt = (snapshot: PeerSnapshot): number | null =>

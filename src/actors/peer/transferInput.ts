@@ -1,13 +1,14 @@
 import type { ByteChannel } from '../../transport';
-import type { ParentRef } from '../shared';
-import type { TransferInput, TransferToPeerEvent } from '../transfer';
+import type { TransferInput } from '../transfer';
 import type { PeerContext } from './context';
-import { tailorFor } from './gossip';
 
-/** What a new transfer gets from its peer: the helpers it shares, and whom it reports to. */
+/**
+ * What a new transfer gets from its peer: settings, whom it reports its hello and end to
+ * (the peer), and the keeper that takes its data path and control messages.
+ */
 export function transferInput(
   context: PeerContext,
-  peer: ParentRef<TransferToPeerEvent>,
+  peer: TransferInput['peer'],
   id: string,
   direction: 'outbound' | 'inbound',
   where: {
@@ -16,7 +17,7 @@ export function transferInput(
     expectedPeerId?: string;
   },
 ): TransferInput {
-  const { swarm, config } = context;
+  const { config } = context;
   return {
     id,
     direction,
@@ -26,12 +27,7 @@ export function transferInput(
     identity: config.identity,
     ...(config.secret !== undefined ? { secret: config.secret } : {}),
     peer,
-    uploader: context.uploader,
-    chunks: context.chunks,
-    announcements$: context.announcements.asObservable(),
-    greeting: (remote) => swarm.greeting(remote),
-    tailor: (remote, message) => tailorFor(swarm, remote, message),
-    counters: context.counters,
+    keeper: context.keeper,
     timing: config.timing,
     logger: context.logger,
   };

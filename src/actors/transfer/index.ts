@@ -9,5 +9,6 @@ export type {
   TransferInput,
   TransferStage,
   TransferTiming,
+  TransferToKeeperEvent,
   TransferToPeerEvent,
 } from './types';

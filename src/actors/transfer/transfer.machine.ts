@@ -14,7 +14,7 @@ import { transferSetup } from './transfer.setup';
  * Both sides send `hello` at once and prove their IDs with `auth` (protocol v2, §9.3); the
  * peer machine then admits or refuses the proven remote (duplicate, full, banned). While trading, each control message is its own event
  * (`remote.manifest`, `remote.have`, …) passed up to the peer machine (`transfer.manifest`, …);
- * chunk payloads go straight to the peer's storage pipeline and requests straight to its
+ * chunk payloads go straight to the keeper's storage pipeline and requests straight to its
  * uploader, so data never passes through a transition. A remote that leaves requests
  * unanswered for `stallTimeoutMs` is cut off, and the peer reassigns what it asked of it.
  */
@@ -24,7 +24,7 @@ export const transferMachine = transferSetup.createMachine({
     input,
     logger: input.logger ?? getLogger('transfer', { transfer: input.id }),
     attempt: 0,
-    connection: input.channel ? peerConnection(input.channel, {}, input.counters) : null,
+    connection: input.channel ? peerConnection(input.channel) : null,
     nonce: createHandshakeNonce(),
     remoteHello: null,
     remoteId: null,
@@ -47,7 +47,6 @@ export const transferMachine = transferSetup.createMachine({
           host: context.input.target!.host,
           port: context.input.target!.port,
           timeoutMs: context.input.timing.connectTimeoutMs,
-          counters: context.input.counters,
           ...(context.input.localAddress ? { localAddress: context.input.localAddress } : {}),
         }),
         onDone: {
@@ -208,18 +207,7 @@ export const transferMachine = transferSetup.createMachine({
                 connection: context.connection!,
                 id: context.input.id,
                 peerId: context.remoteId!,
-                uploader: context.input.uploader,
-                chunks: context.input.chunks,
-              }),
-            },
-            {
-              src: 'announce',
-              input: ({ context }) => ({
-                connection: context.connection!,
-                id: context.input.id,
-                peerId: context.remoteId!,
-                announcements$: context.input.announcements$,
-                tailor: context.input.tailor,
+                keeper: context.input.keeper,
               }),
             },
           ],

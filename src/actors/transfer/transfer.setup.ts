@@ -9,14 +9,14 @@ import {
   type PeerConnection,
   type PeerHello,
 } from '../../transport';
-import { announce, connect, holdConnection, readHello, readMessages } from './transfer.actors';
+import { connect, holdConnection, readHello, readMessages } from './transfer.actors';
 import {
   endFromError,
   type TransferContext,
   type TransferEnd,
   type TransferEvent,
   type TransferInput,
-  type TransferToPeerEvent,
+  type TransferToKeeperEvent,
 } from './types';
 
 const DONE = 'DONE';
@@ -70,7 +70,7 @@ export const transferSetup = setup({
     context: {} as TransferContext,
     events: {} as TransferEvent,
   },
-  actors: { connect, readHello, readMessages, holdConnection, announce },
+  actors: { connect, readHello, readMessages, holdConnection },
   actions: {
     countAttempt: assign({ attempt: ({ context }) => context.attempt + 1 }),
     useConnection: assign((_, params: { connection: PeerConnection }) => ({
@@ -102,18 +102,28 @@ export const transferSetup = setup({
         remoteAddress: context.connection!.remoteAddress,
       }),
     markTrading: assign({ stage: 'trading' as const }),
-    startUploads: ({ context }) =>
-      context.input.uploader.attach(context.input.id, context.connection!),
-    stopUploads: ({ context }) => context.input.uploader.detach(context.input.id),
+    /** Trading: the keeper may write to the remote (uploads, announcements) and ask it. */
+    startUploads: ({ context, self }) =>
+      context.input.keeper.send({
+        type: 'keeper.attach',
+        transferId: context.input.id,
+        peerId: context.remoteId!,
+        connection: context.connection!,
+        transfer: self,
+      }),
+    stopUploads: ({ context }) =>
+      context.input.keeper.send({ type: 'keeper.detach', transferId: context.input.id }),
     /**
      * Sends our greeting (manifests or `have`s, then whom we know). The side that accepted
      * the connection greets as soon as it is admitted; the dialer once the remote's greeting
      * ended: it then knows what the remote holds, and a refused dialer never greets for nothing.
      */
-    greet: ({ context }) => {
-      for (const message of context.input.greeting(context.remoteId!))
-        context.connection!.send(message);
-    },
+    greet: ({ context }) =>
+      context.input.keeper.send({
+        type: 'keeper.greet',
+        transferId: context.input.id,
+        peerId: context.remoteId!,
+      }),
     /** Passes a control message up to the peer as its own event (`remote.have` → `transfer.have`). */
     forward: ({ context, event }) => {
       if (
@@ -124,12 +134,12 @@ export const transferSetup = setup({
         event.type !== 'remote.reject'
       )
         return;
-      context.input.peer.send({
+      context.input.keeper.send({
         type: `transfer.${event.message.type}`,
         transferId: context.input.id,
         peerId: context.remoteId!,
         message: event.message,
-      } as TransferToPeerEvent);
+      } as TransferToKeeperEvent);
     },
     markSynced: assign({ synced: true }),
     sendRequests: ({ context, event }) => {
@@ -154,7 +164,7 @@ export const transferSetup = setup({
     forwardByePeers: ({ context, event }) => {
       assertEvent(event, 'remote.bye');
       if (!event.message.peers?.length) return;
-      context.input.peer.send({
+      context.input.keeper.send({
         type: 'transfer.peers',
         transferId: context.input.id,
         peerId: context.remoteId!,
@@ -245,6 +255,13 @@ export const transferSetup = setup({
     },
     tellPeerClosed: ({ context }) => {
       const end = context.end ?? { code: DONE, reason: 'closed', byRemote: false };
+      const bytes = context.connection?.counters ?? { sent: 0, received: 0 };
+      context.input.keeper.send({
+        type: 'keeper.ended',
+        transferId: context.input.id,
+        sent: bytes.sent,
+        received: bytes.received,
+      });
       context.input.peer.send({
         type: 'transfer.closed',
         transferId: context.input.id,

@@ -1,13 +1,11 @@
-import type { Observable, Observer } from 'rxjs';
+import type { ActorRef, Snapshot } from 'xstate';
 import type { ErrorInfo } from '../../errors';
 import type { Logger } from '../../log/logger';
 import type { PeerIdentity } from '../../p2p/identity';
 import type { IncomingChunk } from '../../p2p/storagePipeline';
-import type { Uploader } from '../../p2p/uploader';
 import type { RetryPolicy } from '../../time';
 import type {
   ByteChannel,
-  ByteCounters,
   DoneMessage,
   HaveMessage,
   ManifestMessage,
@@ -60,6 +58,27 @@ export type TransferToPeerEvent =
       byRemote: boolean;
     };
 
+/**
+ * What a transfer tells its peer's keeper: its link while it trades (the connection the
+ * keeper writes greetings, announcements and uploads to), the data path (chunk payloads,
+ * requests, cancels), every control message, and its wire bytes when it ends.
+ */
+export type TransferToKeeperEvent =
+  | Exclude<TransferToPeerEvent, { type: 'transfer.hello' | 'transfer.closed' }>
+  | {
+      type: 'keeper.attach';
+      transferId: string;
+      peerId: string;
+      connection: PeerConnection;
+      transfer: ActorRef<Snapshot<unknown>, TransferEvent>;
+    }
+  | { type: 'keeper.detach'; transferId: string }
+  | { type: 'keeper.greet'; transferId: string; peerId: string }
+  | { type: 'keeper.request'; transferId: string; name: string; index: number }
+  | { type: 'keeper.cancel'; transferId: string; name: string; index: number }
+  | ({ type: 'keeper.chunk' } & IncomingChunk)
+  | { type: 'keeper.ended'; transferId: string; sent: number; received: number };
+
 /** Control messages passed up to the peer machine (chunk data and requests never are). */
 export type ForwardedMessage =
   | ManifestMessage
@@ -89,24 +108,13 @@ export interface TransferInput {
   secret?: string;
   /** Dialing a known peer: anyone else answering is refused (`ERR_PEER_ID_MISMATCH`). */
   expectedPeerId?: string;
-  /** The peer actor: told of the hello, of every control message, and of the end. */
-  peer: ParentRef<TransferToPeerEvent>;
-  uploader: Uploader;
-  /** Where chunk payloads go (the peer's verify-and-store pipeline). */
-  chunks: Observer<IncomingChunk>;
-  /** What the peer says to everyone while we trade. */
-  announcements$: Observable<Announcement>;
+  /** The peer actor: told of the hello and of the end. */
+  peer: ParentRef<Extract<TransferToPeerEvent, { type: 'transfer.hello' | 'transfer.closed' }>>;
   /**
-   * What to say first once admitted (the remote's ID given): manifests with our bitfields,
-   * or just `have`s for files the remote already announced; then the peers we know.
+   * The peer's keeper: takes chunk payloads, requests and control messages, greets the
+   * remote and tells it what the peer announces while we trade (`TransferToKeeperEvent`).
    */
-  greeting: (remotePeerId: string) => PeerMessage[];
-  /**
-   * Trims a broadcast for this remote before it is sent (`null`: send nothing): it need not
-   * hear of chunks it already holds, nor of a file it announced itself.
-   */
-  tailor?: (remotePeerId: string, message: PeerMessage) => PeerMessage | null;
-  counters: ByteCounters;
+  keeper: ParentRef<TransferToKeeperEvent>;
   timing: TransferTiming;
   logger?: Logger;
 }
