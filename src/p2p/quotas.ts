@@ -9,7 +9,8 @@ import type { PeerId } from './identity/peerId';
 export interface QuotaConfig {
   /** Manifests one peer may have us track (as sender or as owner). */
   maxManifestsPerPeer: number;
-  /** Sum of the sizes of the files one peer may announce. */
+  /** Sum of the sizes of the files one peer may announce (what it may ask us to promise of
+   * disk; free disk itself is checked by statfs when a file is accepted). */
   maxAnnouncedBytesPerPeer: number;
   /** Chunk hashes (32 bytes each) one peer's manifests may make us hold. */
   maxChunkHashesPerPeer: number;
@@ -32,7 +33,7 @@ export interface QuotaConfig {
 
 export const DEFAULT_QUOTAS: Readonly<QuotaConfig> = Object.freeze({
   maxManifestsPerPeer: 64,
-  maxAnnouncedBytesPerPeer: 16 * 1024 ** 3,
+  maxAnnouncedBytesPerPeer: 256 * 1024 ** 3,
   maxChunkHashesPerPeer: 64 * 1024,
   maxFiles: 1024,
   maxTotalChunkHashes: 256 * 1024,
@@ -128,12 +129,11 @@ export class AnnouncementQuotas {
 
   constructor(readonly config: QuotaConfig = DEFAULT_QUOTAS) {}
 
-  /** Charges `manifest` to every peer in `peers` (deduplicated) and to the globals, or to none. */
-  charge(peers: readonly PeerId[], manifest: Manifest): QuotaCheck {
+  /** Whether {@link charge} would accept `manifest` for `peers`; changes nothing. */
+  check(peers: readonly PeerId[], manifest: Manifest): QuotaCheck {
     const hashes = manifestChunkCount(manifest);
     const name = manifest.name;
-    const targets = [...new Set(peers)];
-    for (const peer of targets) {
+    for (const peer of new Set(peers)) {
       const u = this.usage.get(peer);
       if (u?.names.has(name)) continue;
       const used = u ?? { manifests: 0, bytes: 0, hashes: 0 };
@@ -146,6 +146,18 @@ export class AnnouncementQuotas {
       if (this.globalHashes + hashes > this.config.maxTotalChunkHashes) {
         return refuse('total-hashes');
       }
+    }
+    return { ok: true };
+  }
+
+  /** Charges `manifest` to every peer in `peers` (deduplicated) and to the globals, or to none. */
+  charge(peers: readonly PeerId[], manifest: Manifest): QuotaCheck {
+    const verdict = this.check(peers, manifest);
+    if (!verdict.ok) return verdict;
+    const hashes = manifestChunkCount(manifest);
+    const name = manifest.name;
+    const targets = [...new Set(peers)];
+    if (!this.global.has(name)) {
       this.global.set(name, hashes);
       this.globalHashes += hashes;
     }

@@ -1,6 +1,7 @@
 import { merge, mergeMap, Observable } from 'rxjs';
 import { describeError } from '../errors';
 import { openReceivingFile, type ReceivingFile } from '../storage/chunkStore';
+import { DiskBudget, type DiskBudgetOptions } from '../storage/diskSpace';
 import type { Manifest } from '../storage/manifest';
 
 /** A chunk as it came off a connection. */
@@ -38,6 +39,12 @@ export type StorageEvent =
 export interface StoragePipelineOptions {
   dir: string;
   durable?: boolean;
+  /**
+   * Free disk shared by every file received into `dir` (§9.11): a file is accepted only if
+   * its missing bytes fit in the free space (statfs) minus the reserve minus what files in
+   * progress still need, else it fails with `ERR_NO_SPACE` before any `.part` exists.
+   */
+  disk?: DiskBudgetOptions;
   /** The receiving file for a name, once open. */
   receiving: (name: string) => ReceivingFile | undefined;
   /** Chunks verified and written at once. */
@@ -57,11 +64,13 @@ export function storagePipeline(
   const concurrency = options.concurrency ?? 8;
   // A file whose open completes after the pipeline was torn down is closed, not leaked.
   let stopped = false;
+  const budget = new DiskBudget(options.dir, options.disk);
   const opened = opens$.pipe(
     mergeMap(async (manifest): Promise<StorageEvent> => {
       try {
         const file = await openReceivingFile(options.dir, manifest, {
           durable: options.durable ?? true,
+          budget,
         });
         if (stopped) await file.close();
         return { type: 'file.opened', name: manifest.name, file };

@@ -2,66 +2,24 @@ import type { ErrorInfo } from '../errors';
 import { Bitfield } from '../storage/bitfield';
 import type { ReceivingFile, StoredFile } from '../storage/chunkStore';
 import { isSafeFileName } from '../storage/fileName';
-import {
-  type Manifest,
-  manifestChunkCount,
-  manifestProblem,
-  sameManifest,
-} from '../storage/manifest';
+import { type Manifest, manifestChunkCount, manifestProblem } from '../storage/manifest';
 import type { ManifestMessage, PeerEntry, PeerMessage } from '../transport/peerProtocol';
 import { MAX_PEERS_PER_MESSAGE } from '../transport/peerProtocol';
 import { P2P_CODES } from './errors';
 import type { PeerId } from './identity/peerId';
 import { Membership } from './membership';
 import { NameLedger } from './ownership/nameLedger';
-import { type SignedManifest, verifySignedManifest } from './ownership/signedManifest';
+import {
+  type ManifestVerification,
+  type SignedManifest,
+  verifySignedManifest,
+} from './ownership/signedManifest';
+import { AnnouncementQuotas, DEFAULT_QUOTAS, type QuotaConfig } from './quotas';
 import { ChunkScheduler, type SchedulerOptions } from './scheduler';
 
-/** One file of the swarm as this peer holds it. */
-export interface FileRecord {
-  manifest: Manifest;
-  /** `own`: contributed with --file; `network`: learned from a peer. */
-  origin: 'own' | 'network';
-  state: 'opening' | 'receiving' | 'complete' | 'failed';
-  stored: StoredFile | null;
-  error: ErrorInfo | null;
-  /** Who announced it first (its `manifest` message). */
-  from: string | null;
-  /** The owner's signature over it (§9.4): sent with it, unchanged, by every relay. */
-  signed: SignedManifest;
-}
+import type { FileRecord, InboundFile, ManifestVerdict, MissingFile } from './swarmTypes';
 
-/** A file this peer does not hold at the end, and why. */
-export interface MissingFile {
-  name: string;
-  reason: string;
-  /** Chunks held / total, when the manifest is known. */
-  chunksHeld: number | null;
-  chunks: number | null;
-}
-
-export type ManifestVerdict =
-  | { kind: 'new'; signed: SignedManifest; count: number; bits: Bitfield }
-  /** The content we hold under that name (perhaps signed by a co-owner). */
-  | { kind: 'known'; signed: SignedManifest; count: number; bits: Bitfield }
-  /**
-   * Another content under a name we know, from an accepted owner (§9.6): the name fails on
-   * every peer that sees both. `fresh` when this content is new to us (then it is passed on).
-   */
-  | { kind: 'conflict'; signed: SignedManifest; fresh: boolean }
-  /** Not counted: an owner off the trust list, or one name too many. */
-  | { kind: 'ignored'; code: 'ERR_UNTRUSTED_OWNER' | 'ERR_QUOTA' }
-  /** Its sender is cut off and banned with `code`. */
-  | { kind: 'bad'; code: string; problem: string };
-
-/** How one file came in (monotonic ms of this peer's clock). */
-export interface InboundFile {
-  firstRequestAt: number | null;
-  completedAt: number | null;
-  from: Set<string>;
-  chunks: number;
-  bytes: number;
-}
+export type { FileRecord, InboundFile, ManifestVerdict, MissingFile };
 
 /** Most distinct files a peer tracks; manifests beyond are ignored. */
 export const MAX_FILES = 1024;
@@ -86,16 +44,25 @@ export class SwarmState {
 
   /** Every signed manifest seen, by name: who owns what, and which names are conflicts. */
   readonly names: NameLedger;
+  /** What each peer (sender and owner) may make us hold (§9.11). */
+  readonly quotas: AnnouncementQuotas;
+  /**
+   * Signature checks by message: the machine asks several guards about one `manifest`
+   * message, and checking 1 MiB of hashes is the expensive part. Weak: gone with the message.
+   */
+  private readonly verified = new WeakMap<object, ManifestVerification>();
 
   constructor(
     self: PeerEntry,
     scheduler: SchedulerOptions = {},
     /** With a trust list, only manifests signed by these owners count (§9.6). */
     trusted: ReadonlySet<string> | null = null,
+    quotas: QuotaConfig = DEFAULT_QUOTAS,
   ) {
     this.membership = new Membership(self);
     this.scheduler = new ChunkScheduler(scheduler);
     this.names = new NameLedger({ trusted: trusted as ReadonlySet<PeerId> | null });
+    this.quotas = new AnnouncementQuotas(quotas);
   }
 
   /** One of our own files, with our signature over its manifest. */
@@ -118,9 +85,10 @@ export class SwarmState {
    * Judges a `manifest` message without changing anything (§9.4, §9.6): bad (invalid, an
    * owner ID that is not its key's, a signature that does not verify: the sender is cut
    * off), ignored (an untrusted owner, a name too many), the content we know, a conflict
-   * (another content under a known name), or new.
+   * (another content under a known name), or new — unless it would pass a quota of `sender`
+   * (the connection's proven ID) or of its owner: then ignored, `ERR_QUOTA` (§9.11).
    */
-  judgeManifest(message: ManifestMessage): ManifestVerdict {
+  judgeManifest(message: ManifestMessage, sender?: string): ManifestVerdict {
     const manifest: Manifest = {
       name: message.name,
       size: message.size,
@@ -134,12 +102,21 @@ export class SwarmState {
     }
     const problem = manifestProblem(manifest);
     if (problem) return { kind: 'bad', code: 'ERR_BAD_MANIFEST', problem };
-    const verified = verifySignedManifest({
-      manifest,
-      owner: message.owner,
-      ownerKey: message.ownerKey,
-      signature: message.signature,
-    });
+    // A new name from a sender past its quota is ignored before its signature is checked: a
+    // flood costs us a decode per message, not a hash of its chunk hashes.
+    const early =
+      sender && !this.files.has(manifest.name) && this.quotas.check([sender as PeerId], manifest);
+    if (early && !early.ok) return { kind: 'ignored', code: early.code, limit: early.limit };
+    let verified = this.verified.get(message);
+    if (!verified) {
+      verified = verifySignedManifest({
+        manifest,
+        owner: message.owner,
+        ownerKey: message.ownerKey,
+        signature: message.signature,
+      });
+      this.verified.set(message, verified);
+    }
     if (!verified.ok) {
       return { kind: 'bad', code: verified.code, problem: `${verified.code} for ${message.name}` };
     }
@@ -170,6 +147,9 @@ export class SwarmState {
     }
     if (known) return { kind: 'known', signed, count, bits };
     if (this.files.size >= MAX_FILES) return { kind: 'ignored', code: P2P_CODES.quota };
+    const charged = sender ? [sender as PeerId, signed.owner] : [signed.owner];
+    const quota = this.quotas.check(charged, manifest);
+    if (!quota.ok) return { kind: 'ignored', code: quota.code, limit: quota.limit };
     return { kind: 'new', signed, count, bits };
   }
 
@@ -190,9 +170,13 @@ export class SwarmState {
     return error;
   }
 
-  /** Records a file learned from `peerId`; the machine then opens it for receiving. */
+  /**
+   * Records a file learned from `peerId`, charged to it and to the owner (§9.11); the
+   * machine then opens it for receiving.
+   */
   addNetworkFile(signed: SignedManifest, peerId: string): void {
     const { manifest } = signed;
+    this.quotas.charge([peerId as PeerId, signed.owner], manifest);
     this.names.offer(signed);
     this.files.set(manifest.name, {
       manifest,

@@ -43,10 +43,11 @@ function drained(peer: HostilePeer): Promise<void> {
 }
 
 describe('announcement quotas (real processes, raw v2 attacker)', () => {
-  // Known gap (docs/reliability.md): no announcement quotas in the peer yet (§9.11). In 15 s
-  // the victim reads only ~70 of the 300 manifests, peaks at ~430 MiB (its neighbour, which
-  // only gets forwarded copies, ~370 MiB) with a 32 MiB sparse `.part` per manifest, and is
-  // still running 25 s later.
+  // The caps of §9.11: the attacker's (and its owner's) quota holds two such manifests; the
+  // other 298 are ignored (`ERR_QUOTA`), so the victim forwards only two to its neighbour,
+  // and peaks stay ~150 MiB. Known gap (docs/reliability.md): the neighbour still dials the
+  // attacker's address, which it only heard of in an unsigned v1 `peers` entry, and its
+  // hanging handshakes keep it from giving up in time (fixed with signed records, §9.8).
   it.failing('300 manifests × 1 MiB of hashes: the victim, its neighbour and a newcomer stay small and exchange their own files', async () => {
     const listener = await HostilePeer.listen();
     world.closers.push(() => listener.close());
@@ -57,7 +58,9 @@ describe('announcement quotas (real processes, raw v2 attacker)', () => {
       files: [{ name: 'v.bin', data: data.v }],
       args: ['--peers', `127.0.0.1:${listener.port}`],
       linger: '6s',
-      giveUp: '6s',
+      // Ignored manifests are no progress: long enough for the flood to be read whole, and
+      // for the newcomer to come after it.
+      giveUp: '20s',
     });
     // The honest neighbour is connected to the victim before the bomb: it only ever gets
     // what the victim forwards.
@@ -66,7 +69,7 @@ describe('announcement quotas (real processes, raw v2 attacker)', () => {
       files: [{ name: 'n.bin', data: data.n }],
       args: ['--peers', victim.address],
       linger: '6s',
-      giveUp: '6s',
+      giveUp: '20s',
     });
     const peaks = new Map<Victim, number>();
     const sample = setInterval(() => {
@@ -78,7 +81,24 @@ describe('announcement quotas (real processes, raw v2 attacker)', () => {
     }, 100);
     const newcomers: Victim[] = [];
     world.closers.push(() => clearInterval(sample));
-    const socket = await acceptVictim(listener, attacker, []);
+    // The attacker greets as the protocol says (its own entry ends its greeting, §8.5), so it
+    // is not cut off for a greeting that never ends (ERR_HANDSHAKE_TIMEOUT) and the whole
+    // flood is read.
+    const socket = await acceptVictim(listener, attacker, [
+      {
+        type: 'peers',
+        peers: [
+          {
+            peerId: attacker.peerId,
+            host: '',
+            port: listener.port,
+            seq: 1,
+            complete: false,
+            offers: [],
+          },
+        ],
+      },
+    ]);
     // 32,768 chunk hashes (1 MiB) per manifest, 1 KiB chunks: 32 MiB announced each.
     const hashes = nodeRandomBytes(32 * 32_768);
     let sent = 0;
@@ -107,7 +127,7 @@ describe('announcement quotas (real processes, raw v2 attacker)', () => {
     });
     newcomers.push(newcomer);
     const settled = await Promise.allSettled(
-      [victim, neighbour, newcomer].map((v) => ending(v.proc, 25_000)),
+      [victim, neighbour, newcomer].map((v) => ending(v.proc, 35_000)),
     );
     clearInterval(sample);
     const report = `sent ${sent}; peaks ${[victim, neighbour, newcomer].map((v) => `${v.label} ${Math.round((peaks.get(v) ?? 0) / 2 ** 20)} MiB`).join(', ')}`;
@@ -136,7 +156,7 @@ describe('announcement quotas (real processes, raw v2 attacker)', () => {
       expect(total).toBeLessThanOrEqual(2 * 32 * 1024 * 1024);
     }
     expect({ report, sent }).toMatchObject({ sent: 300 });
-  });
+  }, 90_000);
 
   it('a valid 32 GiB manifest on a smaller disk: ERR_NO_SPACE for that name, no .part, exit 2', async () => {
     // A tmpfs smaller than 32 GiB (24 GiB here); the test states its precondition.

@@ -1,6 +1,8 @@
 import type { Logger } from '../../log/logger';
 import { type AddressScope, addressScopeFrom } from '../../p2p/addressScope';
 import { generateIdentity, type PeerIdentity } from '../../p2p/identity';
+import { DEFAULT_QUOTAS, type QuotaConfig } from '../../p2p/quotas';
+import type { FreeSpaceProbe } from '../../storage/diskSpace';
 import { DEFAULT_CHUNK_SIZE } from '../../storage/manifest';
 import { type Clock, type RetryPolicy, retryPolicy, systemClock } from '../../time';
 import type { Transport } from '../../transport';
@@ -34,6 +36,13 @@ export interface PeerInput {
   trust?: string[];
   /** Most connections at once, inbound and outbound together. */
   maxConnections?: number;
+  /**
+   * What one remote peer may make us hold, and the free disk never promised to files
+   * (docs/protocol-p2p.md §9.11); each cap left out keeps its default (`DEFAULT_QUOTAS`).
+   */
+  quotas?: Partial<QuotaConfig>;
+  /** How free disk is measured (statfs by default); tests pass a small fake disk. */
+  freeSpace?: FreeSpaceProbe;
   /** Upload cap in bytes per second for all connections together; null or absent for none. */
   uploadLimit?: number | null;
   /**
@@ -84,6 +93,8 @@ export interface PeerConfig {
   identity: PeerIdentity;
   secret: string | undefined;
   trusted: ReadonlySet<string> | null;
+  quotas: QuotaConfig;
+  freeSpace: FreeSpaceProbe | undefined;
   maxConnections: number;
   maxOutbound: number;
   uploadLimit: number | null;
@@ -122,6 +133,8 @@ export function resolveConfig(input: PeerInput): PeerConfig {
     identity: input.identity ?? generateIdentity().identity,
     secret: input.secret,
     trusted: input.trust ? new Set(input.trust) : null,
+    quotas: { ...DEFAULT_QUOTAS, ...input.quotas },
+    freeSpace: input.freeSpace,
     maxConnections,
     // Dialing fewer than half the slots leaves room for latecomers to be accepted somewhere.
     maxOutbound: Math.max(1, Math.floor((maxConnections - 1) / 2)),

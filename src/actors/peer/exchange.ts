@@ -1,3 +1,4 @@
+import type { ErrorInfo } from '../../errors';
 import type { StorageEvent } from '../../p2p/storagePipeline';
 import { type ManifestVerdict, signedManifestMessage } from '../../p2p/swarm';
 import { type ReceivingFile, removeFile } from '../../storage/chunkStore';
@@ -45,13 +46,16 @@ export function nextRequests(keep: Keep): Requests {
   return byLink(keep, assignments, (a) => swarm.scheduler.released(a.peer, a.file, a.index));
 }
 
-/** What a `manifest` message is to us: new, known, a conflict or bad (pure). */
-export const judge = (keep: Keep, message: ManifestMessage): ManifestVerdict =>
-  keep.swarm.judgeManifest(message);
+/**
+ * What a `manifest` message from `peerId` (when known) is to us: new, known, a conflict,
+ * ignored (trust list, quotas of its sender and owner) or bad (pure).
+ */
+export const judge = (keep: Keep, message: ManifestMessage, peerId?: string): ManifestVerdict =>
+  keep.swarm.judgeManifest(message, peerId);
 
 /** A peer announced a file we hold the same manifest of: note which chunks it has. */
 export function noteKnownFile(keep: Keep, peerId: string, message: ManifestMessage): void {
-  const verdict = judge(keep, message);
+  const verdict = judge(keep, message, peerId);
   if (verdict.kind !== 'known') return;
   keep.swarm.scheduler.setPeerFile(peerId, message.name, verdict.count, verdict.bits);
 }
@@ -68,7 +72,7 @@ export function learnFile(
   message: ManifestMessage,
 ): void {
   const { swarm } = keep;
-  const verdict = judge(keep, message);
+  const verdict = judge(keep, message, peerId);
   if (verdict.kind === 'known') noteKnownFile(keep, peerId, message);
   if (verdict.kind === 'conflict') failConflict(keep, transferId, message);
   if (verdict.kind !== 'new') return;
@@ -98,6 +102,16 @@ export function mergePeers(
   if (keep.links.get(transferId)?.peerId === peerId && membership.get(peerId)?.status === 'unknown')
     membership.setStatus(peerId, 'connected');
   announceEntries(keep.swarm, (a) => announce(keep, a), changed, transferId);
+}
+
+/**
+ * A file failed for good (no space, a write error, a hash that lies): it is marked failed and
+ * its `.part` is deleted, so a file that will not complete holds no disk (§9.11).
+ */
+export function failFile(keep: Keep, name: string, error: ErrorInfo): void {
+  const receiving = keep.swarm.receiving(name);
+  keep.swarm.fileFailed(name, error);
+  receiving?.discard().catch(() => undefined);
 }
 
 /** A verified chunk was stored: count it, cancel its duplicates elsewhere, announce it. */

@@ -57,6 +57,7 @@ export function createKeep(config: PeerConfig, logger: Logger): Keep {
     self,
     { maxInFlightPerPeer: config.maxInFlightPerPeer },
     config.trusted,
+    config.quotas,
   );
   const limiter = config.uploadLimit
     ? new TokenBucket(

@@ -4,10 +4,13 @@ import type { Logger } from '../../log/logger';
 import { signManifest } from '../../p2p/ownership';
 import { reportSwarm } from '../../p2p/peerSummary';
 import { type StorageEvent, storagePipeline } from '../../p2p/storagePipeline';
+import type { FileRecord } from '../../p2p/swarm';
+import type { ReceivingFile } from '../../storage/chunkStore';
 import type { ManifestMessage } from '../../transport';
 import type { PeerConfig } from './config';
 import {
   failConflict,
+  failFile,
   judge,
   learnFile,
   mergePeers,
@@ -62,6 +65,10 @@ export const swarmKeeper = fromCallback<KeeperEvent, KeeperInput, EventObject>(
     let storage: Subscription | null = storagePipeline(keep.opens, keep.chunks, {
       dir: input.config.dir,
       durable: input.config.durable,
+      disk: {
+        reserveBytes: input.config.quotas.diskReserveBytes,
+        ...(input.config.freeSpace ? { probe: input.config.freeSpace } : {}),
+      },
       receiving: (name) => keep.swarm.receiving(name),
     }).subscribe((event) => {
       const out = onStorage(keep, event);
@@ -77,7 +84,7 @@ export const swarmKeeper = fromCallback<KeeperEvent, KeeperInput, EventObject>(
         keep.listener.accept((channel) => channel.destroy());
         void keep.listener.close().catch(() => undefined);
       }
-      for (const record of keep.swarm.files.values()) record.stored?.close().catch(() => undefined);
+      for (const record of keep.swarm.files.values()) void settleFile(record);
     };
     receive((event) => {
       switch (event.type) {
@@ -141,16 +148,31 @@ function adopt(keep: Keep, prepared: Prepared, send: Send): void {
 async function closeAll(keep: Keep): Promise<void> {
   keep.uploader.stop();
   await keep.listener?.close().catch(() => undefined);
-  await Promise.all(
-    [...keep.swarm.files.values()].map((record) => record.stored?.close().catch(() => undefined)),
-  );
+  await Promise.all([...keep.swarm.files.values()].map(settleFile));
+}
+
+/**
+ * Closes one file on the way out. A `.part` is kept for a later run to resume only while it
+ * holds at least one verified chunk (its apparent size is at most its manifest's, promised
+ * against free disk when it was accepted); one with nothing verified, or whose file failed
+ * for good, is deleted (docs/protocol-p2p.md §9.11).
+ */
+function settleFile(record: FileRecord): Promise<void> {
+  const stored = record.stored;
+  if (!stored) return Promise.resolve();
+  const receiving = 'discard' in stored ? (stored as ReceivingFile) : null;
+  const drop =
+    receiving !== null &&
+    !receiving.complete &&
+    (record.state === 'failed' || receiving.bytesHeld === 0);
+  return (drop ? receiving.discard() : stored.close()).catch(() => undefined);
 }
 
 /** A control message, passed on to the peer with what it is to us. */
 function judged(keep: Keep, event: Forwardable): KeeperToPeerEvent {
   switch (event.type) {
     case 'transfer.manifest':
-      return { ...event, verdict: judgeManifest(keep, event.message) };
+      return { ...event, verdict: judgeManifest(keep, event.peerId, event.message) };
     case 'transfer.have':
       return { ...event, verdict: judgeHave(keep, event.peerId, event.message) };
     case 'transfer.peers': {
@@ -163,10 +185,15 @@ function judged(keep: Keep, event: Forwardable): KeeperToPeerEvent {
   }
 }
 
-function judgeManifest(keep: Keep, message: ManifestMessage): ManifestJudgement {
-  const verdict = judge(keep, message);
+function judgeManifest(keep: Keep, peerId: string, message: ManifestMessage): ManifestJudgement {
+  const verdict = judge(keep, message, peerId);
   if (verdict.kind === 'bad') return { kind: 'bad', code: verdict.code, problem: verdict.problem };
-  if (verdict.kind === 'ignored') return { kind: 'ignored', code: verdict.code };
+  if (verdict.kind === 'ignored')
+    return {
+      kind: 'ignored',
+      code: verdict.code,
+      ...(verdict.limit ? { limit: verdict.limit } : {}),
+    };
   return { kind: verdict.kind };
 }
 
@@ -311,7 +338,7 @@ function onStorage(keep: Keep, event: StorageEvent): KeeperToPeerEvent | null {
       return { type: 'file.opened', name: event.name };
     }
     case 'file.failed':
-      swarm.fileFailed(event.name, { code: event.code, message: event.message });
+      failFile(keep, event.name, { code: event.code, message: event.message });
       logger.error(`cannot receive ${event.name}: ${event.message}`, { code: event.code });
       return event;
   }

@@ -13,7 +13,7 @@ export type ManifestJudgement =
   | { kind: 'new' }
   | { kind: 'known' }
   | { kind: 'conflict' }
-  | { kind: 'ignored'; code: string }
+  | { kind: 'ignored'; code: string; limit?: string }
   | { kind: 'bad'; code: string; problem: string };
 
 /** What a `have` message brings: a file we do not know, nothing new, or news. */

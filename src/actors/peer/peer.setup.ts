@@ -164,8 +164,12 @@ export const peerSetup = setup({
     noteIgnored: ({ context, event }) => {
       assertEvent(event, 'transfer.manifest');
       const code = event.verdict.kind === 'ignored' ? event.verdict.code : 'ERR_QUOTA';
+      const limit =
+        event.verdict.kind === 'ignored' && event.verdict.limit
+          ? `, quota: ${event.verdict.limit}`
+          : '';
       context.logger.warn(
-        `${event.message.name} from ${event.peerId} ignored (owner ${event.message.owner})`,
+        `${event.message.name} from ${event.peerId} ignored (owner ${event.message.owner}${limit})`,
         { code },
       );
     },
