@@ -53,6 +53,12 @@ export class SessionStats {
     return { tick, rttMs };
   }
 
+  /** Whether the oldest tick still in flight was sent before `monoMs`. */
+  sentBefore(monoMs: number): boolean {
+    for (const tick of this.inFlight.values()) return tick.sentAt < monoMs;
+    return false;
+  }
+
   get inFlightCount(): number {
     return this.inFlight.size;
   }

@@ -98,7 +98,7 @@ describe('live progress', () => {
             ticksSent: 100,
             replies: 99,
             missedSlots: 1,
-            inFlight: [{ seq: 99, firedAt: 1490 }],
+            inFlight: 1,
             attempt: 1,
             reconnections: 0,
             rttMedianMs: 0.3,

@@ -96,7 +96,13 @@ function expectClean(run: Awaited<ReturnType<typeof inspectedRun>>) {
   const { stream, bytes } = run;
   // Not vacuous: the stream shows the machines, their states and their events.
   expect(run.messages).toBeGreaterThan(1);
-  for (const seen of ['clientSession', 'connectionHandler', 'ticking', 'tick.due', '[redacted]'])
+  for (const seen of [
+    'clientSession',
+    'connectionHandler',
+    'ticking',
+    'ledger.progress',
+    '[redacted]',
+  ])
     expect(stream).toContain(seen);
   const secret = Buffer.from(SECRET, 'utf8');
   const leaks = [SECRET, ...forms(secret)].filter((form) => stream.includes(form));

@@ -61,7 +61,7 @@ export function selectProgress(snapshot: ClientSessionSnapshot): SessionProgress
     ticksSent: context.ticksSent,
     replies: context.replies,
     missedSlots: context.missedSlots,
-    inFlight: context.inFlight.length,
+    inFlight: context.inFlight,
     connectAttempts: context.attempt,
     reconnections: context.reconnections,
     rttMedianMs: context.rttMedianMs,

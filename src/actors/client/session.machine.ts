@@ -15,29 +15,34 @@ export type { ClientSessionEvent } from './session.setup';
  * transition; a lost link is reconnected on the same grid (the handshake machine runs again);
  * replies still in flight get a bounded drain; every way out of the session goes through
  * `closing`, which finishes both files with the real duration and, if it ended early, why.
- * Each tick and each reply is one transition: the machine decides (reply overdue → reconnect,
- * awaited or unexpected reply), the ledger stamps, writes and keeps the figures. Unlike the
- * server's responder, this data path still goes through the machine: measured, it is about a
- * third of the client's CPU at 100 Hz (BENCHMARKS.md, "Where the round trip goes") but none of
- * its round trip, since t1 is read in the ledger right before the write and t4 when the bytes
- * arrive. The named guards and actions are in `session.setup.ts`.
+ * Ticks and replies do not go through the machine: the ledger (the data path, like the server's
+ * tick responder) runs the grid, writes each tick, reads the connection while the session is
+ * online or draining, and keeps the figures. A transition per tick and per reply was about two
+ * thirds of the client's busy time at 100 Hz and most of its garbage (BENCHMARKS.md, issue 11).
+ * The machine hears what its decisions need: a reply overdue (→ reconnect), the server's other
+ * messages and the link's end (→ reconnect or close), draining done, and once a second the
+ * counts. The named guards and actions are in `session.setup.ts`.
  */
 export const clientSessionMachine = clientSessionSetup.createMachine({
   id: 'clientSession',
   context: ({ input }) => initialContext(input),
-  // The data path: writes ticks, turns replies into rows and round trips (see sessionLedger).
+  // The data path: the grid, ticks, replies, rows and round trips (see sessionLedger).
   invoke: {
     id: 'ledger',
     src: 'ledger',
     input: ({ context }) => ({
       clock: context.config.clock,
-      reportEvery: Math.max(1, Math.ceil(1000 / context.config.intervalMs)),
+      intervalMs: context.config.intervalMs,
+      durationMs: context.config.durationMs,
+      spinMs: context.config.spinMs,
+      replyTimeoutMs: context.config.replyTimeoutMs,
+      logger: context.logger,
     }),
   },
   initial: 'connecting',
   on: {
     'session.stop': { target: '.failed', actions: 'failStopped' },
-    'ledger.progress': { actions: 'keepRttMedian' },
+    'ledger.progress': { actions: 'keepProgress' },
   },
   states: {
     connecting: {
@@ -126,17 +131,9 @@ export const clientSessionMachine = clientSessionSetup.createMachine({
           always: { guard: 'bothWritersOpen', target: 'ticking' },
         },
         ticking: {
+          // The ledger's grid starts with the first `online` and runs through reconnects: the
+          // session keeps its schedule, not the socket's (slots offline are counted, never sent).
           entry: ['markStarted', 'logStarted'],
-          // The grid runs through reconnects: the session keeps its schedule, not the socket's.
-          invoke: {
-            src: 'tickGrid',
-            input: ({ context }) => ({
-              clock: context.config.clock,
-              intervalMs: context.config.intervalMs,
-              count: Math.round(context.config.durationMs / context.config.intervalMs),
-              spinMs: context.config.spinMs,
-            }),
-          },
           after: { sessionDuration: { target: 'draining', actions: 'markEnded' } },
           on: {
             'session.stop': { target: 'draining', actions: 'endOnStop' },
@@ -144,23 +141,13 @@ export const clientSessionMachine = clientSessionSetup.createMachine({
           initial: 'online',
           states: {
             online: {
-              invoke: {
-                src: 'readServer',
-                input: ({ context }) => ({ connection: context.connection! }),
-              },
+              // The ledger ticks on and reads the connection from here on, until it is lost.
+              entry: 'tickOnConnection',
               on: {
-                'tick.due': [
-                  {
-                    guard: 'replyOverdue',
-                    target: 'reconnecting',
-                    actions: ['noteOverdue', 'abandonInFlight', 'skipOfflineSlot'],
-                  },
-                  { actions: ['sendTick', 'countTick'] },
-                ],
-                'server.reply': [
-                  { guard: 'isAwaitedReply', actions: ['recordReply', 'countReply'] },
-                  { actions: ['recordReply', 'countUnexpectedReply', 'warnUnexpectedReply'] },
-                ],
+                'ledger.overdue': {
+                  target: 'reconnecting',
+                  actions: ['noteOverdue', 'abandonInFlight'],
+                },
                 'server.bye': {
                   guard: 'canReconnect',
                   target: 'reconnecting',
@@ -176,7 +163,6 @@ export const clientSessionMachine = clientSessionSetup.createMachine({
             reconnecting: {
               entry: ['warnReconnecting', 'dropConnection', 'resetReconnectAttempts'],
               on: {
-                'tick.due': { actions: 'skipOfflineSlot' },
                 // Late events of the old connection (its reader has stopped) no longer matter.
                 'server.welcome': {},
                 'server.challenge': {},
@@ -259,19 +245,13 @@ export const clientSessionMachine = clientSessionSetup.createMachine({
           },
         },
         draining: {
-          invoke: {
-            src: 'readServer',
-            input: ({ context }) => ({ connection: context.connection! }),
-          },
-          always: { guard: 'nothingInFlight', target: '#clientSession.closing' },
+          // The ledger stops the grid and keeps reading until no tick is in flight.
+          entry: 'drainLedger',
           after: { drainTimeout: '#clientSession.closing' },
           on: {
+            'ledger.drained': '#clientSession.closing',
             // The session ran its course: losing the link now only loses the replies in flight.
             'connection.lost': '#clientSession.closing',
-            'server.reply': [
-              { guard: 'isAwaitedReply', actions: ['recordReply', 'countReply'] },
-              { actions: ['recordReply', 'countUnexpectedReply', 'warnUnexpectedReply'] },
-            ],
             'server.bye': '#clientSession.closing',
             'session.stop': { target: '#clientSession.closing', actions: 'endOnStop' },
           },

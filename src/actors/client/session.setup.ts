@@ -1,12 +1,12 @@
 import { join } from 'node:path';
-import { assertEvent, assign, enqueueActions, fromCallback, setup } from 'xstate';
+import { assertEvent, assign, enqueueActions, setup } from 'xstate';
 import {
   clientTableName,
   exchangeLogFormat,
   exchangeLogName,
   timestampTableFormat,
 } from '../../storage';
-import { backoffDelay, type Clock, type GridTick, startTickGrid } from '../../time';
+import { backoffDelay } from '../../time';
 import type { ClientConnection, ServerMessage } from '../../transport';
 import { type Failure, failure } from '../errors';
 import type { ConnectionLost, WireEvent } from '../shared';
@@ -25,17 +25,9 @@ import type { ClientSessionSummary } from './summary';
 export type ClientSessionEvent =
   | WireEvent<'server', ServerMessage>
   | ConnectionLost
-  | { type: 'tick.due'; tick: GridTick }
   | { type: 'session.stop'; reason: string }
   | FileWriterNotification
   | LedgerReport;
-
-const tickGrid = fromCallback<
-  ClientSessionEvent,
-  { clock: Clock; intervalMs: number; count: number; spinMs: number }
->(({ input, sendBack }) =>
-  startTickGrid({ ...input, onTick: (tick) => sendBack({ type: 'tick.due', tick }) }),
-);
 
 /** What the handshake needs from the session; `clientId` is the ID to ask for. */
 export const handshakeInput = (
@@ -82,7 +74,6 @@ export const clientSessionSetup = setup({
     connect,
     handshake: clientHandshakeMachine,
     readServer,
-    tickGrid,
     ledger: sessionLedger,
     fileWriter: fileWriterMachine,
   },
@@ -142,68 +133,24 @@ export const clientSessionSetup = setup({
     countWriterDone: assign({ writersDone: ({ context }) => context.writersDone + 1 }),
     markStarted: assign({ startedAt: ({ context }) => context.config.clock.now() }),
     markEnded: assign({ endedAt: ({ context }) => context.endedAt ?? context.config.clock.now() }),
-    sendTick: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, 'tick.due');
-      enqueue.sendTo('ledger', {
-        type: 'ledger.tick',
-        connection: context.connection!,
-        tick: event.tick,
-      });
-    }),
-    countTick: assign(({ context, event }) => {
-      assertEvent(event, 'tick.due');
-      const { tick } = event;
-      return {
-        ticksSent: context.ticksSent + 1,
-        missedSlots: context.missedSlots + tick.missedBefore,
-        inFlight: [...context.inFlight, { seq: tick.slot, firedAt: tick.firedAt }],
-      };
-    }),
-    skipOfflineSlot: assign(({ context, event }) => {
-      assertEvent(event, 'tick.due');
-      return {
-        offlineSlots: context.offlineSlots + 1,
-        missedSlots: context.missedSlots + event.tick.missedBefore,
-      };
-    }),
-    recordReply: enqueueActions(({ context, event, enqueue }) => {
-      assertEvent(event, 'server.reply');
-      enqueue.sendTo('ledger', {
-        type: 'ledger.reply',
-        connection: context.connection!,
-        reply: event.message,
-        at: event.at,
-      });
-    }),
-    countReply: assign(({ context, event }) => {
-      assertEvent(event, 'server.reply');
-      const { seq } = event.message;
-      const [oldest] = context.inFlight;
-      return {
-        replies: context.replies + 1,
-        inFlight:
-          oldest?.seq === seq
-            ? context.inFlight.slice(1)
-            : context.inFlight.filter((tick) => tick.seq !== seq),
-      };
-    }),
-    countUnexpectedReply: assign({
-      unexpectedReplies: ({ context }) => context.unexpectedReplies + 1,
-    }),
-    warnUnexpectedReply: ({ context, event }) => {
-      assertEvent(event, 'server.reply');
-      context.logger.warn('reply for a tick not in flight', { seq: event.message.seq });
-    },
-    keepRttMedian: assign({
-      rttMedianMs: ({ event }) => {
-        assertEvent(event, 'ledger.progress');
-        return event.rttMedianMs;
-      },
+    startLedger: enqueueActions(({ enqueue }) =>
+      enqueue.sendTo('ledger', { type: 'ledger.start' }),
+    ),
+    /** The ledger ticks on this connection and reads it (replies never reach the machine). */
+    tickOnConnection: enqueueActions(({ context, enqueue }) =>
+      enqueue.sendTo('ledger', { type: 'ledger.online', connection: context.connection! }),
+    ),
+    drainLedger: enqueueActions(({ enqueue }) =>
+      enqueue.sendTo('ledger', { type: 'ledger.drain' }),
+    ),
+    keepProgress: assign(({ event }) => {
+      assertEvent(event, 'ledger.progress');
+      return { ...event.counts, rttMedianMs: event.rttMedianMs };
     }),
     /** The ticks in flight will not be answered on this link: the ledger logs them as lost. */
     abandonInFlight: enqueueActions(({ enqueue }) => {
-      enqueue.assign({ inFlight: [] });
-      enqueue.sendTo('ledger', { type: 'ledger.abandon' });
+      enqueue.assign({ inFlight: 0 });
+      enqueue.sendTo('ledger', { type: 'ledger.offline' });
     }),
     noteOverdue: assign({
       lostBecause: ({ context }) => failures.replyTimeout(context.config.replyTimeoutMs),
@@ -290,7 +237,10 @@ export const clientSessionSetup = setup({
     ),
     keepTotals: assign(({ event }) => {
       assertEvent(event, 'ledger.finished');
-      return { totals: { rttMs: event.rttMs, timerErrorMs: event.timerErrorMs } };
+      return {
+        ...event.counts,
+        totals: { rttMs: event.rttMs, timerErrorMs: event.timerErrorMs },
+      };
     }),
     closeFiles: enqueueActions(({ context, enqueue, self }) => {
       // A writer that already failed has stopped; only the live ones are told to finish.
@@ -328,19 +278,6 @@ export const clientSessionSetup = setup({
     isTableFile: ({ context, event }) =>
       event.type === 'writer.opened' && event.path === context.files?.table,
     bothWritersOpen: ({ context }) => context.writersOpen === 2,
-    /** The oldest unanswered tick has waited longer than the reply timeout. */
-    replyOverdue: ({ context, event }) => {
-      const oldest = context.inFlight[0];
-      return (
-        event.type === 'tick.due' &&
-        oldest !== undefined &&
-        event.tick.firedAt - oldest.firedAt > context.config.replyTimeoutMs
-      );
-    },
-    isAwaitedReply: ({ context, event }) =>
-      event.type === 'server.reply' &&
-      context.inFlight.some((tick) => tick.seq === event.message.seq),
-    nothingInFlight: ({ context }) => context.inFlight.length === 0,
     finished: ({ context }) =>
       context.totals !== null && context.writersDone === context.writersSpawned,
     finishedAfterFailure: ({ context }) =>

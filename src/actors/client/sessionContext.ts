@@ -66,13 +66,6 @@ export interface SessionConfig {
   fs: FileSystem | undefined;
 }
 
-/** A tick sent and not yet answered, as far as the machine's decisions need it. */
-export interface InFlightSlot {
-  seq: number;
-  /** When the grid fired it (monotonic ms): the reply timeout counts from here. */
-  firedAt: number;
-}
-
 /**
  * A session's state, all of it values: counts, stamps, failures. Besides the settings, the
  * only handle is the current connection (read by the invoked reader and handshake, written by
@@ -89,8 +82,8 @@ export interface ClientSessionContext {
   writersSpawned: number;
   writersOpen: number;
   writersDone: number;
-  /** Ticks sent and not yet answered, oldest first. */
-  inFlight: readonly InFlightSlot[];
+  /** Ticks sent and not yet answered, as the ledger last reported (about once a second). */
+  inFlight: number;
   ticksSent: number;
   replies: number;
   /** Replies for a tick not in flight (never sent, already answered, or given up on). */
@@ -146,7 +139,7 @@ export function initialContext(input: ClientSessionInput): ClientSessionContext 
     writersSpawned: 0,
     writersOpen: 0,
     writersDone: 0,
-    inFlight: [],
+    inFlight: 0,
     ticksSent: 0,
     replies: 0,
     unexpectedReplies: 0,
