@@ -207,13 +207,16 @@ async function runTimeswarm(): Promise<void> {
         send({
           type: 'stopped',
           rows: summary.rows,
-          clients: summary.clients.length,
+          clients: summary.servedCount,
           outcome: summary.outcome,
           error: summary.error,
-          closeCodes: summary.clients.reduce<Record<string, number>>((codes, client) => {
-            codes[client.code] = (codes[client.code] ?? 0) + 1;
-            return codes;
-          }, {}),
+          closeCodes: summary.clients.reduce<Record<string, number>>(
+            (codes, client) => {
+              codes[client.code] = (codes[client.code] ?? 0) + 1;
+              return codes;
+            },
+            { ...summary.earlier.codes },
+          ),
         } satisfies ServerStopped);
         setImmediate(() => process.exit(0));
       });

@@ -104,7 +104,7 @@ export function serverStatusParts(server: Actor<typeof serverMachine>): string[]
   return [
     status.state,
     `${status.clients} client(s) exchanging`,
-    `${status.served.length} served`,
+    `${status.servedCount} served`,
     handshaking > 0 ? `${handshaking} in their handshake` : '',
   ];
 }

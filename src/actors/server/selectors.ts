@@ -2,8 +2,8 @@ import type { SnapshotFrom } from 'xstate';
 import type { ErrorInfo } from '../../errors';
 import { type StateLabels, stateLabel, stateText } from '../shared/stateLabel';
 import type { ServedClient } from './connectionHandler.machine';
+import { servedClients } from './servedLog';
 import type { serverMachine } from './server.machine';
-import { servedClients } from './serverTypes';
 
 export type ServerSnapshot = SnapshotFrom<typeof serverMachine>;
 
@@ -39,8 +39,10 @@ export interface ServerStatus {
   connections: number;
   /** Clients holding an ID now (exchanging). */
   clients: number;
-  /** Clients that have finished so far, each with how it ended. */
+  /** The last clients that have finished (up to the server's `keepServed`), each with how it ended. */
   served: readonly ServedClient[];
+  /** Every client that has finished so far. */
+  servedCount: number;
   /** Set once the server failed. */
   failure: ErrorInfo | null;
 }
@@ -52,7 +54,8 @@ export function selectStatus(snapshot: ServerSnapshot): ServerStatus {
     statePath: stateText(snapshot.value),
     connections: context.connections,
     clients: context.clients,
-    served: servedClients(context.served),
+    served: servedClients(context.served, context.config.keepServed).clients,
+    servedCount: context.served.total,
     failure: context.failure,
   };
 }

@@ -9,13 +9,8 @@ import { acceptConnections } from '../shared';
 import { closeWriter, fileWriterMachine } from '../writer';
 import { handlerPool } from './handlerPool';
 import { DEFAULT_PRE_HELLO_LIMITS } from './preHelloGate';
-import {
-  type ServerContext,
-  type ServerEvent,
-  type ServerInput,
-  type ServerSummary,
-  servedClients,
-} from './serverTypes';
+import { DEFAULT_KEEP_SERVED, EMPTY_SERVED_LOG, servedClients, withServed } from './servedLog';
+import type { ServerContext, ServerEvent, ServerInput, ServerSummary } from './serverTypes';
 
 export type { ServerContext, ServerEvent, ServerInput, ServerSummary } from './serverTypes';
 
@@ -116,11 +111,9 @@ export const serverMachine = setup({
       assertEvent(event, 'handler.closed');
       const { clientId, address, ticks, reason, code } = event;
       if (clientId === null) return {};
-      // Newest first, never copied: thousands of clients ending cost O(1) each.
-      return {
-        served: { client: { clientId, address, ticks, reason, code }, older: context.served },
-        servedCount: context.servedCount + 1,
-      };
+      // Never copied: thousands of clients ending cost O(1) each, and memory stays bounded.
+      const client = { clientId, address, ticks, reason, code };
+      return { served: withServed(context.served, client, context.config.keepServed) };
     }),
     shutDownHandlers: enqueueActions(({ context, enqueue }) =>
       enqueue.sendTo('pool', {
@@ -182,6 +175,7 @@ export const serverMachine = setup({
       maxPendingPerAddress:
         input.maxPendingPerAddress ?? DEFAULT_PRE_HELLO_LIMITS.maxPendingPerAddress,
       maxReplyDelayMs: input.maxReplyDelayMs ?? 10_000,
+      keepServed: input.keepServed ?? DEFAULT_KEEP_SERVED,
       flushIntervalMs: input.flushIntervalMs ?? 200,
       stopTimeoutMs: input.stopTimeoutMs ?? 2000,
       fs: input.fs ?? nodeFileSystem,
@@ -193,8 +187,7 @@ export const serverMachine = setup({
     address: null,
     connections: 0,
     clients: 0,
-    served: null,
-    servedCount: 0,
+    served: EMPTY_SERVED_LOG,
     refused: { ERR_TOO_MANY_PENDING: 0, ERR_TOO_MANY_FROM_ADDRESS: 0 },
     rowsWritten: 0,
     writerFailed: false,
@@ -324,7 +317,8 @@ export const serverMachine = setup({
   output: ({ context }) => ({
     outcome: context.failure ? 'failed' : 'stopped',
     address: context.address,
-    clients: servedClients(context.served),
+    ...servedClients(context.served, context.config.keepServed),
+    servedCount: context.served.total,
     rows: context.rowsWritten,
     refused: context.refused,
     durationMs: context.config.clock.now() - context.startedAt,

@@ -9,6 +9,7 @@ import type { HandlerToServerEvent, ServedClient } from './connectionHandler.mac
 import type { PoolReport } from './handlerPool';
 import type { ExchangeLimits } from './limits';
 import type { PreHelloRefusal } from './preHelloGate';
+import type { ServedLog, ServedTally } from './servedLog';
 
 /* The server machine's input, events, context and output (the machine is server.machine.ts). */
 
@@ -40,6 +41,11 @@ export interface ServerInput {
    * and the kernel's buffers for it are full) is cut off with `ERR_SLOW_CONSUMER`. Default 10 s.
    */
   maxReplyDelayMs?: number;
+  /**
+   * Finished clients kept in full for the summary and the status (address, ID, ticks, code);
+   * those before them are kept as counts only (`earlier`). Default 10,000.
+   */
+  keepServed?: number;
   flushIntervalMs?: number;
   /** On stop, how long clients get to say goodbye before the file is finished anyway. */
   stopTimeoutMs?: number;
@@ -58,7 +64,12 @@ export type ServerEvent =
 export interface ServerSummary {
   outcome: 'stopped' | 'failed';
   address: string | null;
+  /** The last `keepServed` clients that finished, oldest first. */
   clients: ServedClient[];
+  /** The clients that finished before those, as counts. */
+  earlier: ServedTally;
+  /** Every client that finished: `clients.length + earlier.clients`. */
+  servedCount: number;
   /** Rows handed to the file writer; after a disk failure the last flush's rows may be missing. */
   rows: number;
   /** Connections closed at accept, by code (the limits before the hello). */
@@ -83,9 +94,8 @@ export interface ServerContext {
   /** Connections with a live handler, and clients among them holding an ID. */
   connections: number;
   clients: number;
-  /** Clients that have finished, newest first, as a persistent list: O(1) to add one. */
-  served: ServedList | null;
-  servedCount: number;
+  /** Clients that have finished: the last `keepServed` in full, counts for the rest. */
+  served: ServedLog;
   /** Connections closed at accept, by code, as the pool last reported. */
   refused: Record<PreHelloRefusal, number>;
   rowsWritten: number;
@@ -93,17 +103,4 @@ export interface ServerContext {
   startedAt: number;
   stopReason: string | null;
   failure: Failure | null;
-}
-
-/** A persistent list of finished clients, newest first (see {@link servedClients}). */
-export interface ServedList {
-  readonly client: ServedClient;
-  readonly older: ServedList | null;
-}
-
-/** The finished clients, oldest first. */
-export function servedClients(list: ServedList | null): ServedClient[] {
-  const clients: ServedClient[] = [];
-  for (let at = list; at !== null; at = at.older) clients.push(at.client);
-  return clients.reverse();
 }

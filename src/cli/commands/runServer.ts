@@ -65,7 +65,7 @@ export async function runServer(options: ServerOptions): Promise<void> {
   });
   if (options.json) process.stdout.write(`${jsonText(summary, 2)}\n`);
   else {
-    const served = `served ${summary.clients.length} client(s), ${summary.rows} rows in ${summary.file}`;
+    const served = `served ${summary.servedCount} client(s), ${summary.rows} rows in ${summary.file}`;
     process.stdout.write(`${wrapText(served, terminalWidth(), '  ')}\n`);
   }
   process.exitCode = summary.outcome === 'stopped' ? 0 : 1;
