@@ -41,7 +41,10 @@ async function forgedFirst(victimArgs: (ownerId: string) => string[]) {
     host: '127.0.0.2',
     files: [{ name: 'own.bin', data: randomBytes(3000) }],
     args: ['--peers', `127.0.0.1:${listener.port}`, ...victimArgs(ownerKey.peerId)],
-    linger: '4s',
+    // The victim must still be there when the owner joins: the owner is a process started
+    // only now, which takes seconds on a loaded machine. A victim that left before the second
+    // content reached it cannot know of a conflict (README, "Owned files").
+    linger: '15s',
     giveUp: '4s',
   });
   const socket = await acceptVictim(listener, attacker, [signedManifestOf(attacker, forged)]);
