@@ -158,4 +158,55 @@ describe('pacing by arrival (real TCP)', () => {
     ]);
     expect(log.entries.some((e) => e.code === 'ERR_RATE_LIMIT')).toBe(false);
   });
+
+  test('a stall beyond the credit the server gives is its overload: the client is cut with ERR_OVERLOADED, never ERR_RATE_LIMIT, and comes back', async () => {
+    const log = captureLogger();
+    const server = await world.startServer({
+      outDir: join(world.dir, 'server'),
+      // Credit stalls up to 200 ms only, so that a 1.5 s stall of this process is beyond it
+      // (as a saturated loop at 500 clients is beyond the default 5 s).
+      limits: { stallToleranceMs: 200 },
+      logger: log.logger,
+    });
+    const client = timeswarm([
+      'client',
+      '--server',
+      `127.0.0.1:${server.port}`,
+      '--bind',
+      '127.0.0.55',
+      '--interval',
+      '10ms',
+      '--duration',
+      '4s',
+      '--out',
+      join(world.dir, 'client'),
+      '--json',
+    ]);
+    await until(() => server!.actor.getSnapshot().context.clients === 1);
+    await sleep(300);
+    const { meter, release } = acquireStallMeter(systemClock);
+    try {
+      // Stall this process (and so the server) for 1.5 s: ~150 ticks wait in the kernel.
+      const end = performance.now() + 1500;
+      while (performance.now() < end) {
+        // busy: nothing else runs
+      }
+      await sleep(50);
+      expect(meter.longestMs).toBeGreaterThanOrEqual(1500);
+    } finally {
+      release();
+    }
+    expect(await client.exited).toBe(0);
+    const summary = JSON.parse(client.output().stdout);
+    // Cut once, by the server's overload; it reconnected and finished.
+    expect(summary).toMatchObject({ outcome: 'done' });
+    expect(summary.reconnections).toBeGreaterThanOrEqual(1);
+    const stopped = await server.stop();
+    const codes = stopped.clients.map((c) => c.code);
+    expect(codes[0]).toBe('ERR_OVERLOADED');
+    expect(codes).not.toContain('ERR_RATE_LIMIT');
+    expect(codes[codes.length - 1]).toBe('OK');
+    expect(log.entries.some((e) => e.code === 'ERR_OVERLOADED')).toBe(true);
+    expect(log.entries.some((e) => e.code === 'ERR_RATE_LIMIT')).toBe(false);
+  });
 });

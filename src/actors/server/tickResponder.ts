@@ -89,6 +89,16 @@ export const respondToTicks = fromCallback<ResponderCommand, ResponderInput, Res
       });
       return true;
     };
+    // Ahead of the pace. If this server was stalled longer than the credit it gives (its own
+    // loop saturated), it cannot tell a flood from ticks that waited out its stall: that is its
+    // overload, not the client's pace, and it says so (ERR_OVERLOADED, with the stall).
+    const tooFast = (stalledMs: number) =>
+      stalledMs > limits.stallToleranceMs
+        ? failure(
+            'ERR_OVERLOADED',
+            `server overloaded: its event loop stalled ${Math.round(stalledMs)} ms, beyond the ${limits.stallToleranceMs} ms it credits; ticks bunched up`,
+          )
+        : failure('ERR_RATE_LIMIT', `ticks faster than one per ${limits.minIntervalMs} ms`);
     let timer: unknown = null;
     const schedule = () => {
       timer = clock.setTimeout(
@@ -96,8 +106,11 @@ export const respondToTicks = fromCallback<ResponderCommand, ResponderInput, Res
           if (stopped) return;
           report();
           if (slowConsumer(clock.now())) return;
-          // A client that trickles bytes without ever completing a message is silent too.
-          const silentMs = clock.now() - lastHeard;
+          // A client that trickles bytes without ever completing a message is silent too. Time
+          // this server spent stalled is not the client's silence (its bytes may be waiting in
+          // the kernel: timers run before the socket is read after a long turn).
+          const now = clock.now();
+          const silentMs = now - lastHeard - stalls.meter.stallBefore(now);
           if (silentMs > idleLimit) {
             end({
               type: 'protocol.violation',
@@ -121,15 +134,9 @@ export const respondToTicks = fromCallback<ResponderCommand, ResponderInput, Res
             error: failure('ERR_PROTOCOL', `unexpected ${message.type} after the handshake`),
           });
         }
-        const credit = Math.min(limits.stallToleranceMs, stalls.meter.stallBefore(at.monoMs));
-        if (!pace.admit(at.monoMs, credit)) {
-          return end({
-            type: 'protocol.violation',
-            error: failure(
-              'ERR_RATE_LIMIT',
-              `ticks faster than one per ${limits.minIntervalMs} ms`,
-            ),
-          });
+        const stalledMs = stalls.meter.stallBefore(at.monoMs);
+        if (!pace.admit(at.monoMs, Math.min(limits.stallToleranceMs, stalledMs))) {
+          return end({ type: 'protocol.violation', error: tooFast(stalledMs) });
         }
         if (message.ack !== undefined && !backlog.acknowledge(message.ack)) {
           return end({
