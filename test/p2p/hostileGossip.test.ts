@@ -1,6 +1,7 @@
 import {
   AnnouncementQuotas,
   addressScopeFrom,
+  DEFAULT_QUOTAS,
   DialPlanner,
   type DialTicket,
   manifestClaimFromWire,
@@ -98,16 +99,22 @@ describe('announcements cost the announcer', () => {
     expect(hashesHeld).toBe(2 * 1024 * 1024); // 2 MiB held, not 300 MiB
   });
 
-  it('a valid 32 GiB manifest is refused by the announced-bytes cap before any disk is touched', () => {
+  // The default announced-bytes cap (256 GiB) lets a real 32 GiB file through: free disk
+  // decides then (statfs, ERR_NO_SPACE: hostileQuotas.tcp.test.ts). A smaller cap refuses it.
+  it('a valid 32 GiB manifest is refused by an announced-bytes cap below it, before any disk is touched', () => {
     const attacker = hostileKey();
     const parsed = parsePeerMessageV2(hugeHashManifest(attacker, 'big.bin', 32 * 1024, 1024 ** 2));
     if (parsed.type !== 'manifest') throw new Error('not a manifest');
     const checked = verifySignedManifest(manifestClaimFromWire(parsed));
     if (!checked.ok) throw new Error('does not verify');
     expect(checked.value.manifest.size).toBe(32 * 1024 ** 3);
-    expect(
-      new AnnouncementQuotas().charge([parsePeerId(attacker.peerId)], checked.value.manifest),
-    ).toEqual({
+    const id = parsePeerId(attacker.peerId);
+    expect(new AnnouncementQuotas().check([id], checked.value.manifest)).toEqual({ ok: true });
+    const capped = new AnnouncementQuotas({
+      ...DEFAULT_QUOTAS,
+      maxAnnouncedBytesPerPeer: 16 * 1024 ** 3,
+    });
+    expect(capped.charge([id], checked.value.manifest)).toEqual({
       ok: false,
       code: 'ERR_QUOTA',
       limit: 'bytes',
