@@ -18,8 +18,12 @@ export interface ConnectOptions {
 export interface ChannelListener {
   readonly host: string;
   readonly port: number;
-  /** Sets the one handler for accepted channels; channels accepted before it are held. */
-  accept(handler: (channel: ByteChannel) => void): void;
+  /**
+   * Sets the one handler for accepted channels; channels accepted before it are held.
+   * `dropped`, if given, hears of each connection closed at accept because the process is at
+   * its open-file limit (TCP; see tcp.ts), with the peer's address.
+   */
+  accept(handler: (channel: ByteChannel) => void, dropped?: (address: string) => void): void;
   /** Stops accepting; existing channels are untouched. */
   close(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { ChannelListener, ConnectOptions, ListenOptions, Transport } from './channelTransport';
 import { normalizeAddress } from './channelTransport';
@@ -81,6 +82,13 @@ async function listen(options: ListenOptions): Promise<ChannelListener> {
   const server = net.createServer({ noDelay: true, pauseOnConnect: true });
   const held: net.Socket[] = [];
   let handler: ((channel: ByteChannel) => void) | null = null;
+  let dropped: ((address: string) => void) | null = null;
+  // At the open-file limit, accept fails (EMFILE) and libuv silently closes whatever waits; so
+  // we stop short of it ourselves (Node's `maxConnections`: one more is closed at accept and
+  // reported), keeping what the process already holds plus a margin for files and the rest.
+  const most = connectionsWithinFileLimit();
+  if (most !== null) server.maxConnections = most;
+  server.on('drop', (data?: net.DropArgument) => dropped?.(normalizeAddress(data?.remoteAddress)));
   server.on('connection', (socket) => {
     if (handler) handler(socketChannel(socket));
     else held.push(socket);
@@ -101,12 +109,16 @@ async function listen(options: ListenOptions): Promise<ChannelListener> {
       resolve();
     });
   });
+  // After listening, an error can only be a failed accept (EMFILE, ENFILE…): the server keeps
+  // listening (libuv retries), and it is reported like a drop, never thrown.
+  server.on('error', () => dropped?.('unknown'));
   const address = server.address() as net.AddressInfo;
   return {
     host: normalizeAddress(address.address),
     port: address.port,
-    accept(next) {
+    accept(next, onDropped) {
       handler = next;
+      dropped = onDropped ?? null;
       for (const socket of held.splice(0)) next(socketChannel(socket));
     },
     async close() {
@@ -156,3 +168,23 @@ function connect(options: ConnectOptions): Promise<ByteChannel> {
 
 /** The production transport: TCP sockets with Nagle off (we batch writes ourselves). */
 export const tcpTransport: Transport = { listen, connect };
+
+/** Open files kept free for everything but client sockets (the table, logs, the inspector…). */
+const FILE_MARGIN = 32;
+
+/**
+ * How many connections one listener may hold before the process reaches its open-file limit
+ * (`ulimit -n`, soft): the limit, less the files open now, less {@link FILE_MARGIN}. Linux
+ * only (`/proc/self`); elsewhere `null` (no bound of ours: libuv's own EMFILE handling).
+ */
+export function connectionsWithinFileLimit(): number | null {
+  try {
+    const limits = readFileSync('/proc/self/limits', 'utf8');
+    const soft = /^Max open files\s+(\d+|unlimited)/m.exec(limits)?.[1];
+    if (soft === undefined || soft === 'unlimited') return null;
+    const open = readdirSync('/proc/self/fd').length;
+    return Math.max(1, Number(soft) - open - FILE_MARGIN);
+  } catch {
+    return null;
+  }
+}

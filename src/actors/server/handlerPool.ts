@@ -14,6 +14,8 @@ import { PreHelloGate, type PreHelloLimits, type PreHelloRefusal } from './preHe
 export type PoolCommand =
   /** A connection was accepted: give it a handler. */
   | { type: 'pool.open'; channel: ByteChannel }
+  /** The listener closed a connection at accept: the process is at its open-file limit. */
+  | { type: 'pool.dropped'; address: string }
   /** A handler's client asks for an ID (or any ID). */
   | { type: 'pool.register'; handler: HandlerRef; requestedId: number | undefined }
   /** Tell every handler the server is going away. */
@@ -68,6 +70,7 @@ export const handlerPool = fromCallback<PoolCommand | ChildEnded, HandlerPoolInp
     const refused: Record<PreHelloRefusal, number> = {
       ERR_TOO_MANY_PENDING: 0,
       ERR_TOO_MANY_FROM_ADDRESS: 0,
+      EMFILE: 0,
     };
     let unlogged = 0;
     let lastLog = Number.NEGATIVE_INFINITY;
@@ -78,13 +81,16 @@ export const handlerPool = fromCallback<PoolCommand | ChildEnded, HandlerPoolInp
       if (now - lastLog < REFUSAL_LOG_INTERVAL_MS) return;
       lastLog = now;
       const limit =
-        code === 'ERR_TOO_MANY_PENDING'
-          ? `${input.preHello.maxPending} connections`
-          : `${input.preHello.maxPendingPerAddress} connections from one address`;
-      logger.warn(
-        `closed ${unlogged} connection(s) at accept (last from ${address}): more than ${limit} without a hello`,
-        { code, refused: unlogged, address },
-      );
+        code === 'EMFILE'
+          ? 'the open-file limit (ulimit -n) is reached; clients already connected are served'
+          : code === 'ERR_TOO_MANY_PENDING'
+            ? `more than ${input.preHello.maxPending} connections without a hello`
+            : `more than ${input.preHello.maxPendingPerAddress} connections from one address without a hello`;
+      logger.warn(`closed ${unlogged} connection(s) at accept (last from ${address}): ${limit}`, {
+        code,
+        refused: unlogged,
+        address,
+      });
       unlogged = 0;
       sendBack({ type: 'connections.refused', counts: { ...refused } });
     };
@@ -122,6 +128,10 @@ export const handlerPool = fromCallback<PoolCommand | ChildEnded, HandlerPoolInp
           handler.start();
           return;
         }
+        case 'pool.dropped':
+          refused.EMFILE += 1;
+          logRefusals('EMFILE', event.address);
+          return;
         case 'pool.register': {
           // A handler that already ended (its client left while asking) gets nothing.
           if (!handlers.has(event.handler.id)) return;

@@ -11,8 +11,11 @@ export const DEFAULT_PRE_HELLO_LIMITS: PreHelloLimits = {
   maxPendingPerAddress: 128,
 };
 
-/** Why a connection was closed at accept. */
-export type PreHelloRefusal = 'ERR_TOO_MANY_PENDING' | 'ERR_TOO_MANY_FROM_ADDRESS';
+/**
+ * Why a connection was closed at accept: the limits before the hello, or the process's
+ * open-file limit (`EMFILE`: the listener closes it; see the TCP transport).
+ */
+export type PreHelloRefusal = 'ERR_TOO_MANY_PENDING' | 'ERR_TOO_MANY_FROM_ADDRESS' | 'EMFILE';
 
 /**
  * Counts connections in their handshake, overall and per source address, in O(1) per

@@ -60,6 +60,10 @@ export const serverMachine = setup({
       assertEvent(event, 'connection.accepted');
       enqueue.sendTo('pool', { type: 'pool.open', channel: event.channel });
     }),
+    reportDrop: enqueueActions(({ event, enqueue }) => {
+      assertEvent(event, 'connection.dropped');
+      enqueue.sendTo('pool', { type: 'pool.dropped', address: event.address });
+    }),
     countConnection: assign({ connections: ({ context }) => context.connections + 1 }),
     dropConnections: assign({
       connections: ({ context, event }) => {
@@ -188,7 +192,7 @@ export const serverMachine = setup({
     connections: 0,
     clients: 0,
     served: EMPTY_SERVED_LOG,
-    refused: { ERR_TOO_MANY_PENDING: 0, ERR_TOO_MANY_FROM_ADDRESS: 0 },
+    refused: { ERR_TOO_MANY_PENDING: 0, ERR_TOO_MANY_FROM_ADDRESS: 0, EMFILE: 0 },
     rowsWritten: 0,
     writerFailed: false,
     startedAt: (input.clock ?? systemClock).now(),
@@ -285,6 +289,7 @@ export const serverMachine = setup({
           },
           on: {
             'connection.accepted': { actions: 'openHandler' },
+            'connection.dropped': { actions: 'reportDrop' },
             'client.register': { actions: 'register' },
             'server.stop': { target: 'stopping', actions: 'noteStop' },
           },

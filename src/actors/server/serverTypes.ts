@@ -3,7 +3,7 @@ import type { FileSystem, TimestampRow } from '../../storage';
 import type { Clock } from '../../time';
 import type { ChannelListener, Transport } from '../../transport';
 import type { Failure } from '../errors';
-import type { ConnectionAccepted } from '../shared';
+import type { ConnectionAccepted, ConnectionDropped } from '../shared';
 import type { FileWriterNotification, RecordSink } from '../writer';
 import type { HandlerToServerEvent, ServedClient } from './connectionHandler.machine';
 import type { PoolReport } from './handlerPool';
@@ -56,6 +56,7 @@ export interface ServerInput {
 
 export type ServerEvent =
   | ConnectionAccepted
+  | ConnectionDropped
   | { type: 'server.stop'; reason?: string }
   | HandlerToServerEvent
   | PoolReport

@@ -1,4 +1,4 @@
-export type { ConnectionAccepted } from './acceptConnections';
+export type { ConnectionAccepted, ConnectionDropped } from './acceptConnections';
 export { acceptConnections } from './acceptConnections';
 export type {
   ConnectionEventsOptions,
