@@ -34,6 +34,11 @@ const BENCHMARKS: Record<string, { file: string; about: string }> = {
     file: 'startup.ts',
     about: 'timeswarm --version, --help and a 1 s client session vs node -e 0 (whole process)',
   },
+  stalls: {
+    file: 'loopStalls.ts',
+    about:
+      'event-loop stalls and GC pauses with a server and 3 clients in one process (the example)',
+  },
   timer: {
     file: 'timerOptions.ts',
     about: 'tick grid timing options (spin vs a worker in Atomics.wait): error, missed, CPU',
