@@ -20,17 +20,22 @@ import { transferSetup } from './transfer.setup';
  */
 export const transferMachine = transferSetup.createMachine({
   id: 'transfer',
-  context: ({ input }) => ({
+  context: ({ input: { channel, ...input }, spawn }) => ({
     input,
     logger: input.logger ?? getLogger('transfer', { transfer: input.id }),
     attempt: 0,
-    connection: input.channel ? peerConnection(input.channel) : null,
+    wire: channel
+      ? spawn('wire', {
+          input: { connection: peerConnection(channel), transferId: input.id, keeper: input.keeper },
+        })
+      : null,
+    remoteAddress: channel?.remoteAddress ?? null,
     nonce: createHandshakeNonce(),
     remoteHello: null,
     remoteId: null,
     outstanding: 0,
     synced: false,
-    stage: input.channel ? 'handshake' : 'connect',
+    stage: channel ? 'handshake' : 'connect',
     end: null,
   }),
   initial: 'starting',
@@ -79,10 +84,7 @@ export const transferMachine = transferSetup.createMachine({
     },
     connected: {
       initial: 'handshaking',
-      invoke: {
-        src: 'holdConnection',
-        input: ({ context }) => ({ connection: context.connection! }),
-      },
+      exit: 'dropWire',
       on: {
         'connection.lost': { target: '.closing', actions: 'endConnectionLost' },
         'transfer.close': { target: '.closing', actions: 'endAsTold' },
@@ -104,10 +106,8 @@ export const transferMachine = transferSetup.createMachine({
           initial: 'hello',
           states: {
             hello: {
-              invoke: {
-                src: 'readHello',
-                input: ({ context }) => ({ connection: context.connection! }),
-              },
+              entry: 'readOne',
+              exit: 'stopReading',
               on: {
                 'remote.hello': [
                   {
@@ -156,10 +156,8 @@ export const transferMachine = transferSetup.createMachine({
               },
             },
             auth: {
-              invoke: {
-                src: 'readHello',
-                input: ({ context }) => ({ connection: context.connection! }),
-              },
+              entry: 'readOne',
+              exit: 'stopReading',
               on: {
                 'remote.auth': [
                   {
@@ -198,19 +196,8 @@ export const transferMachine = transferSetup.createMachine({
           },
         },
         trading: {
-          entry: ['markTrading', 'startUploads'],
-          exit: 'stopUploads',
-          invoke: [
-            {
-              src: 'readMessages',
-              input: ({ context }) => ({
-                connection: context.connection!,
-                id: context.input.id,
-                peerId: context.remoteId!,
-                keeper: context.input.keeper,
-              }),
-            },
-          ],
+          entry: ['markTrading', 'startUploads', 'readAll'],
+          exit: ['stopReading', 'stopUploads'],
           initial: 'greeting',
           on: {
             'remote.bye': { target: 'closing', actions: ['forwardByePeers', 'endByRemote'] },

@@ -1,4 +1,4 @@
-import { assertEvent, assign, setup } from 'xstate';
+import { assertEvent, assign, enqueueActions, setup } from 'xstate';
 import type { ErrorInfo } from '../../errors';
 import { authFor, authProblem, helloProblem, transcriptFor } from '../../p2p/identity';
 import { backoffDelay } from '../../time';
@@ -8,8 +8,9 @@ import {
   PEER_PROTOCOL_VERSION,
   type PeerConnection,
   type PeerHello,
+  type PeerMessage,
 } from '../../transport';
-import { connect, holdConnection, readHello, readMessages } from './transfer.actors';
+import { connect, wire } from './transfer.actors';
 import {
   endFromError,
   type TransferContext,
@@ -57,6 +58,10 @@ const authCode = (context: TransferContext, event: TransferEvent) =>
       )
     : null;
 
+/** Writes one message to the remote (through the wire actor, which owns the socket). */
+const write = (context: TransferContext, message: PeerMessage) =>
+  context.wire?.send({ type: 'wire.send', message });
+
 /** Sets why the transfer ends, unless a reason was already set (the first one wins). */
 const firstEnd = (context: TransferContext, end: TransferEnd) => ({ end: context.end ?? end });
 
@@ -70,16 +75,29 @@ export const transferSetup = setup({
     context: {} as TransferContext,
     events: {} as TransferEvent,
   },
-  actors: { connect, readHello, readMessages, holdConnection },
+  actors: { connect, wire },
   actions: {
     countAttempt: assign({ attempt: ({ context }) => context.attempt + 1 }),
-    useConnection: assign((_, params: { connection: PeerConnection }) => ({
-      connection: params.connection,
+    /** Connected: the socket goes to the wire actor, which owns it from now on. */
+    useConnection: assign(({ context, spawn }, params: { connection: PeerConnection }) => ({
+      wire: spawn('wire', {
+        input: {
+          connection: params.connection,
+          transferId: context.input.id,
+          keeper: context.input.keeper,
+        },
+      }),
+      remoteAddress: params.connection.remoteAddress,
       stage: 'handshake' as const,
     })),
+    /** Reads the next handshake message alone (the rest stays queued for the next step). */
+    readOne: ({ context }) => context.wire?.send({ type: 'wire.readOne' }),
+    /** Reads everything, chunks and requests straight to the keeper. */
+    readAll: ({ context }) => context.wire?.send({ type: 'wire.trade', peerId: context.remoteId! }),
+    stopReading: ({ context }) => context.wire?.send({ type: 'wire.pause' }),
     /** Our v2 hello: our ID, the key it is the fingerprint of, a fresh nonce. Nothing else. */
     sendHello: ({ context }) =>
-      context.connection!.send({
+      write(context, {
         type: 'hello',
         version: PEER_PROTOCOL_VERSION,
         peerId: context.input.identity.peerId,
@@ -91,7 +109,7 @@ export const transferSetup = setup({
     sendAuth: ({ context }) => {
       const { identity, secret } = context.input;
       const auth = authFor(identity, roleOf(context), transcriptOf(context), secret);
-      context.connection!.send({ type: 'auth', ...auth });
+      write(context, { type: 'auth', ...auth });
     },
     proveRemote: assign(({ context }) => ({ remoteId: context.remoteHello!.peerId })),
     tellPeerHello: ({ context }) =>
@@ -99,18 +117,12 @@ export const transferSetup = setup({
         type: 'transfer.hello',
         transferId: context.input.id,
         peerId: context.remoteId!,
-        remoteAddress: context.connection!.remoteAddress,
+        remoteAddress: context.remoteAddress ?? '',
       }),
     markTrading: assign({ stage: 'trading' as const }),
     /** Trading: the keeper may write to the remote (uploads, announcements) and ask it. */
     startUploads: ({ context, self }) =>
-      context.input.keeper.send({
-        type: 'keeper.attach',
-        transferId: context.input.id,
-        peerId: context.remoteId!,
-        connection: context.connection!,
-        transfer: self,
-      }),
+      context.wire?.send({ type: 'wire.attach', peerId: context.remoteId!, transfer: self }),
     stopUploads: ({ context }) =>
       context.input.keeper.send({ type: 'keeper.detach', transferId: context.input.id }),
     /**
@@ -145,7 +157,7 @@ export const transferSetup = setup({
     sendRequests: ({ context, event }) => {
       assertEvent(event, 'transfer.request');
       for (const { name, index } of event.requests)
-        context.connection!.send({ type: 'request', name, index });
+        write(context, { type: 'request', name, index });
     },
     countRequests: assign(({ context, event }) => {
       assertEvent(event, 'transfer.request');
@@ -154,7 +166,7 @@ export const transferSetup = setup({
     sendCancels: ({ context, event }) => {
       assertEvent(event, 'transfer.cancel');
       for (const { name, index } of event.requests)
-        context.connection!.send({ type: 'cancel', name, index });
+        write(context, { type: 'cancel', name, index });
     },
     countCancels: assign(({ context, event }) => {
       assertEvent(event, 'transfer.cancel');
@@ -236,32 +248,28 @@ export const transferSetup = setup({
       }),
     ),
     sayBye: ({ context }) => {
-      const { connection, end } = context;
-      if (!connection || connection.isClosed) return;
-      if (
-        end &&
-        !end.byRemote &&
-        !end.code.startsWith('ERR_CONNECTION') &&
-        end.code !== 'ECONNRESET'
-      ) {
-        connection.send({
-          type: 'bye',
-          code: /^[A-Z0-9_]{1,64}$/.test(end.code) ? end.code : 'ERR_CLOSED',
-          reason: end.reason.slice(0, 500),
-          ...(end.peers ? { peers: end.peers.slice(0, MAX_PEERS_PER_MESSAGE) } : {}),
-        });
-      }
-      connection.close();
+      const { wire, end } = context;
+      const polite =
+        end && !end.byRemote && !end.code.startsWith('ERR_CONNECTION') && end.code !== 'ECONNRESET';
+      wire?.send({
+        type: 'wire.bye',
+        bye: polite
+          ? {
+              type: 'bye',
+              code: /^[A-Z0-9_]{1,64}$/.test(end.code) ? end.code : 'ERR_CLOSED',
+              reason: end.reason.slice(0, 500),
+              ...(end.peers ? { peers: end.peers.slice(0, MAX_PEERS_PER_MESSAGE) } : {}),
+            }
+          : null,
+      });
     },
+    /** Out of `connected`: the wire (and with it the socket) goes. */
+    dropWire: enqueueActions(({ context, enqueue }) => {
+      if (context.wire) enqueue.stopChild(context.wire);
+      enqueue.assign({ wire: null });
+    }),
     tellPeerClosed: ({ context }) => {
       const end = context.end ?? { code: DONE, reason: 'closed', byRemote: false };
-      const bytes = context.connection?.counters ?? { sent: 0, received: 0 };
-      context.input.keeper.send({
-        type: 'keeper.ended',
-        transferId: context.input.id,
-        sent: bytes.sent,
-        received: bytes.received,
-      });
       context.input.peer.send({
         type: 'transfer.closed',
         transferId: context.input.id,
@@ -281,7 +289,7 @@ export const transferSetup = setup({
       ),
   },
   guards: {
-    hasConnection: ({ context }) => context.connection !== null,
+    hasConnection: ({ context }) => context.wire !== null,
     canRetry: ({ context }) => context.attempt < context.input.timing.retry.attempts,
     /** A hello of another version (every v1 peer's). */
     isForeignHello: ({ event }) => event.type === 'remote.hello' && !isCurrentHello(event.message),

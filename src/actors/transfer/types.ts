@@ -18,6 +18,7 @@ import type {
   Transport,
 } from '../../transport';
 import type { ConnectionLost, ParentRef, WireEvent } from '../shared';
+import type { WireCommand } from './transfer.actors';
 
 export interface TransferTiming {
   connectTimeoutMs: number;
@@ -139,10 +140,14 @@ export interface TransferEnd {
 }
 
 export interface TransferContext {
-  input: TransferInput;
+  /** Its settings (an accepted channel goes to the wire, not here). */
+  input: Omit<TransferInput, 'channel'>;
   logger: Logger;
   attempt: number;
-  connection: PeerConnection | null;
+  /** The actor that owns the socket once connected (`wire` in `transfer.actors.ts`). */
+  wire: ActorRef<Snapshot<unknown>, WireCommand> | null;
+  /** The remote's address, once connected. */
+  remoteAddress: string | null;
   /** Our fresh handshake nonce for this connection. */
   nonce: Uint8Array;
   /** The remote's hello, once it passed its checks (its ID is not proven before its auth). */
