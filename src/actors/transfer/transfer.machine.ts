@@ -26,7 +26,11 @@ export const transferMachine = transferSetup.createMachine({
     attempt: 0,
     wire: channel
       ? spawn('wire', {
-          input: { connection: peerConnection(channel), transferId: input.id, keeper: input.keeper },
+          input: {
+            connection: peerConnection(channel),
+            transferId: input.id,
+            keeper: input.keeper,
+          },
         })
       : null,
     remoteAddress: channel?.remoteAddress ?? null,

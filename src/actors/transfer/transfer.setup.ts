@@ -165,8 +165,7 @@ export const transferSetup = setup({
     }),
     sendCancels: ({ context, event }) => {
       assertEvent(event, 'transfer.cancel');
-      for (const { name, index } of event.requests)
-        write(context, { type: 'cancel', name, index });
+      for (const { name, index } of event.requests) write(context, { type: 'cancel', name, index });
     },
     countCancels: assign(({ context, event }) => {
       assertEvent(event, 'transfer.cancel');
