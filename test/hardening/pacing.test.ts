@@ -114,10 +114,12 @@ describe('pacing by arrival (real TCP)', () => {
     }
   });
 
-  test('ticks that waited out a 1 s stall of the server are not a flood; the client loses nothing', async () => {
+  test("ticks that waited out a 1 s stall of the server are not a flood, nor is the stall the client's silence; the client loses nothing", async () => {
     const log = captureLogger();
     const server = await world.startServer({
       outDir: join(world.dir, 'server'),
+      // An idle limit shorter than the stall: the time stalled must not count as silence.
+      limits: { idleTimeoutMs: 500 },
       logger: log.logger,
     });
     // The reference client in its own process: it keeps ticking while this one is stalled.
@@ -157,6 +159,7 @@ describe('pacing by arrival (real TCP)', () => {
       expect.objectContaining({ address: '127.0.0.54', code: 'OK', ticks: summary.ticksSent }),
     ]);
     expect(log.entries.some((e) => e.code === 'ERR_RATE_LIMIT')).toBe(false);
+    expect(log.entries.some((e) => e.code === 'ERR_IDLE_TIMEOUT')).toBe(false);
   });
 
   test('a stall beyond the credit the server gives is its overload: the client is cut with ERR_OVERLOADED, never ERR_RATE_LIMIT, and comes back', async () => {
