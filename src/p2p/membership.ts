@@ -1,6 +1,10 @@
 import type { ErrorInfo } from '../errors';
 import { isSafeFileName } from '../storage/fileName';
 import type { PeerEntry } from '../transport/peerProtocol';
+import { unmapIPv4 } from './gossip/ipBytes';
+
+/** Addresses remembered per peer (its records carry at most 8, plus what we saw). */
+const MAX_VOUCHED_PER_PEER = 16;
 
 /** What this peer knows first-hand about another: nothing is gossiped of it. */
 export type MemberStatus = 'unknown' | 'connected' | 'dead' | 'banned';
@@ -28,6 +32,12 @@ export class Membership {
   private readonly members = new Map<string, Member>();
   /** Peers met first-hand (their ID proven by a handshake): only their offers count. */
   private readonly met = new Set<string>();
+  /**
+   * Addresses we may dial, by peer ID (§9.8): ones the peer gave us itself over a connection
+   * where it proved its ID (first-hand), or ones in a record it signed. Gossip alone never
+   * puts an address here.
+   */
+  private readonly vouched = new Map<string, Set<string>>();
   private selfEntry: PeerEntry;
   private readonly maxPeers: number;
 
@@ -121,6 +131,28 @@ export class Membership {
     member.reason = reason;
   }
 
+  /** `peerId` itself vouches for `host:port` (first-hand, or in a record it signed). */
+  vouch(peerId: string, host: string, port: number): void {
+    if (peerId === this.selfEntry.peerId) return;
+    let set = this.vouched.get(peerId);
+    if (!set) {
+      if (this.vouched.size >= this.maxPeers) return;
+      set = new Set();
+      this.vouched.set(peerId, set);
+    }
+    if (set.size < MAX_VOUCHED_PER_PEER) set.add(`${unmapIPv4(host)}|${port}`);
+  }
+
+  /** Whether the address of `entry` was vouched for by its own peer (may be dialed). */
+  isVouched(entry: Pick<PeerEntry, 'peerId' | 'host' | 'port'>): boolean {
+    return this.vouched.get(entry.peerId)?.has(`${unmapIPv4(entry.host)}|${entry.port}`) ?? false;
+  }
+
+  /** Met first-hand: the peer proved its ID to us on a connection. */
+  wasMet(peerId: string): boolean {
+    return this.met.has(peerId);
+  }
+
   markBusy(peerId: string, until: number): void {
     const member = this.members.get(peerId);
     if (member) member.busyUntil = until;
@@ -133,10 +165,18 @@ export class Membership {
       .sort((a, b) => Number(a.entry.complete) - Number(b.entry.complete));
   }
 
-  /** Every peer we know, except those we lost for good, says it is complete. */
+  /**
+   * Every peer we know, except those we lost for good, says it is complete. Only peers that
+   * proved themselves count (met first-hand, or vouched for by their own signed record): an
+   * entry only gossiped makes nobody wait.
+   */
   othersComplete(): boolean {
     return this.others().every(
-      (m) => m.entry.complete || m.status === 'dead' || m.status === 'banned',
+      (m) =>
+        m.entry.complete ||
+        m.status === 'dead' ||
+        m.status === 'banned' ||
+        (!this.met.has(m.entry.peerId) && !this.vouched.has(m.entry.peerId)),
     );
   }
 

@@ -53,6 +53,7 @@ export type {
   PeersMessage,
   RejectMessage,
   RequestMessage,
+  WireRecord,
 } from './peerProtocol';
 export {
   isCurrentHello,

@@ -139,6 +139,41 @@ export const peersSchema = z.object({
   peers: z.array(peerEntrySchema).max(MAX_PEERS_PER_MESSAGE),
 });
 export const doneSchema = z.object({ type: z.literal('done'), seq: u32 });
+
+/** Most signed records in one `records` message, and addresses in one record (§9.5). */
+export const MAX_RECORDS_PER_MESSAGE = 64;
+export const MAX_RECORD_ADDRESSES = 8;
+/**
+ * A peer record signed by the peer it describes (§9.5): the only gossip whose addresses a
+ * peer dials. Relays pass it on unchanged; only its subject can make a newer one.
+ */
+export const signedRecordSchema = z.object({
+  peerId: z.string().regex(/^[A-Z2-7]{51}[AQ]$/),
+  publicKey: hash,
+  seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  /** Unix milliseconds, UTC. */
+  expiresAt: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  complete: z.boolean(),
+  addresses: z
+    .array(
+      z.object({
+        ip: z.custom<Uint8Array<ArrayBufferLike>>(
+          (value) => value instanceof Uint8Array && (value.length === 4 || value.length === 16),
+          { message: 'expected 4 or 16 bytes' },
+        ),
+        port: z.number().int().min(1).max(65_535),
+      }),
+    )
+    .max(MAX_RECORD_ADDRESSES),
+  signature: z.custom<Uint8Array<ArrayBufferLike>>(
+    (value) => value instanceof Uint8Array && value.length === 64,
+    { message: 'expected exactly 64 bytes' },
+  ),
+});
+export const recordsSchema = z.object({
+  type: z.literal('records'),
+  records: z.array(signedRecordSchema).max(MAX_RECORDS_PER_MESSAGE),
+});
 export const peerByeSchema = z.object({
   type: z.literal('bye'),
   code,
@@ -156,6 +191,7 @@ export const peerBodySchema = z.discriminatedUnion('type', [
   chunkSchema,
   rejectSchema,
   peersSchema,
+  recordsSchema,
   doneSchema,
   peerByeSchema,
 ]);
@@ -176,6 +212,8 @@ export type CancelMessage = z.infer<typeof cancelSchema>;
 export type ChunkMessage = z.infer<typeof chunkSchema>;
 export type RejectMessage = z.infer<typeof rejectSchema>;
 export type PeersMessage = z.infer<typeof peersSchema>;
+export type WireRecord = z.infer<typeof signedRecordSchema>;
+export type RecordsMessage = z.infer<typeof recordsSchema>;
 export type DoneMessage = z.infer<typeof doneSchema>;
 export type PeerBye = z.infer<typeof peerByeSchema>;
 /** Everything one peer may send another (the protocol is symmetric). */

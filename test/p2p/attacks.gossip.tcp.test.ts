@@ -80,9 +80,9 @@ describe('gossip cannot be turned into a weapon (real processes, raw v2 attacker
     await v1Ghost('fails nobody');
   });
 
-  // Known gap (docs/reliability.md): an unproven v1 entry's address is still dialed (it is in
-  // scope, and bounded); only signed records should be, once they are wired in.
-  it.failing('a v1 `peers` ghost entry is never dialed (v1 bodies are refused)', async () => {
+  // Only addresses a peer vouched for itself are dialed (its own entry over its proven
+  // connection, or a record it signed, §9.8): an unsigned entry about someone else never is.
+  it('a v1 `peers` ghost entry is never dialed (only signed records and first-hand entries are)', async () => {
     await v1Ghost('never dialed');
   });
 });

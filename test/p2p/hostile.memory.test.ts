@@ -1,6 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { selectMemberStatus, selectPeerProgress, selectSelfEntry } from '../../src/actors/peer';
+import { signOwnRecord } from '../../src/p2p/gossip';
 import { identityFromPrivateKey } from '../../src/p2p/identity';
+import { recordToWire } from '../../src/p2p/wire';
 import { Bitfield } from '../../src/storage/bitfield';
 import { createMemoryNetwork, type MemoryNetwork } from '../../src/transport';
 import {
@@ -122,8 +124,9 @@ describe('hostile peers (in-memory network)', () => {
     // The honest holder is slow enough (≈ 0.6 s for f) that the time-out, not the end
     // game, is what takes the silent peer's requests away.
     const ownerKey = hostileKey();
+    const ownerIdentity = identityFromPrivateKey(ownerKey.privateKey);
     const honest = await launch(root, 'honest', f, {
-      identity: identityFromPrivateKey(ownerKey.privateKey),
+      identity: ownerIdentity,
       ...onMemory('127.0.0.2'),
       ...opts,
       uploadLimit: 1024 * 1024,
@@ -131,11 +134,15 @@ describe('hostile peers (in-memory network)', () => {
     const b = await launch(root, 'b', g, { ...onMemory('127.0.0.3'), ...opts });
     peers.push(honest, b);
     let requests = 0;
-    // The silent peer says it holds f.bin, and names the honest holder only once asked.
+    // The silent peer says it holds f.bin, and names the honest holder only once asked: it
+    // relays the holder's signed record (an unsigned entry alone is never dialed, §9.8).
     const silent = await fakePeer(network, b.started.address, { offers: ['f.bin'] }, (m, fake) => {
       if (m.type !== 'request') return;
       requests += 1;
       if (requests === 1) {
+        const self = selectSelfEntry(honest.started.actor.getSnapshot());
+        const record = signOwnRecord(ownerIdentity, self, Date.now());
+        fake.send({ type: 'records', records: [recordToWire(record)] } as never);
         fake.send({
           type: 'peers',
           peers: [{ ...selectSelfEntry(honest.started.actor.getSnapshot()) }],

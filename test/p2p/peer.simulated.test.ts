@@ -196,6 +196,7 @@ describe('peer machine under a simulated clock', () => {
           },
           status: 'unknown' as const,
           busyUntil: 0,
+          vouched: true,
         })),
       };
       return planDials(context).dials.map((d) => d.peerId);

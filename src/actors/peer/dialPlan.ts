@@ -32,7 +32,10 @@ export function freeDialSlots(context: PeerContext): number {
  * never leaves loopback, private ranges only from private addresses, and forbidden ranges
  * never. One dial at a time per learned `host:port`, and none after
  * {@link MAX_FAILED_DIALS_PER_ADDRESS} failed there: gossip naming one address under many
- * peer IDs costs a bounded number of dials. Pure: the caller spawns the transfers.
+ * peer IDs costs a bounded number of dials. Only addresses
+ * a peer vouched for itself are dialed (its own entry over a connection where it proved its
+ * ID, or a record it signed, §9.8): an address only gossiped never is. Pure: the caller
+ * spawns the transfers.
  */
 export function planDials(context: PeerContext): { dials: Dial[]; bootstrap: BootstrapEntry[] } {
   const { config, view } = context;
@@ -64,6 +67,7 @@ export function planDials(context: PeerContext): { dials: Dial[]; bootstrap: Boo
     for (const member of candidates) {
       if (slots <= 0) break;
       if (selfComplete && member.entry.complete) continue;
+      if (!member.vouched) continue;
       if (!config.scope.check(member.entry.host, member.entry.port).ok) continue;
       const address = addressKey(member.entry);
       if (dialing.has(address)) continue;

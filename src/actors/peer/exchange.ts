@@ -98,6 +98,10 @@ export function mergePeers(
 ): void {
   const { membership } = keep.swarm;
   const changed = membership.merge(entries, { peerId, host });
+  // Its own entry, over the connection where it proved its ID: first-hand, so its address
+  // may be dialed (§9.8). Entries it gossips of others are not: only their records vouch.
+  for (const entry of entries)
+    if (entry.peerId === peerId) membership.vouch(peerId, entry.host || host, entry.port);
   // The sender's own entry (where it listens, what it offers) arrives in its greeting.
   if (keep.links.get(transferId)?.peerId === peerId && membership.get(peerId)?.status === 'unknown')
     membership.setStatus(peerId, 'connected');

@@ -1,6 +1,7 @@
 import { Subject } from 'rxjs';
 import type { ActorRef, Snapshot } from 'xstate';
 import type { Logger } from '../../log/logger';
+import { RecordBook, type SignedPeerRecord } from '../../p2p/gossip';
 import type { IncomingChunk } from '../../p2p/storagePipeline';
 import { SwarmState } from '../../p2p/swarm';
 import { TokenBucket } from '../../p2p/tokenBucket';
@@ -41,6 +42,15 @@ export interface Keep {
   /** Wire bytes of the transfers that ended (live ones are read from their connections). */
   ended: { sent: number; received: number };
   listener: ChannelListener | null;
+  /** Signed peer records (§9.5): the only gossip whose addresses are dialed. */
+  records: RecordBook;
+  /** Our own record as last signed (re-signed when our entry changes or it ages). */
+  own: SignedPeerRecord | null;
+  /**
+   * Listening on a wildcard, our own IPs as our connections' local ends show them (at most
+   * 8): the addresses our record gives, with our listening port.
+   */
+  localHosts: string[];
 }
 
 /** A keeper's helpers, fresh: nobody known, nothing held. */
@@ -77,6 +87,13 @@ export function createKeep(config: PeerConfig, logger: Logger): Keep {
     links: new Map(),
     ended: { sent: 0, received: 0 },
     listener: null,
+    records: new RecordBook({
+      self: config.identity.peerId,
+      maxRecords: config.quotas.maxRecords,
+      maxPerSource: config.quotas.maxRecordsPerSource,
+    }),
+    own: null,
+    localHosts: [],
   };
   return keep;
 }

@@ -6,7 +6,7 @@ import { reportSwarm } from '../../p2p/peerSummary';
 import { type StorageEvent, storagePipeline } from '../../p2p/storagePipeline';
 import type { FileRecord } from '../../p2p/swarm';
 import type { ReceivingFile } from '../../storage/chunkStore';
-import type { ManifestMessage } from '../../transport';
+import type { ManifestMessage, PeerMessage } from '../../transport';
 import type { PeerConfig } from './config';
 import {
   failConflict,
@@ -28,6 +28,7 @@ import type {
   PeerToKeeperEvent,
   TransferToKeeperEvent,
 } from './keeperEvents';
+import { noteLocalHost, recordMessages, refreshOwnRecord, takeRecords } from './records';
 import type { Prepared } from './resources';
 import { decisionKey, readView, type SwarmView } from './view';
 
@@ -89,6 +90,7 @@ export const swarmKeeper = fromCallback<KeeperEvent, KeeperInput, EventObject>(
     receive((event) => {
       switch (event.type) {
         case 'keeper.tick':
+          refreshOwnRecord(keep);
           missing = keep.swarm.missing(input.config.expect).map((m) => m.name);
           flush(true);
           send({ type: 'peer.tick' });
@@ -108,6 +110,10 @@ export const swarmKeeper = fromCallback<KeeperEvent, KeeperInput, EventObject>(
               report: reportSwarm(keep.swarm, keep.uploader, wireBytes(keep), input.config.expect),
             }),
           );
+          return;
+        case 'keeper.records':
+          takeRecords(keep, event.transferId, event.peerId, event.message.records);
+          flush();
           return;
         default:
           if (event.type.startsWith('transfer.')) {
@@ -142,6 +148,17 @@ function adopt(keep: Keep, prepared: Prepared, send: Send): void {
   keep.logger.info(
     `peer ${swarm.membership.self.peerId} listening on ${listener.host}:${listener.port}, sharing ${sources.length} file(s)`,
   );
+}
+
+/**
+ * What we tell a newly admitted peer: our files (`SwarmState.greeting`), then the signed
+ * records we know (ours first), then whom we know (`peers`, which ends a greeting).
+ */
+function greetingOf(keep: Keep, peerId: string): PeerMessage[] {
+  const greeting = keep.swarm.greeting(peerId);
+  const end = greeting.findIndex((m) => m.type === 'peers');
+  const at = end === -1 ? greeting.length : end;
+  return [...greeting.slice(0, at), ...recordMessages(keep), ...greeting.slice(at)];
 }
 
 /** Stops uploads, closes the listener and every file, waiting for them. */
@@ -229,6 +246,7 @@ function onTransfer(keep: Keep, event: TransferToKeeperEvent): boolean {
         transfer: event.transfer,
       });
       keep.uploader.attach(event.transferId, event.connection);
+      noteLocalHost(keep, event.connection.localAddress);
       return true;
     case 'keeper.detach':
       keep.links.delete(event.transferId);
@@ -237,7 +255,7 @@ function onTransfer(keep: Keep, event: TransferToKeeperEvent): boolean {
     case 'keeper.greet': {
       const link = keep.links.get(event.transferId);
       if (!link) return true;
-      for (const message of keep.swarm.greeting(event.peerId)) link.connection.send(message);
+      for (const message of greetingOf(keep, event.peerId)) link.connection.send(message);
       return true;
     }
     case 'keeper.ended':

@@ -9,6 +9,11 @@ export interface MemberView {
   status: MemberStatus;
   /** Said it was full: not dialed before this time (clock ms). */
   busyUntil: number;
+  /**
+   * Its address was given by the peer itself (first-hand, or in a record it signed): only
+   * then is it dialed (§9.8). An address only gossiped never is.
+   */
+  vouched: boolean;
 }
 
 /** One file known, as the peer machine sees it. */
@@ -93,6 +98,7 @@ export function readView(
       entry: { ...m.entry, offers: [...m.entry.offers] },
       status: m.status,
       busyUntil: m.busyUntil,
+      vouched: membership.isVouched(m.entry),
     })),
     files,
     holdsAll: swarm.isComplete(null, 1),
@@ -115,7 +121,7 @@ export const decisionKey = (view: SwarmView): string =>
   JSON.stringify([
     view.self.seq,
     view.self.complete,
-    view.members.map((m) => [m.entry.peerId, m.entry.seq, m.status, m.busyUntil]),
+    view.members.map((m) => [m.entry.peerId, m.entry.seq, m.status, m.busyUntil, m.vouched]),
     view.files,
     view.holdsAll,
     view.inFlight > 0,

@@ -208,6 +208,7 @@ export const transferMachine = transferSetup.createMachine({
             // A reject counts as an answer, like a chunk.
             'remote.reject': { target: '.answered', actions: 'forward' },
             'remote.manifest': { actions: 'forward' },
+            'remote.records': { actions: 'forwardRecords' },
             'remote.have': { actions: 'forward' },
             'remote.done': { actions: 'forward' },
             // The remote's greeting ends with its first `peers`: the dialer then greets back.

@@ -153,6 +153,16 @@ export const transferSetup = setup({
         message: event.message,
       } as TransferToKeeperEvent);
     },
+    /** Signed peer records go to the keeper, which checks and keeps them (§9.5). */
+    forwardRecords: ({ context, event }) => {
+      assertEvent(event, 'remote.records');
+      context.input.keeper.send({
+        type: 'keeper.records',
+        transferId: context.input.id,
+        peerId: context.remoteId!,
+        message: event.message,
+      });
+    },
     markSynced: assign({ synced: true }),
     sendRequests: ({ context, event }) => {
       assertEvent(event, 'transfer.request');

@@ -14,6 +14,7 @@ import type {
   PeerHello,
   PeerMessage,
   PeersMessage,
+  RecordsMessage,
   RejectMessage,
   Transport,
 } from '../../transport';
@@ -75,6 +76,7 @@ export type TransferToKeeperEvent =
     }
   | { type: 'keeper.detach'; transferId: string }
   | { type: 'keeper.greet'; transferId: string; peerId: string }
+  | { type: 'keeper.records'; transferId: string; peerId: string; message: RecordsMessage }
   | { type: 'keeper.request'; transferId: string; name: string; index: number }
   | { type: 'keeper.cancel'; transferId: string; name: string; index: number }
   | ({ type: 'keeper.chunk' } & IncomingChunk)

@@ -2,6 +2,8 @@
 export type { DialPlannerOptions, DialSource, DialTicket } from './dialPlanner';
 export { DialPlanner } from './dialPlanner';
 export { bytesToIp, ipToBytes, unmapIPv4 } from './ipBytes';
+export type { OwnRecordFields } from './ownRecord';
+export { signOwnRecord } from './ownRecord';
 export type {
   PeerAddress,
   PeerRecordClaim,
