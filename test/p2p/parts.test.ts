@@ -97,6 +97,12 @@ describe('membership', () => {
     m.setStatus('todo', 'banned', { code: 'ERR_BAD_CHUNKS', message: 'liar' });
     m.setStatus('todo', 'unknown');
     expect(m.get('todo')?.status).toBe('banned');
+    // Only proven peers make anyone wait: 'busy' was only gossiped so far…
+    expect(m.othersComplete()).toBe(true);
+    // …until its own record vouches for it (§9.8).
+    const busy = m.get('busy')!.entry;
+    m.vouch('busy', busy.host, busy.port);
+    expect(m.isVouched(busy)).toBe(true);
     expect(m.othersComplete()).toBe(false);
     m.markComplete('busy', 1);
     expect(m.othersComplete()).toBe(true);
