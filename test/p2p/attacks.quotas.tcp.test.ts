@@ -59,7 +59,7 @@ describe('announcement quotas (real processes, raw v2 attacker)', () => {
       linger: '6s',
       // Ignored manifests are no progress: long enough for the flood to be read whole, and
       // for the newcomer to come after it.
-      giveUp: '20s',
+      giveUp: '30s',
     });
     // The honest neighbour is connected to the victim before the bomb: it only ever gets
     // what the victim forwards.
@@ -68,7 +68,7 @@ describe('announcement quotas (real processes, raw v2 attacker)', () => {
       files: [{ name: 'n.bin', data: data.n }],
       args: ['--peers', victim.address],
       linger: '6s',
-      giveUp: '20s',
+      giveUp: '30s',
     });
     const peaks = new Map<Victim, number>();
     const sample = setInterval(() => {
@@ -102,7 +102,7 @@ describe('announcement quotas (real processes, raw v2 attacker)', () => {
     const hashes = nodeRandomBytes(32 * 32_768);
     let sent = 0;
     // Bounded in time too: a victim that cannot keep up is itself the finding.
-    const sendUntil = Date.now() + 15_000;
+    const sendUntil = Date.now() + 25_000;
     for (; sent < 300 && !socket.socket.destroyed && Date.now() < sendUntil; sent++) {
       socket.send(
         manifestMessage(attacker, {
@@ -126,7 +126,7 @@ describe('announcement quotas (real processes, raw v2 attacker)', () => {
     });
     newcomers.push(newcomer);
     const settled = await Promise.allSettled(
-      [victim, neighbour, newcomer].map((v) => ending(v.proc, 35_000)),
+      [victim, neighbour, newcomer].map((v) => ending(v.proc, 45_000)),
     );
     clearInterval(sample);
     const report = `sent ${sent}; peaks ${[victim, neighbour, newcomer].map((v) => `${v.label} ${Math.round((peaks.get(v) ?? 0) / 2 ** 20)} MiB`).join(', ')}`;
@@ -155,7 +155,7 @@ describe('announcement quotas (real processes, raw v2 attacker)', () => {
       expect(total).toBeLessThanOrEqual(2 * 32 * 1024 * 1024);
     }
     expect({ report, sent }).toMatchObject({ sent: 300 });
-  }, 90_000);
+  }, 150_000);
 
   it('a valid 32 GiB manifest on a smaller disk: ERR_NO_SPACE for that name, no .part, exit 2', async () => {
     // A tmpfs smaller than 32 GiB (24 GiB here); the test states its precondition.
