@@ -5,6 +5,7 @@ import {
   createFramedConnection,
 } from './connection';
 import {
+  assertNamesFollowRule,
   MAX_WIRE_CHUNK_BYTES,
   MAX_WIRE_CHUNKS,
   type PeerMessage,
@@ -107,8 +108,14 @@ export function peerConnection(
       return channel.bufferedBytes;
     },
     counters,
-    send: (message) => connection.send(message),
-    sendNow: (message) => connection.sendNow(message),
+    send: (message) => {
+      assertNamesFollowRule(message);
+      connection.send(message);
+    },
+    sendNow: (message) => {
+      assertNamesFollowRule(message);
+      connection.sendNow(message);
+    },
     close: () => connection.close(),
     destroy: () => connection.destroy(),
     protect: (keys, after) => connection.protect(keys, after),

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { isSafeFileName } from '../storage/fileName';
+import { TransportError } from './errors';
 import { parserFor } from './sessionProtocol';
 
 /**
@@ -237,7 +239,28 @@ export function parsePeerMessage(value: unknown): PeerMessage {
     return parseHello(value);
   }
   if (type === 'auth') return parseAuth(value);
-  return parseBody(value);
+  const body = parseBody(value);
+  assertNamesFollowRule(body);
+  return body;
+}
+
+/** Messages that name a file after the handshake: their names follow the rule of §9.7. */
+const NAMED = new Set(['have', 'request', 'cancel', 'chunk', 'reject']);
+
+/**
+ * The name rule is a protocol rule (§9.7), checked on receive and on send: a `have`,
+ * `request`, `cancel`, `chunk` or `reject` naming a file outside it (ASCII letters, digits
+ * and `._-`, not starting with `-` or `.`, at most 128 bytes) ends the connection with
+ * `ERR_BAD_FILE_NAME` before any logic sees it. (A `manifest` with such a name is judged by
+ * the peer, which also bans its sender.)
+ */
+export function assertNamesFollowRule(message: { type: string; name?: unknown }): void {
+  if (NAMED.has(message.type) && !isSafeFileName(message.name)) {
+    throw new TransportError(
+      `A ${message.type} names a file outside the name rule`,
+      'ERR_BAD_FILE_NAME',
+    );
+  }
 }
 
 /** True for a hello of our version (proven nothing yet). */

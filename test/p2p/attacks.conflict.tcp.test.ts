@@ -23,7 +23,7 @@ describe('two honest peers, one name, two contents (real processes)', () => {
     ['with --expect 2', ['--expect', '2']],
     ['without --expect', [] as string[]],
   ])(
-    '%s: both fail the name with ERR_NAME_CONFLICT, exit 2, each keeps its own',
+    '%s: both fail the name with ERR_NAME_CONFLICT, exit 3 (its own code), each keeps its own',
     async (_l, expect2) => {
       const one = randomBytes(4000);
       const two = randomBytes(4000);
@@ -41,7 +41,7 @@ describe('two honest peers, one name, two contents (real processes)', () => {
       expect((await held(p1.dir))['same.txt']).toBe(sha(one));
       expect((await held(p2.dir))['same.txt']).toBe(sha(two));
       for (const e of [e1, e2]) {
-        expectExit(e, 2);
+        expectExit(e, 3);
         // With --expect 2 the second expected name is missing too ("(1 unknown)").
         expect(e.summary?.missing).toEqual(
           expect.arrayContaining([

@@ -67,6 +67,8 @@ export async function runShare(
   if (display.json) process.stdout.write(`${jsonText(summary, 2)}\n`);
   else process.stdout.write(`${shareSummaryText(summary)}\n`);
   if (summary.outcome === 'done') return SHARE_EXIT.ok;
+  if (summary.missing.some((m) => m.reason.startsWith('ERR_NAME_CONFLICT')))
+    return SHARE_EXIT.conflict;
   const missing = summary.missing.length > 0 || summary.error?.code === 'ERR_MISSING_FILES';
   return missing || summary.error?.code === 'ERR_NO_PEERS' ? SHARE_EXIT.missing : SHARE_EXIT.error;
 }

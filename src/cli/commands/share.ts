@@ -26,6 +26,12 @@ export const SHARE_EXIT = {
   error: 1,
   /** The exchange ran but not every file was obtained (each is named with the reason). */
   missing: 2,
+  /**
+   * A name has two different contents signed by different owners (`ERR_NAME_CONFLICT`, both
+   * owners named; docs/protocol-p2p.md §9.6): it fails on every peer that sees both. Wins
+   * over `missing` when both apply.
+   */
+  conflict: 3,
 } as const;
 
 const collect = (value: string, previous: string[] = []) => [...previous, parsePath(value)];
@@ -158,7 +164,7 @@ export function registerShareCommand(program: Command): void {
     .addOption(inspectHostOption())
     .addHelpText(
       'after',
-      '\nExit codes: 0 every file held and verified; 2 files missing (each named, with why); 1 other errors.' +
+      '\nExit codes: 0 every file held and verified; 2 files missing (each named, with why); 3 a name with two contents from different owners (ERR_NAME_CONFLICT); 1 other errors.' +
         '\n\nExample (three peers on one host):' +
         '\n  timeswarm share --file a.txt --dir out/a --listen 127.0.0.1:7001 --expect 3' +
         '\n  timeswarm share --file b.txt --dir out/b --listen 127.0.0.1:7002 --peers 127.0.0.1:7001 --expect 3' +
