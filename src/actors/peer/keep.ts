@@ -46,6 +46,8 @@ export interface Keep {
   records: RecordBook;
   /** Our own record as last signed (re-signed when our entry changes or it ages). */
   own: SignedPeerRecord | null;
+  /** The `seq` of our membership entry when {@link own} was signed. */
+  ownEntrySeq: number;
   /**
    * Listening on a wildcard, our own IPs as our connections' local ends show them (at most
    * 8): the addresses our record gives, with our listening port.
@@ -93,6 +95,7 @@ export function createKeep(config: PeerConfig, logger: Logger): Keep {
       maxPerSource: config.quotas.maxRecordsPerSource,
     }),
     own: null,
+    ownEntrySeq: -1,
     localHosts: [],
   };
   return keep;

@@ -2,6 +2,7 @@ import type { Subscription } from 'rxjs';
 import { type EventObject, fromCallback } from 'xstate';
 import type { Logger } from '../../log/logger';
 import { signManifest } from '../../p2p/ownership';
+import { sendPaced } from '../../p2p/pacedSend';
 import { reportSwarm } from '../../p2p/peerSummary';
 import { type StorageEvent, storagePipeline } from '../../p2p/storagePipeline';
 import type { FileRecord } from '../../p2p/swarm';
@@ -255,7 +256,11 @@ function onTransfer(keep: Keep, event: TransferToKeeperEvent): boolean {
     case 'keeper.greet': {
       const link = keep.links.get(event.transferId);
       if (!link) return true;
-      for (const message of greetingOf(keep, event.peerId)) link.connection.send(message);
+      // Paced: a greeting of many large manifests never fills the send cap (§9.10).
+      sendPaced(link.connection, greetingOf(keep, event.peerId), {
+        clock: keep.config.clock,
+        maxQueuedBytes: keep.config.quotas.maxSendBufferBytes / 2,
+      });
       return true;
     }
     case 'keeper.ended':

@@ -26,12 +26,20 @@ export function ownRecord(keep: Keep): SignedPeerRecord {
   const own = keep.own;
   const fresh =
     own !== null &&
-    own.seq === self.seq &&
+    keep.ownEntrySeq === self.seq &&
     own.complete === self.complete &&
     (self.host !== '' || own.addresses.length === keep.localHosts.length) &&
     own.expiresAt - now > DEFAULT_RECORD_TTL_MS / 2;
   if (fresh) return own;
-  keep.own = signOwnRecord(keep.config.identity, { ...self, localHosts: keep.localHosts }, now);
+  // Every record we sign has a higher `seq` than the last (the wall clock's ms, or one more):
+  // a refreshed record replaces the old one at every receiver, also after a restart.
+  const seq = Math.max(now, (own?.seq ?? 0) + 1);
+  keep.own = signOwnRecord(
+    keep.config.identity,
+    { ...self, seq, localHosts: keep.localHosts },
+    now,
+  );
+  keep.ownEntrySeq = self.seq;
   return keep.own;
 }
 
