@@ -182,6 +182,8 @@ export const peerByeSchema = z.object({
   reason,
   /** With `ERR_BUSY`: whom the sender knows, to dial instead. */
   peers: z.array(peerEntrySchema).max(MAX_PEERS_PER_MESSAGE).optional(),
+  /** With `ERR_BUSY`: signed records of peers to try instead (only these are dialed, §9.8). */
+  records: z.array(signedRecordSchema).max(MAX_RECORDS_PER_MESSAGE).optional(),
 });
 
 /** Every message after the handshake. */

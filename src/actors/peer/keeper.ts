@@ -29,7 +29,13 @@ import type {
   PeerToKeeperEvent,
   TransferToKeeperEvent,
 } from './keeperEvents';
-import { noteLocalHost, recordMessages, refreshOwnRecord, takeRecords } from './records';
+import {
+  farewellRecords,
+  noteLocalHost,
+  recordMessages,
+  refreshOwnRecord,
+  takeRecords,
+} from './records';
 import type { Prepared } from './resources';
 import { decisionKey, readView, type SwarmView } from './view';
 
@@ -58,7 +64,13 @@ export const swarmKeeper = fromCallback<KeeperEvent, KeeperInput, EventObject>(
     let accepting = true;
     /** Sends the view when what the machine decides on changed (or always, when `force`). */
     const flush = (force = false) => {
-      const view: SwarmView = readView(keep.swarm, keep.uploader, wireBytes(keep), missing);
+      const view: SwarmView = readView(
+        keep.swarm,
+        keep.uploader,
+        wireBytes(keep),
+        missing,
+        farewellRecords(keep),
+      );
       const key = decisionKey(view);
       if (!force && key === lastKey) return;
       lastKey = key;

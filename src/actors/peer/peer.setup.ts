@@ -112,7 +112,9 @@ export const peerSetup = setup({
           type: 'transfer.refuse',
           code: params.code,
           reason: params.reason,
-          ...(params.farewell ? { peers: context.view.farewell } : {}),
+          ...(params.farewell
+            ? { peers: context.view.farewell, records: context.view.farewellRecords }
+            : {}),
         });
       },
     ),

@@ -102,3 +102,10 @@ export function refreshOwnRecord(keep: Keep): void {
   if (record !== before)
     announce(keep, { message: { type: 'records', records: [recordToWire(record)] } });
 }
+
+/** What a full peer names in its `bye ERR_BUSY`: its own record and the ones it keeps (≤ 64). */
+export function farewellRecords(keep: Keep): WireRecord[] {
+  return [ownRecord(keep), ...keep.records.records(wallMs(keep))]
+    .slice(0, MAX_RECORDS_PER_MESSAGE)
+    .map(recordToWire);
+}

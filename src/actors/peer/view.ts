@@ -1,7 +1,7 @@
 import type { MemberStatus } from '../../p2p/membership';
 import type { SwarmState } from '../../p2p/swarm';
 import type { Uploader } from '../../p2p/uploader';
-import { MAX_PEERS_PER_MESSAGE, type PeerEntry } from '../../transport';
+import { MAX_PEERS_PER_MESSAGE, type PeerEntry, type WireRecord } from '../../transport';
 
 /** A peer we know, as the peer machine sees it: plain values only. */
 export interface MemberView {
@@ -60,6 +60,8 @@ export interface SwarmView {
   bytes: { sent: number; received: number };
   /** Whom a full peer names when it refuses a dialer (us first). */
   farewell: PeerEntry[];
+  /** Their signed records (ours first), sent with the farewell: only these are dialed. */
+  farewellRecords: WireRecord[];
 }
 
 /** The view before the keeper has said anything: nothing known, nothing held. */
@@ -77,6 +79,7 @@ export function emptyView(peerId: string): SwarmView {
     inbound: {},
     bytes: { sent: 0, received: 0 },
     farewell: [],
+    farewellRecords: [],
   };
 }
 
@@ -86,6 +89,7 @@ export function readView(
   uploader: Uploader,
   bytes: { sent: number; received: number },
   missing: string[],
+  farewellRecords: WireRecord[] = [],
 ): SwarmView {
   const { membership } = swarm;
   const files: Record<string, FileView> = {};
@@ -110,6 +114,7 @@ export function readView(
     inbound,
     bytes: { ...bytes },
     farewell: swarm.knownEntries().slice(0, MAX_PEERS_PER_MESSAGE),
+    farewellRecords,
   };
 }
 

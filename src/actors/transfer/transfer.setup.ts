@@ -5,6 +5,7 @@ import { backoffDelay } from '../../time';
 import {
   isCurrentHello,
   MAX_PEERS_PER_MESSAGE,
+  MAX_RECORDS_PER_MESSAGE,
   PEER_PROTOCOL_VERSION,
   type PeerConnection,
   type PeerHello,
@@ -184,6 +185,14 @@ export const transferSetup = setup({
     /** A `bye` may name other peers to try (a full peer's answer): passed on as gossip. */
     forwardByePeers: ({ context, event }) => {
       assertEvent(event, 'remote.bye');
+      // Records first: the entries that follow are dialed only if a record vouches for them.
+      if (event.message.records?.length)
+        context.input.keeper.send({
+          type: 'keeper.records',
+          transferId: context.input.id,
+          peerId: context.remoteId!,
+          message: { type: 'records', records: event.message.records },
+        });
       if (!event.message.peers?.length) return;
       context.input.keeper.send({
         type: 'transfer.peers',
@@ -204,11 +213,13 @@ export const transferSetup = setup({
     endAsTold: assign(({ context, event }) => {
       assertEvent(event, ['transfer.close', 'transfer.refuse']);
       const peers = event.type === 'transfer.refuse' ? event.peers : undefined;
+      const records = event.type === 'transfer.refuse' ? event.records : undefined;
       return firstEnd(context, {
         code: event.code,
         reason: event.reason,
         byRemote: false,
         ...(peers ? { peers } : {}),
+        ...(records?.length ? { records } : {}),
       });
     }),
     endByRemote: assign(({ context, event }) => {
@@ -268,6 +279,7 @@ export const transferSetup = setup({
               code: /^[A-Z0-9_]{1,64}$/.test(end.code) ? end.code : 'ERR_CLOSED',
               reason: end.reason.slice(0, 500),
               ...(end.peers ? { peers: end.peers.slice(0, MAX_PEERS_PER_MESSAGE) } : {}),
+              ...(end.records ? { records: end.records.slice(0, MAX_RECORDS_PER_MESSAGE) } : {}),
             }
           : null,
       });

@@ -17,6 +17,7 @@ import type {
   RecordsMessage,
   RejectMessage,
   Transport,
+  WireRecord,
 } from '../../transport';
 import type { ConnectionLost, ParentRef, WireEvent } from '../shared';
 import type { WireCommand } from './transfer.actors';
@@ -127,7 +128,13 @@ export type TransferEvent =
   | { type: 'remote.chunk'; name: string; index: number }
   | ConnectionLost
   | { type: 'transfer.admit' }
-  | { type: 'transfer.refuse'; code: string; reason: string; peers?: PeerEntry[] }
+  | {
+      type: 'transfer.refuse';
+      code: string;
+      reason: string;
+      peers?: PeerEntry[];
+      records?: WireRecord[];
+    }
   | { type: 'transfer.request'; requests: Array<{ name: string; index: number }> }
   | { type: 'transfer.cancel'; requests: Array<{ name: string; index: number }> }
   | { type: 'transfer.close'; code: string; reason: string };
@@ -139,6 +146,8 @@ export interface TransferEnd {
   byRemote: boolean;
   /** Peers to name in our `bye` (a full peer's answer). */
   peers?: PeerEntry[];
+  /** Their signed records, which are what a refused dialer may dial (§9.8). */
+  records?: WireRecord[];
 }
 
 export interface TransferContext {
