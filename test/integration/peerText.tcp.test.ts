@@ -51,6 +51,9 @@ test('a bye reason with newlines, ANSI and OSC escapes reaches the server log as
   const garbage = await rawClient(server.port);
   garbage.send({ type: `${ESC}]0;x\x07\nFORGED`, reason: HOSTILE });
   await until(() => garbage.gone);
+  // Half-open after the server's end: destroyed here, or the socket outlives the test and
+  // keeps the Jest worker from exiting.
+  garbage.destroy();
   hostile.destroy();
   server.child.kill('SIGINT');
   expect(await within(server.exited, 45_000, 'server exit')).toBe(0);

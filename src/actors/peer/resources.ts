@@ -28,7 +28,13 @@ export const prepare = fromPromise<Prepared, { config: PeerConfig }>(async ({ in
   }
   const sources = await Promise.all(manifests.map((m, i) => openSourceFile(config.files[i]!, m)));
   try {
+    // A peer stopped while preparing never gets these: nothing may outlive it.
+    signal.throwIfAborted();
     const listener = await config.transport.listen(config.listen);
+    if (signal.aborted) {
+      await listener.close().catch(() => undefined);
+      signal.throwIfAborted();
+    }
     return { sources, listener };
   } catch (error) {
     await Promise.all(sources.map((s) => s.close()));
