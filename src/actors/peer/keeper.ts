@@ -61,6 +61,7 @@ export const swarmKeeper = fromCallback<KeeperEvent, KeeperInput, EventObject>(
     const send = sendBack as Send;
     let missing: string[] = [];
     let lastKey = '';
+    let lastBusy = false;
     let accepting = true;
     /** Sends the view when what the machine decides on changed (or always, when `force`). */
     const flush = (force = false) => {
@@ -74,7 +75,16 @@ export const swarmKeeper = fromCallback<KeeperEvent, KeeperInput, EventObject>(
       const key = decisionKey(view);
       if (!force && key === lastKey) return;
       lastKey = key;
+      lastBusy = view.inFlight > 0;
       send({ type: 'swarm.view', view });
+    };
+    /**
+     * After bookkeeping that can change nothing the machine decides on but whether chunks
+     * are in flight (requests, availability, a chunk stored short of a file), the view is
+     * read only when that flips; its figures are fresh again with the next tick.
+     */
+    const flushIfBusyChanged = () => {
+      if (keep.swarm.scheduler.inFlight() > 0 !== lastBusy) flush();
     };
     let storage: Subscription | null = storagePipeline(keep.opens, keep.chunks, {
       dir: input.config.dir,
@@ -86,7 +96,8 @@ export const swarmKeeper = fromCallback<KeeperEvent, KeeperInput, EventObject>(
       receiving: (name) => keep.swarm.receiving(name),
     }).subscribe((event) => {
       const out = onStorage(keep, event);
-      flush();
+      if (LIGHT_STORAGE(event)) flushIfBusyChanged();
+      else flush();
       if (out) send(out);
     });
     const leaveSwarm = () => {
@@ -135,12 +146,27 @@ export const swarmKeeper = fromCallback<KeeperEvent, KeeperInput, EventObject>(
           }
           if (onTransfer(keep, event as TransferToKeeperEvent)) return;
           onCommand(keep, event as PeerToKeeperEvent);
-          flush();
+          if (LIGHT_COMMANDS.has(event.type)) flushIfBusyChanged();
+          else flush();
       }
     });
     return leaveSwarm;
   },
 );
+
+/** Commands that change only chunk availability and requests (see `flushIfBusyChanged`). */
+const LIGHT_COMMANDS = new Set([
+  'keeper.schedule',
+  'keeper.peerHas',
+  'keeper.knownFile',
+  'keeper.release',
+  'keeper.dropPeer',
+]);
+
+/** Storage outcomes that leave every file's state as it was. */
+const LIGHT_STORAGE = (event: StorageEvent) =>
+  (event.type === 'chunk.stored' && event.outcome !== 'completed') ||
+  event.type === 'chunk.unwanted';
 
 type Forwardable = Extract<TransferToKeeperEvent, { type: `transfer.${string}` }>;
 
