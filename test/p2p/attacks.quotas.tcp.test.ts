@@ -59,7 +59,7 @@ describe('announcement quotas (real processes, raw v2 attacker)', () => {
       linger: '6s',
       // Ignored manifests are no progress: long enough for the flood to be read whole, and
       // for the newcomer to come after it.
-      giveUp: '30s',
+      giveUp: '20s',
     });
     // The honest neighbour is connected to the victim before the bomb: it only ever gets
     // what the victim forwards.
@@ -68,7 +68,7 @@ describe('announcement quotas (real processes, raw v2 attacker)', () => {
       files: [{ name: 'n.bin', data: data.n }],
       args: ['--peers', victim.address],
       linger: '6s',
-      giveUp: '30s',
+      giveUp: '20s',
     });
     const peaks = new Map<Victim, number>();
     const sample = setInterval(() => {
@@ -126,7 +126,7 @@ describe('announcement quotas (real processes, raw v2 attacker)', () => {
     });
     newcomers.push(newcomer);
     const settled = await Promise.allSettled(
-      [victim, neighbour, newcomer].map((v) => ending(v.proc, 45_000)),
+      [victim, neighbour, newcomer].map((v) => ending(v.proc, 50_000)),
     );
     clearInterval(sample);
     const report = `sent ${sent}; peaks ${[victim, neighbour, newcomer].map((v) => `${v.label} ${Math.round((peaks.get(v) ?? 0) / 2 ** 20)} MiB`).join(', ')}`;
