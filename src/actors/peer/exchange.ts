@@ -1,5 +1,6 @@
 import type { ErrorInfo } from '../../errors';
 import type { StorageEvent } from '../../p2p/storagePipeline';
+import type { FileRecord } from '../../p2p/swarm';
 import { type ManifestVerdict, signedManifestMessage } from '../../p2p/swarm';
 import { type ReceivingFile, removeFile } from '../../storage/chunkStore';
 import type { ManifestMessage } from '../../transport';
@@ -174,4 +175,21 @@ export function failConflict(keep: Keep, transferId: string, message: ManifestMe
     if (record) announce(keep, { message: swarm.manifestMessage(record) });
   }
   keep.logger.error(`${message.name}: ${error.message}`, { code: error.code });
+}
+
+/**
+ * Closes one file on the way out. A `.part` is kept for a later run to resume only while it
+ * holds at least one verified chunk (its apparent size is at most its manifest's, promised
+ * against free disk when it was accepted); one with nothing verified, or whose file failed
+ * for good, is deleted (docs/protocol-p2p.md §9.11).
+ */
+export function settleFile(record: FileRecord): Promise<void> {
+  const stored = record.stored;
+  if (!stored) return Promise.resolve();
+  const receiving = 'discard' in stored ? (stored as ReceivingFile) : null;
+  const drop =
+    receiving !== null &&
+    !receiving.complete &&
+    (record.state === 'failed' || receiving.bytesHeld === 0);
+  return (drop ? receiving.discard() : stored.close()).catch(() => undefined);
 }

@@ -5,8 +5,6 @@ import { signManifest } from '../../p2p/ownership';
 import { sendPaced } from '../../p2p/pacedSend';
 import { reportSwarm } from '../../p2p/peerSummary';
 import { type StorageEvent, storagePipeline } from '../../p2p/storagePipeline';
-import type { FileRecord } from '../../p2p/swarm';
-import type { ReceivingFile } from '../../storage/chunkStore';
 import type { ManifestMessage, PeerMessage } from '../../transport';
 import type { PeerConfig } from './config';
 import {
@@ -18,6 +16,7 @@ import {
   nextRequests,
   noteKnownFile,
   recordStored,
+  settleFile,
 } from './exchange';
 import { announceEntries } from './gossip';
 import { announce, createKeep, type Keep, wireBytes } from './keep';
@@ -205,23 +204,6 @@ async function closeAll(keep: Keep): Promise<void> {
   keep.uploader.stop();
   await keep.listener?.close().catch(() => undefined);
   await Promise.all([...keep.swarm.files.values()].map(settleFile));
-}
-
-/**
- * Closes one file on the way out. A `.part` is kept for a later run to resume only while it
- * holds at least one verified chunk (its apparent size is at most its manifest's, promised
- * against free disk when it was accepted); one with nothing verified, or whose file failed
- * for good, is deleted (docs/protocol-p2p.md §9.11).
- */
-function settleFile(record: FileRecord): Promise<void> {
-  const stored = record.stored;
-  if (!stored) return Promise.resolve();
-  const receiving = 'discard' in stored ? (stored as ReceivingFile) : null;
-  const drop =
-    receiving !== null &&
-    !receiving.complete &&
-    (record.state === 'failed' || receiving.bytesHeld === 0);
-  return (drop ? receiving.discard() : stored.close()).catch(() => undefined);
 }
 
 /** A control message, passed on to the peer with what it is to us. */
