@@ -178,6 +178,7 @@ describe('peer machine under a simulated clock', () => {
           files: [],
           dir: root,
           maxConnections: 64,
+          dialBurst: 64,
           random,
         },
         // The dial plan reads the context only: no keeper runs here.
@@ -206,5 +207,66 @@ describe('peer machine under a simulated clock', () => {
     expect(new Set(first).size).toBe(20);
     expect(order(seeded(42))).toEqual(first);
     expect(order(seeded(43))).not.toEqual(first);
+  });
+
+  it('dials learned addresses at a bounded rate (burst, then dials per second); bootstrap addresses are not held back', () => {
+    const { sim, clock } = countedTime();
+    const context = createPeerContext(
+      {
+        transport: createMemoryNetwork(),
+        listen: { host: '127.0.0.1', port: 0 },
+        files: [],
+        dir: root,
+        maxConnections: 200,
+        dialsPerSecond: 4,
+        dialBurst: 8,
+        bootstrap: Array.from({ length: 10 }, (_, i) => ({ host: '127.0.0.1', port: 2000 + i })),
+        clock,
+      },
+      () => ({}) as KeeperRef,
+    );
+    context.view = {
+      ...context.view,
+      members: Array.from({ length: 50 }, (_, i) => ({
+        entry: {
+          peerId: `p${i}`,
+          host: '127.0.0.1',
+          port: 1000 + i,
+          seq: 1,
+          complete: false,
+          offers: [],
+        },
+        status: 'unknown' as const,
+        busyUntil: 0,
+        vouched: true,
+      })),
+    };
+    // Plans as the peer's ticker would, keeping the credit and leaving dialed members alone.
+    const dialed = new Set<string>();
+    const plan = () => {
+      const { dials, bootstrap, dialCredit } = planDials(context);
+      context.bootstrap = bootstrap;
+      context.dialCredit = dialCredit;
+      for (const d of dials) if (d.peerId) dialed.add(d.peerId);
+      context.view = {
+        ...context.view,
+        members: context.view.members.filter((m) => !dialed.has(m.entry.peerId)),
+      };
+      return {
+        learned: dials.filter((d) => d.bootstrap === null).length,
+        user: dials.filter((d) => d.bootstrap !== null).length,
+      };
+    };
+    // All ten of the user's addresses at once, and a burst of learned ones.
+    expect(plan()).toEqual({ learned: 8, user: 10 });
+    expect(plan()).toEqual({ learned: 0, user: 0 });
+    sim.increment(250);
+    expect(plan().learned).toBe(1);
+    sim.increment(1000);
+    expect(plan().learned).toBe(4);
+    // A long quiet spell refills the bucket only up to the burst.
+    sim.increment(60_000);
+    expect(plan().learned).toBe(8);
+    expect(dialed.size).toBe(21);
   });
 });

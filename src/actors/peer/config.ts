@@ -65,6 +65,13 @@ export interface PeerInput {
   bootstrapRetryMs?: number;
   /** How often connections are topped up and give-up conditions checked. */
   tickMs?: number;
+  /**
+   * Dials to addresses learned from other peers (not the user's own `bootstrap`): at most this
+   * many per second on average (default 4)…
+   */
+  dialsPerSecond?: number;
+  /** …and this many at once after a quiet spell (default 8). */
+  dialBurst?: number;
   /** On the way out, how long transfers get to say goodbye. */
   closeTimeoutMs?: number;
   timing?: Partial<Omit<TransferTiming, 'retry'>> & { retry?: Partial<RetryPolicy> };
@@ -109,6 +116,8 @@ export interface PeerConfig {
   scope: AddressScope;
   bootstrapRetryMs: number;
   tickMs: number;
+  dialsPerSecond: number;
+  dialBurst: number;
   closeTimeoutMs: number;
   timing: TransferTiming;
   durable: boolean;
@@ -149,6 +158,8 @@ export function resolveConfig(input: PeerInput): PeerConfig {
     bootstrapRetryMs: input.bootstrapRetryMs ?? 1000,
     scope: addressScopeFrom([input.listen, ...(input.bootstrap ?? [])]),
     tickMs: input.tickMs ?? 250,
+    dialsPerSecond: Math.max(0.01, input.dialsPerSecond ?? 4),
+    dialBurst: Math.max(1, Math.floor(input.dialBurst ?? 8)),
     closeTimeoutMs: input.closeTimeoutMs ?? 2000,
     timing: {
       connectTimeoutMs: timing.connectTimeoutMs ?? 5000,

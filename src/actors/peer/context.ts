@@ -25,6 +25,12 @@ export interface TransferRecord {
   bootstrap: number | null;
 }
 
+/** Tokens of the dial rate limit as of monotonic time `at` (ms). */
+export interface DialCredit {
+  tokens: number;
+  at: number;
+}
+
 export interface BootstrapEntry {
   host: string;
   port: number;
@@ -56,6 +62,12 @@ export interface PeerContext {
    * however many peer IDs gossip claims live there.
    */
   failedDials: Readonly<Record<string, number>>;
+  /**
+   * The dial rate limit's bucket (a plain value): `tokens` as of monotonic time `at`, refilled
+   * at `config.dialsPerSecond` up to `config.dialBurst`; each dial to a learned address takes
+   * one (`dialPlan.ts`).
+   */
+  dialCredit: DialCredit;
   /** Peers admitted so far (a peer met twice counts twice). */
   met: number;
   startedAt: number;
@@ -87,6 +99,7 @@ export function createPeerContext(
     activeByPeer: {},
     nextTransfer: 1,
     failedDials: {},
+    dialCredit: { tokens: config.dialBurst, at: config.clock.now() },
     bootstrap: (input.bootstrap ?? []).map((b) => ({
       ...b,
       state: 'pending' as const,

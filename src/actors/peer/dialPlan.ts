@@ -1,6 +1,7 @@
 import {
   addressKey,
   type BootstrapEntry,
+  type DialCredit,
   MAX_FAILED_DIALS_PER_ADDRESS,
   type PeerContext,
 } from './context';
@@ -11,6 +12,13 @@ export interface Dial {
   target: { host: string; port: number };
   peerId: string | null;
   bootstrap: number | null;
+}
+
+/** The dial bucket refilled up to `now`: whole and fractional tokens available. */
+export function dialTokens(context: PeerContext, now: number): number {
+  const { dialsPerSecond, dialBurst } = context.config;
+  const { tokens, at } = context.dialCredit;
+  return Math.min(dialBurst, tokens + (Math.max(0, now - at) * dialsPerSecond) / 1000);
 }
 
 /** Free outbound slots: bounded by all connections and by the outbound share of them. */
@@ -34,13 +42,20 @@ export function freeDialSlots(context: PeerContext): number {
  * {@link MAX_FAILED_DIALS_PER_ADDRESS} failed there: gossip naming one address under many
  * peer IDs costs a bounded number of dials. Only addresses
  * a peer vouched for itself are dialed (its own entry over a connection where it proved its
- * ID, or a record it signed, §9.8): an address only gossiped never is. Pure: the caller
- * spawns the transfers.
+ * ID, or a record it signed, §9.8): an address only gossiped never is. Dials to learned
+ * addresses are rate-limited (`config.dialsPerSecond`, bursts of `config.dialBurst`, the
+ * bucket a plain value in `context.dialCredit`); the user's own bootstrap addresses are not.
+ * Pure: the caller spawns the transfers and keeps the returned credit.
  */
-export function planDials(context: PeerContext): { dials: Dial[]; bootstrap: BootstrapEntry[] } {
+export function planDials(context: PeerContext): {
+  dials: Dial[];
+  bootstrap: BootstrapEntry[];
+  dialCredit: DialCredit;
+} {
   const { config, view } = context;
   const now = config.clock.now();
   let slots = freeDialSlots(context);
+  let tokens = dialTokens(context, now);
   const dials: Dial[] = [];
   const bootstrap = context.bootstrap.map((entry, i) => {
     const retry = entry.state === 'failed' && context.met === 0 && entry.retryAt <= now;
@@ -65,7 +80,7 @@ export function planDials(context: PeerContext): { dials: Dial[]; bootstrap: Boo
       (a, b) => Number(a.entry.complete) - Number(b.entry.complete),
     );
     for (const member of candidates) {
-      if (slots <= 0) break;
+      if (slots <= 0 || tokens < 1) break;
       if (selfComplete && member.entry.complete) continue;
       if (!member.vouched) continue;
       if (!config.scope.check(member.entry.host, member.entry.port).ok) continue;
@@ -74,6 +89,7 @@ export function planDials(context: PeerContext): { dials: Dial[]; bootstrap: Boo
       if ((context.failedDials[address] ?? 0) >= MAX_FAILED_DIALS_PER_ADDRESS) continue;
       dialing.add(address);
       slots -= 1;
+      tokens -= 1;
       dials.push({
         target: { host: member.entry.host, port: member.entry.port },
         peerId: member.entry.peerId,
@@ -81,7 +97,7 @@ export function planDials(context: PeerContext): { dials: Dial[]; bootstrap: Boo
       });
     }
   }
-  return { dials, bootstrap };
+  return { dials, bootstrap, dialCredit: { tokens, at: now } };
 }
 
 /** Peers worth dialing now: not connected, not dead or banned, not resting; incomplete ones first. */

@@ -77,7 +77,7 @@ export const peerSetup = setup({
     }),
     /** Tops up outbound connections as the dial plan says (`dialPlan.ts`). */
     dial: enqueueActions(({ context, enqueue, self }) => {
-      const { dials, bootstrap } = planDials(context);
+      const { dials, bootstrap, dialCredit } = planDials(context);
       if (dials.length === 0) return;
       const transfers = { ...context.transfers };
       let next = context.nextTransfer;
@@ -99,7 +99,7 @@ export const peerSetup = setup({
           bootstrap: dial.bootstrap,
         };
       }
-      enqueue.assign({ transfers, bootstrap, nextTransfer: next });
+      enqueue.assign({ transfers, bootstrap, nextTransfer: next, dialCredit });
     }),
     /** Refuses a hello with a code; a full peer names whom it knows, so the dialer goes there. */
     refuse: enqueueActions(
