@@ -104,6 +104,15 @@ function actionNames(actions: readonly unknown[]): string[] {
 
 function guardName(guard: unknown): string | null {
   if (guard === undefined || guard === null) return null;
+  // XState's and([…]) / or([…]) / not(…) over named guards: spelled out, so the chart shows it.
+  const combined = guard as { check?: unknown; guards?: unknown[] };
+  if (typeof combined.check === 'function' && Array.isArray(combined.guards)) {
+    const inner = combined.guards.map((g) => guardName(g) ?? '?');
+    const how = combined.check.name;
+    if (how === 'checkNot' && inner.length === 1) return `not ${inner[0]}`;
+    if (how === 'checkAnd') return inner.join(' and ');
+    if (how === 'checkOr') return inner.join(' or ');
+  }
   const name = nameOf(guard);
   return name && !name.startsWith('inline:') ? name : 'inline guard';
 }

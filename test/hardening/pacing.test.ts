@@ -39,6 +39,39 @@ function steppingClock(steps: { afterMs: number; stepMs: number }[]): Clock {
   };
 }
 
+/** The reference client in its own process, ticking every 10 ms from `bind`. */
+function cliClient(port: number, bind: string, duration: string) {
+  return timeswarm([
+    'client',
+    '--server',
+    `127.0.0.1:${port}`,
+    '--bind',
+    bind,
+    '--interval',
+    '10ms',
+    '--duration',
+    duration,
+    '--out',
+    join(world.dir, 'client'),
+    '--json',
+  ]);
+}
+
+/** Keeps this process (and the server in it) busy for `ms`, and checks its stall meter saw it. */
+async function stallThisProcess(ms: number): Promise<void> {
+  const { meter, release } = acquireStallMeter(systemClock);
+  try {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      // busy: nothing else runs
+    }
+    await sleep(50);
+    expect(meter.longestMs).toBeGreaterThanOrEqual(ms);
+  } finally {
+    release();
+  }
+}
+
 describe('pacing by arrival (real TCP)', () => {
   test('a flood with faked t1 values 10 ms apart is cut after exactly the burst (20)', async () => {
     // No stall credit: the count must be exact whatever the machine's load.
@@ -123,34 +156,11 @@ describe('pacing by arrival (real TCP)', () => {
       logger: log.logger,
     });
     // The reference client in its own process: it keeps ticking while this one is stalled.
-    const client = timeswarm([
-      'client',
-      '--server',
-      `127.0.0.1:${server.port}`,
-      '--bind',
-      '127.0.0.54',
-      '--interval',
-      '10ms',
-      '--duration',
-      '3s',
-      '--out',
-      join(world.dir, 'client'),
-      '--json',
-    ]);
+    const client = cliClient(server.port, '127.0.0.54', '3s');
     await until(() => server!.actor.getSnapshot().context.clients === 1);
     await sleep(300);
-    const { meter, release } = acquireStallMeter(systemClock);
-    try {
-      // Stall this process (and so the server) for 1 s: ~100 ticks wait in the kernel.
-      const end = performance.now() + 1000;
-      while (performance.now() < end) {
-        // busy: nothing else runs
-      }
-      await sleep(50);
-      expect(meter.longestMs).toBeGreaterThanOrEqual(1000);
-    } finally {
-      release();
-    }
+    // Stall this process (and so the server) for 1 s: ~100 ticks wait in the kernel.
+    await stallThisProcess(1000);
     expect(await client.exited).toBe(0);
     const summary = JSON.parse(client.output().stdout);
     expect(summary).toMatchObject({ outcome: 'done', lost: 0, reconnections: 0 });
@@ -171,34 +181,11 @@ describe('pacing by arrival (real TCP)', () => {
       limits: { stallToleranceMs: 200 },
       logger: log.logger,
     });
-    const client = timeswarm([
-      'client',
-      '--server',
-      `127.0.0.1:${server.port}`,
-      '--bind',
-      '127.0.0.55',
-      '--interval',
-      '10ms',
-      '--duration',
-      '4s',
-      '--out',
-      join(world.dir, 'client'),
-      '--json',
-    ]);
+    const client = cliClient(server.port, '127.0.0.55', '4s');
     await until(() => server!.actor.getSnapshot().context.clients === 1);
     await sleep(300);
-    const { meter, release } = acquireStallMeter(systemClock);
-    try {
-      // Stall this process (and so the server) for 1.5 s: ~150 ticks wait in the kernel.
-      const end = performance.now() + 1500;
-      while (performance.now() < end) {
-        // busy: nothing else runs
-      }
-      await sleep(50);
-      expect(meter.longestMs).toBeGreaterThanOrEqual(1500);
-    } finally {
-      release();
-    }
+    // Stall this process (and so the server) for 1.5 s: ~150 ticks wait in the kernel.
+    await stallThisProcess(1500);
     expect(await client.exited).toBe(0);
     const summary = JSON.parse(client.output().stdout);
     // Cut once, by the server's overload; it reconnected and finished.

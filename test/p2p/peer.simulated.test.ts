@@ -9,6 +9,7 @@ import { SimulatedClock } from 'xstate';
 import {
   createPeerContext,
   type KeeperRef,
+  type PeerInput,
   planDials,
   selectPeerCompleteAt,
   selectPeerProgress,
@@ -40,6 +41,40 @@ function countedTime() {
     },
   };
   return { sim, clock: simulatedClock(timers), live };
+}
+
+/**
+ * A peer's context with `count` vouched, unknown members on loopback (p0, p1, …) in its view,
+ * for the dial plan, which reads the context only: no keeper runs here.
+ */
+function contextWithMembers(count: number, input: Partial<PeerInput>) {
+  const context = createPeerContext(
+    {
+      transport: createMemoryNetwork(),
+      listen: { host: '127.0.0.1', port: 0 },
+      files: [],
+      dir: root,
+      ...input,
+    },
+    () => ({}) as KeeperRef,
+  );
+  context.view = {
+    ...context.view,
+    members: Array.from({ length: count }, (_, i) => ({
+      entry: {
+        peerId: `p${i}`,
+        host: '127.0.0.1',
+        port: 1000 + i,
+        seq: 1,
+        complete: false,
+        offers: [],
+      },
+      status: 'unknown' as const,
+      busyUntil: 0,
+      vouched: true,
+    })),
+  };
+  return context;
 }
 
 /** A seeded source of numbers in [0, 1) (mulberry32). */
@@ -171,35 +206,7 @@ describe('peer machine under a simulated clock', () => {
 
   it('dials gossiped peers in an order the injected randomness decides', () => {
     const order = (random: () => number) => {
-      const context = createPeerContext(
-        {
-          transport: createMemoryNetwork(),
-          listen: { host: '127.0.0.1', port: 0 },
-          files: [],
-          dir: root,
-          maxConnections: 64,
-          dialBurst: 64,
-          random,
-        },
-        // The dial plan reads the context only: no keeper runs here.
-        () => ({}) as KeeperRef,
-      );
-      context.view = {
-        ...context.view,
-        members: Array.from({ length: 20 }, (_, i) => ({
-          entry: {
-            peerId: `p${i}`,
-            host: '127.0.0.1',
-            port: 1000 + i,
-            seq: 1,
-            complete: false,
-            offers: [],
-          },
-          status: 'unknown' as const,
-          busyUntil: 0,
-          vouched: true,
-        })),
-      };
+      const context = contextWithMembers(20, { maxConnections: 64, dialBurst: 64, random });
       return planDials(context).dials.map((d) => d.peerId);
     };
     const first = order(seeded(42));
@@ -211,36 +218,13 @@ describe('peer machine under a simulated clock', () => {
 
   it('dials learned addresses at a bounded rate (burst, then dials per second); bootstrap addresses are not held back', () => {
     const { sim, clock } = countedTime();
-    const context = createPeerContext(
-      {
-        transport: createMemoryNetwork(),
-        listen: { host: '127.0.0.1', port: 0 },
-        files: [],
-        dir: root,
-        maxConnections: 200,
-        dialsPerSecond: 4,
-        dialBurst: 8,
-        bootstrap: Array.from({ length: 10 }, (_, i) => ({ host: '127.0.0.1', port: 2000 + i })),
-        clock,
-      },
-      () => ({}) as KeeperRef,
-    );
-    context.view = {
-      ...context.view,
-      members: Array.from({ length: 50 }, (_, i) => ({
-        entry: {
-          peerId: `p${i}`,
-          host: '127.0.0.1',
-          port: 1000 + i,
-          seq: 1,
-          complete: false,
-          offers: [],
-        },
-        status: 'unknown' as const,
-        busyUntil: 0,
-        vouched: true,
-      })),
-    };
+    const context = contextWithMembers(50, {
+      maxConnections: 200,
+      dialsPerSecond: 4,
+      dialBurst: 8,
+      bootstrap: Array.from({ length: 10 }, (_, i) => ({ host: '127.0.0.1', port: 2000 + i })),
+      clock,
+    });
     // Plans as the peer's ticker would, keeping the credit and leaving dialed members alone.
     const dialed = new Set<string>();
     const plan = () => {

@@ -90,10 +90,15 @@ export const respondToTicks = fromCallback<ResponderCommand, ResponderInput, Res
       return true;
     };
     // Ahead of the pace. If this server was stalled longer than the credit it gives (its own
-    // loop saturated), it cannot tell a flood from ticks that waited out its stall: that is its
-    // overload, not the client's pace, and it says so (ERR_OVERLOADED, with the stall).
+    // loop saturated), and long enough to bunch up a whole burst, it cannot tell a flood from
+    // ticks that waited out its stall: that is its overload, not the client's pace, and it says
+    // so (ERR_OVERLOADED, with the stall). With no credit at all (0), pacing is exact.
+    const overloadedAfterMs = Math.max(
+      limits.stallToleranceMs,
+      limits.tickBurst * limits.minIntervalMs,
+    );
     const tooFast = (stalledMs: number) =>
-      stalledMs > limits.stallToleranceMs
+      limits.stallToleranceMs > 0 && stalledMs > overloadedAfterMs
         ? failure(
             'ERR_OVERLOADED',
             `server overloaded: its event loop stalled ${Math.round(stalledMs)} ms, beyond the ${limits.stallToleranceMs} ms it credits; ticks bunched up`,

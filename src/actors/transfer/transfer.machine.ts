@@ -1,4 +1,3 @@
-import { and, not } from 'xstate';
 import { getLogger } from '../../log/logger';
 import { createHandshakeNonce } from '../../p2p/identity';
 import { type PeerHello, peerConnection } from '../../transport';
@@ -214,7 +213,7 @@ export const transferMachine = transferSetup.createMachine({
             // The remote's greeting ends with its first `peers`: the dialer then greets back.
             'remote.peers': [
               {
-                guard: and(['isDialer', not('isSynced')]),
+                guard: 'greetsBack',
                 actions: ['forward', 'markSynced', 'greet'],
               },
               { actions: ['forward', 'markSynced'] },

@@ -322,8 +322,9 @@ export const transferSetup = setup({
     /** With a secret: no or a wrong membership MAC (asked before the signature). */
     lacksMembership: ({ context, event }) => authCode(context, event) === 'ERR_AUTH',
     badSignature: ({ context, event }) => authCode(context, event) === 'ERR_BAD_SIGNATURE',
-    /** The dialer answers the remote's greeting with its own, once. */
     isDialer: ({ context }) => context.input.direction === 'outbound',
+    /** The dialer answers the remote's greeting with its own, once: at its first `peers`. */
+    greetsBack: ({ context }) => context.input.direction === 'outbound' && !context.synced,
     isSynced: ({ context }) => context.synced,
     hasOutstanding: ({ context }) => context.outstanding > 0,
     nothingOutstanding: ({ context }) => context.outstanding === 0,
