@@ -242,6 +242,9 @@ export class LiveModel {
     const s = snapshot as { status?: string; value?: unknown; children?: Record<string, unknown> };
     if (tracked.view.machine && 'value' in s) {
       const value = this.redactor.value(s.value);
+      // An actor announced before its state existed: its first snapshot is where it started,
+      // so the page does not start it at whatever state it has reached by the next batch.
+      if (tracked.view.initial === undefined) tracked.view.initial = value;
       const key = JSON.stringify(value);
       if (key !== tracked.valueKey) {
         tracked.valueKey = key;

@@ -131,6 +131,14 @@ describe('the live view in Chromium', () => {
         null,
         { timeout: 60_000 },
       );
+      // The page may still be drawing the warm-up's last events: record only once it is done.
+      await page.waitForSelector(
+        '#chart g.state.kind-final[data-active="true"][data-path="done"]',
+        {
+          state: 'attached',
+          timeout: 30_000,
+        },
+      );
       await recordStates(page, 'clientSession');
       const client = session('client', 3000);
       // The newest root machine is selected by itself: the watched session's chart shows.
