@@ -1,7 +1,7 @@
 import { Subject } from 'rxjs';
 import { Actor, type AnyActorRef } from 'xstate';
 import type { PeerSnapshot } from '../../src/actors/peer';
-import { hashes, launch, randomBytes, rm, sha, type TestPeer, tempDir } from './helpers';
+import { hashes, launch, peerWorld, randomBytes, sha, type TestPeer } from './helpers';
 
 /**
  * Issue 8: a machine's snapshot is a value. Walks the context of every peer snapshot, and of
@@ -33,19 +33,8 @@ function impurities(value: unknown, handles: ReadonlySet<string>, path = ''): st
   );
 }
 
-let root: string;
-const peers: TestPeer[] = [];
-beforeEach(async () => {
-  root = await tempDir();
-});
-afterEach(async () => {
-  for (const p of peers.splice(0)) {
-    if (p.started.actor.getSnapshot().status === 'active')
-      p.started.actor.send({ type: 'peer.stop', reason: 'test over' });
-    await p.started.done.catch(() => undefined);
-  }
-  await rm(root, { recursive: true, force: true });
-});
+const world = peerWorld();
+const peers = world.peers;
 
 describe('snapshots are values', () => {
   it('the walk finds live objects where there are some', () => {
@@ -74,10 +63,10 @@ describe('snapshots are values', () => {
       check(p.started.actor.getSnapshot());
       p.started.actor.subscribe({ next: check, error: () => undefined });
     };
-    const first = await launch(root, 'a', a, { expect: 2, chunkSize: 16 * 1024 });
+    const first = await launch(world.root, 'a', a, { expect: 2, chunkSize: 16 * 1024 });
     peers.push(first);
     watch(first);
-    const second = await launch(root, 'b', b, {
+    const second = await launch(world.root, 'b', b, {
       expect: 2,
       chunkSize: 16 * 1024,
       bootstrap: [first.started.address],

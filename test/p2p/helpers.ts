@@ -63,6 +63,32 @@ export async function launch(
 }
 
 /** Every file in `dir` (not temporaries) with its SHA-256. */
+/**
+ * Each test's own folder (`root`) and the peers it launched (`peers`): after each test every
+ * peer still running is stopped and awaited, and the folder removed.
+ */
+export function peerWorld(): { readonly root: string; readonly peers: TestPeer[] } {
+  let root = '';
+  const peers: TestPeer[] = [];
+  beforeEach(async () => {
+    root = await tempDir();
+  });
+  afterEach(async () => {
+    for (const p of peers.splice(0)) {
+      if (p.started.actor.getSnapshot().status === 'active')
+        p.started.actor.send({ type: 'peer.stop', reason: 'test over' });
+      await p.started.done.catch(() => undefined);
+    }
+    await rm(root, { recursive: true, force: true });
+  });
+  return {
+    get root() {
+      return root;
+    },
+    peers,
+  };
+}
+
 export async function hashes(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const name of (await readdir(dir)).sort()) {

@@ -4,21 +4,10 @@
  * record it signed itself — also when they listen on a wildcard (the record then names the
  * IPs their connections' local ends showed).
  */
-import { hashes, launch, randomBytes, rm, sha, type TestPeer, tempDir } from './helpers';
+import { hashes, launch, peerWorld, randomBytes, sha } from './helpers';
 
-let root: string;
-const peers: TestPeer[] = [];
-beforeEach(async () => {
-  root = await tempDir();
-});
-afterEach(async () => {
-  for (const p of peers.splice(0)) {
-    if (p.started.actor.getSnapshot().status === 'active')
-      p.started.actor.send({ type: 'peer.stop', reason: 'test over' });
-    await p.started.done.catch(() => undefined);
-  }
-  await rm(root, { recursive: true, force: true });
-});
+const world = peerWorld();
+const peers = world.peers;
 
 describe.each([
   ['127.0.0.1', 'an IP literal'],
@@ -31,11 +20,11 @@ describe.each([
       data: randomBytes(60_000 + i * 999),
     }));
     const opts = { expect: k, chunkSize: 8 * 1024, listen: { host, port: 0 } };
-    const first = await launch(root, 'p0', files[0]!, opts);
+    const first = await launch(world.root, 'p0', files[0]!, opts);
     peers.push(first);
     const bootstrap = [{ host: '127.0.0.1', port: first.started.address.port }];
     for (let i = 1; i < k; i++)
-      peers.push(await launch(root, `p${i}`, files[i]!, { ...opts, bootstrap }));
+      peers.push(await launch(world.root, `p${i}`, files[i]!, { ...opts, bootstrap }));
     const summaries = await Promise.all(peers.map((p) => p.started.done));
     const expected = Object.fromEntries(files.map((f) => [f.name, sha(f.data)]));
     for (const [i, s] of summaries.entries()) {

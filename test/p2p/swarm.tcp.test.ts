@@ -1,19 +1,8 @@
 import net from 'node:net';
-import { hashes, launch, randomBytes, rm, sha, type TestPeer, tempDir } from './helpers';
+import { hashes, launch, peerWorld, randomBytes, sha } from './helpers';
 
-let root: string;
-const peers: TestPeer[] = [];
-beforeEach(async () => {
-  root = await tempDir();
-});
-afterEach(async () => {
-  for (const p of peers.splice(0)) {
-    if (p.started.actor.getSnapshot().status === 'active')
-      p.started.actor.send({ type: 'peer.stop', reason: 'test over' });
-    await p.started.done.catch(() => undefined);
-  }
-  await rm(root, { recursive: true, force: true });
-});
+const world = peerWorld();
+const peers = world.peers;
 
 describe('swarm over real TCP', () => {
   it('k = 5 peers, bootstrap naming only the first, all end with all five files identical', async () => {
@@ -22,11 +11,11 @@ describe('swarm over real TCP', () => {
       name: `file_${i}.bin`,
       data: randomBytes(100_000 + i * 7777),
     }));
-    const first = await launch(root, 'p0', files[0]!, { expect: k, chunkSize: 16 * 1024 });
+    const first = await launch(world.root, 'p0', files[0]!, { expect: k, chunkSize: 16 * 1024 });
     peers.push(first);
     for (let i = 1; i < k; i++) {
       peers.push(
-        await launch(root, `p${i}`, files[i]!, {
+        await launch(world.root, `p${i}`, files[i]!, {
           expect: k,
           chunkSize: 16 * 1024,
           bootstrap: [first.started.address],
@@ -55,14 +44,17 @@ describe('swarm over real TCP', () => {
     });
     const a = { name: 'a.bin', data: randomBytes(50_000) };
     const b = { name: 'b.bin', data: randomBytes(60_000) };
-    const early = await launch(root, 'early', b, {
+    const early = await launch(world.root, 'early', b, {
       expect: 2,
       bootstrapRetryMs: 200,
       bootstrap: [{ host: '127.0.0.1', port }],
     });
     peers.push(early);
     await new Promise((r) => setTimeout(r, 700));
-    const late = await launch(root, 'late', a, { expect: 2, listen: { host: '127.0.0.1', port } });
+    const late = await launch(world.root, 'late', a, {
+      expect: 2,
+      listen: { host: '127.0.0.1', port },
+    });
     peers.push(late);
     const [se, sl] = await Promise.all([early.started.done, late.started.done]);
     expect([se.outcome, sl.outcome]).toEqual(['done', 'done']);
