@@ -16,6 +16,7 @@ import {
   expectExit,
   held,
   ipv4,
+  ownEntry,
   ownRecord,
   sha,
   startVictim,
@@ -102,14 +103,7 @@ async function v1Ghost(check: 'fails nobody' | 'never dialed') {
     {
       type: 'peers',
       peers: [
-        {
-          peerId: attacker.peerId,
-          host: '',
-          port: listener.port,
-          seq: 1,
-          complete: true,
-          offers: [],
-        },
+        ownEntry(attacker, listener.port, true),
         {
           peerId: 'ghost',
           host: '127.0.0.9',

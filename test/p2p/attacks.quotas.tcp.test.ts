@@ -14,6 +14,7 @@ import {
   ending,
   expectExit,
   held,
+  ownEntry,
   parts,
   sha,
   startVictim,
@@ -86,16 +87,7 @@ describe('announcement quotas (real processes, raw v2 attacker)', () => {
     const socket = await acceptVictim(listener, attacker, [
       {
         type: 'peers',
-        peers: [
-          {
-            peerId: attacker.peerId,
-            host: '',
-            port: listener.port,
-            seq: 1,
-            complete: false,
-            offers: [],
-          },
-        ],
+        peers: [ownEntry(attacker, listener.port, false)],
       },
     ]);
     // 32,768 chunk hashes (1 MiB) per manifest, 1 KiB chunks: 32 MiB announced each.

@@ -16,6 +16,7 @@ import {
   ending,
   expectExit,
   ipv4,
+  ownEntry,
   ownRecord,
   startVictim,
 } from './attacks/support';
@@ -202,14 +203,7 @@ async function reflectorFlood(kind: 'records' | 'peers', check: Check = 'both') 
           {
             type: 'peers',
             peers: [
-              {
-                peerId: attacker.peerId,
-                host: '',
-                port: listener.port,
-                seq: 1,
-                complete: true,
-                offers: [],
-              },
+              ownEntry(attacker, listener.port, true),
               ...[target.host, ...OUT_OF_SCOPE].flatMap((host, i) =>
                 Array.from({ length: 30 }, (_, j) => ({
                   peerId: `reflect-${i}-${j}`,

@@ -32,6 +32,8 @@ describe('a gossip flood cannot turn a peer into a reflector', () => {
   it('995 entries naming outside and forbidden addresses cause no dial; loopback ones a bounded few', () => {
     const me = generateIdentity().identity;
     const attacker = hostileKey();
+    // Data only: the planner hands out dial tickets, and no socket is opened in this test. Port
+    // 0 would not do: it is never dialed, whatever the scope (§9.8), which is not what is tested.
     const targets = [
       { ip: ip4('127.0.0.1'), port: 7999 }, // a loopback address the victim never met
       { ip: ip4('10.0.0.1'), port: 22 },

@@ -76,6 +76,7 @@ describe('protocol v2 messages', () => {
       seq: 3,
       expiresAt: NOW + 60_000,
       complete: true,
+      // Data only: nothing listens or dials here. Port 0 is not a valid record address (§9.5).
       addresses: [
         { host: '127.0.0.1', port: 7000 },
         { host: '::1', port: 7001 },

@@ -240,6 +240,14 @@ export function ownRecord(key: HostileKey, port: number, seq = 1) {
   });
 }
 
+/**
+ * The attacker's own v1 `peers` entry (its ID, the port it listens on, no host: the receiver
+ * takes the connection's address), as the first of a `peers` message's entries.
+ */
+export function ownEntry(key: HostileKey, port: number, complete: boolean) {
+  return { peerId: key.peerId, host: '', port, seq: 1, complete, offers: [] as string[] };
+}
+
 /** A file the attacker announces (and serves): its signed manifest and its bytes. */
 export interface HostileFile {
   name: string;
