@@ -36,9 +36,11 @@ export class ReplyBacklog {
       this.first = this.sent;
     }
     if (ack > this.acked) this.acked = ack;
-    while (this.first < this.acked && this.head < this.times.length) {
-      this.head += 1;
-      this.first += 1;
+    // The newly acknowledged replies leave the front (only those whose time is kept).
+    const read = Math.min(this.acked - this.first, this.times.length - this.head);
+    if (read > 0) {
+      this.head += read;
+      this.first += read;
     }
     if (this.head > 64 && this.head * 2 > this.times.length) {
       this.times.splice(0, this.head);
