@@ -16,9 +16,10 @@ import { hostileKey } from '../helpers/hostileCrypto';
 import { hugeHashManifest, recordFlood } from '../helpers/hostilePeer';
 
 /**
- * The gossip and announcement attacks of issue 9, replayed through the pure pieces the peer
- * will use (schemas → verify → record book → dial planner; quotas), with messages built by
- * the hostile harness. The machine integration replays them over TCP.
+ * The gossip and announcement attacks of issue 9, replayed through the pure pieces (schemas →
+ * verify → record book → dial planner; quotas), with messages built by the hostile harness.
+ * The peer uses all of them but `DialPlanner`: its own dial rule is `planDials`
+ * (p2p/peer.simulated.test.ts); attacks.*.tcp.test.ts replay the attacks against real peers.
  */
 const NOW = Date.UTC(2026, 11, 1);
 const ip4 = (text: string) => Buffer.from(text.split('.').map(Number));
