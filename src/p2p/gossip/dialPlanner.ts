@@ -69,6 +69,10 @@ const RANK: Record<DialSource, number> = { user: 0, 'first-hand': 1, record: 2 }
  *   back-off, and a learned address that failed `maxFailures` times is forgotten. So N
  *   gossiped entries cost at most `maxFailures` dials per distinct in-scope address, at no
  *   more than `dialsPerSecond`.
+ *
+ * Not used by the reference peer: its dial rule (same sources, scope, one dial per address,
+ * a rate limit) is `planDials` in src/actors/peer/dialPlan.ts, which has no back-off per
+ * address beyond giving up after 3 failures.
  */
 export class DialPlanner {
   private readonly targets = new Map<string, Target>();
